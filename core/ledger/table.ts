@@ -1,0 +1,56 @@
+/**
+ * The ledger table's physical shape: one definition shared by the runtime code, the local stack
+ * (which creates it in DynamoDB Local) and the infrastructure (which declares it in Terraform).
+ *
+ * Items (all in one table, told apart by their sort key):
+ *
+ * | item                 | pk                  | sk                    | gsi1 (by-state)                      | gsi2 (by-cluster-hour)                    |
+ * |----------------------|---------------------|-----------------------|--------------------------------------|-------------------------------------------|
+ * | active log file      | `I#<instance>`      | `F#<logFileName>`     | `S#<state>` / `<since>#<inst>#<file>` | `C#<cluster>#<logType>` / `<hour>#<inst>#<file>` |
+ * | retired log file     | `H#<instance>`      | `F#<logFileName>`     | same as active (kept)                | same as active (kept)                     |
+ * | instance heartbeat   | `I#<instance>`      | `#META`               | `INSTANCES` / `<cluster>#<instance>` | -                                         |
+ * | listing gap          | `I#<instance>`      | `GAP#<fromIso>`       | -                                    | `C#<cluster>#GAPS` / `<fromIso>#<inst>`   |
+ *
+ * Reads and what serves them:
+ * - all active files + heartbeat of one instance: one Query on the table, pk = `I#<instance>`;
+ * - one file: GetItem (pk, sk);
+ * - work by state (sweeps, failure lists): Query gsi1 on `S#<state>`, sorted by when it entered
+ *   that state. gsi1 is sparse: archived files drop out of it, so it stays small;
+ * - every instance (status): Query gsi1 on `INSTANCES`;
+ * - files of a cluster by hour (completeness): Query gsi2 on `C#<cluster>#<logType>` with
+ *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`.
+ *
+ * Files move from the active to the retired partition once archived (or lost) and gone from RDS,
+ * so the discoverer's one Query per instance stays the size of what RDS still holds.
+ */
+
+export const LEDGER_KEY = { partition: 'pk', sort: 'sk' } as const;
+
+export const LEDGER_INDEXES = {
+  byState: { name: 'by-state', partition: 'gsi1pk', sort: 'gsi1sk' },
+  byClusterHour: { name: 'by-cluster-hour', partition: 'gsi2pk', sort: 'gsi2sk' },
+} as const;
+
+/** Attribute definitions for CreateTable / Terraform (every key attribute is a string). */
+export const LEDGER_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
+
+/** A CreateTable input (without the table name) usable by the SDK and mirrored by infra. */
+export function ledgerTableDefinition(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    KeySchema: [
+      { AttributeName: LEDGER_KEY.partition, KeyType: 'HASH' as const },
+      { AttributeName: LEDGER_KEY.sort, KeyType: 'RANGE' as const },
+    ],
+    AttributeDefinitions: LEDGER_ATTRIBUTES.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+    GlobalSecondaryIndexes: Object.values(LEDGER_INDEXES).map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partition, KeyType: 'HASH' as const },
+        { AttributeName: index.sort, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}
