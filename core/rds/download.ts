@@ -1,0 +1,357 @@
+/**
+ * The whole-file RDS log download, which no AWS SDK offers: a SigV4-signed (service `rds`)
+ * `GET {endpoint}/{v19|v13}/downloadCompleteLogFile/{instance}/{logFileName}` whose body is the file.
+ *
+ * Plain `node:http`/`node:https` rather than `fetch`: we want a Node stream with backpressure into
+ * the gzip/upload pipeline and no silent decompression (the byte count is compared with the listed
+ * size). We never ask for gzip; if a response is gzip-encoded anyway, it is gunzipped in the stream.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import {
+  DownloadAbortedError,
+  DownloadConnectionError,
+  type DownloadError,
+  type DownloadFailureDetails,
+  DownloadRefusedError,
+  DownloadServerError,
+  DownloadThrottledError,
+  LogFileNotFoundError,
+} from './download-errors.js';
+import {
+  type ConcreteDownloadPath,
+  classifyDownloadFailure,
+  type DownloadPathVersion,
+  downloadPath,
+  parseAwsError,
+} from './download-response.js';
+import { resolveRdsEndpoint } from './endpoint.js';
+
+/** Error bodies are small XML/JSON documents; never buffer more than this of one. */
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/** Body chunk size handed downstream (matches the gzip stage's chunk size). */
+const STREAM_CHUNK_BYTES = 128 * 1024;
+
+/** Configuration of a {@link LogFileDownloader}. Create one per process and reuse it. */
+export interface LogFileDownloaderOptions {
+  /** Region the requests are signed for. */
+  region: string;
+  /** Endpoint URL; default {@link resolveRdsEndpoint} (`AWS_ENDPOINT_URL_RDS`, else `https://rds.{region}.amazonaws.com`). */
+  endpoint?: string;
+  /**
+   * Credentials or a provider, resolved for every request (they rotate; session tokens are sent).
+   * Default: the SDK's Node provider chain (env, SSO, ini, container/instance metadata, ...).
+   */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** `auto` (default) tries `/v19/` and falls back to `/v13/` once, remembering the choice. */
+  pathVersion?: DownloadPathVersion;
+  /** Connection pool; default a keep-alive agent owned by the downloader. */
+  agent?: http.Agent;
+  /** Socket idle timeout before the response or between body chunks (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Told when `auto` settles on a path version, so the caller can log it (a fallback deserves a warning). */
+  onPathChosen?: (event: PathChoiceEvent) => void;
+}
+
+/** How `auto` settled on a path version. */
+export interface PathChoiceEvent {
+  version: ConcreteDownloadPath;
+  /** Set when `/v19/` was refused as an unknown route: its status and code. */
+  fallbackFrom?: { version: 'v19'; status: number; code?: string };
+}
+
+/** One file to download. */
+export interface LogFileRequest {
+  /** DB instance identifier (not the cluster). */
+  instance: string;
+  /** As listed by DescribeDBLogFiles, e.g. `audit/audit.log.0.2026-03-01-00-00.1`. */
+  logFileName: string;
+  /** Aborting destroys the request and the body stream with a {@link DownloadAbortedError}. */
+  signal?: AbortSignal;
+}
+
+/** An open download: consume `body` (errors on it are {@link DownloadError}s). */
+export interface LogFileDownload {
+  body: Readable;
+  /** The path version that served it. */
+  pathVersion: ConcreteDownloadPath;
+  /** `Content-Length` when the service sent one (it usually streams chunked). */
+  contentLength?: number;
+  /** True when the response was gzip-encoded and is being gunzipped on the fly. */
+  decompressed: boolean;
+  requestId?: string;
+}
+
+/** Opens signed whole-file downloads. */
+export interface LogFileDownloader {
+  /** Opens the download once the response headers say 2xx; rejects with a {@link DownloadError} otherwise. */
+  open(request: LogFileRequest): Promise<LogFileDownload>;
+  /** The path version in use: the configured one, or what `auto` settled on (`auto` until it has). */
+  readonly pathVersion: DownloadPathVersion;
+  /** Closes idle pooled sockets (only of an agent the downloader created). */
+  close(): void;
+}
+
+type AttemptResult =
+  | { kind: 'ok'; download: LogFileDownload }
+  | { kind: 'unknown-route'; details: DownloadFailureDetails; message: string };
+
+/**
+ * Creates a downloader. No I/O happens until {@link LogFileDownloader.open}.
+ */
+export function createLogFileDownloader(options: LogFileDownloaderOptions): LogFileDownloader {
+  const endpoint = new URL(options.endpoint ?? resolveRdsEndpoint(options.region));
+  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
+    throw new Error(`Unsupported RDS endpoint protocol: ${endpoint.protocol}`);
+  }
+  const transport = endpoint.protocol === 'https:' ? https : http;
+  const ownsAgent = options.agent === undefined;
+  const agent = options.agent ?? new transport.Agent({ keepAlive: true, maxSockets: 32 });
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const signer = new SignatureV4({
+    service: 'rds',
+    region: options.region,
+    credentials: options.credentials ?? defaultProvider(),
+    sha256: Sha256,
+    // The wire path is encoded once; SigV4 for services other than S3 encodes it again in the canonical request.
+    uriEscapePath: true,
+  });
+  const basePath = endpoint.pathname.replace(/\/+$/, '');
+  let chosen: DownloadPathVersion = options.pathVersion ?? 'auto';
+
+  async function attempt(version: ConcreteDownloadPath, request: LogFileRequest): Promise<AttemptResult> {
+    const path = basePath + downloadPath(version, request.instance, request.logFileName);
+    const unsigned = new HttpRequest({
+      method: 'GET',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+      path,
+      headers: { host: endpoint.host },
+    });
+    const signed = await signer.sign(unsigned);
+    const details: DownloadFailureDetails = { path };
+    const response = await send(signed.headers, path, details, request.signal);
+    const status = response.statusCode ?? 0;
+    const requestId = headerValue(response.headers['x-amzn-requestid']);
+    if (requestId) details.requestId = requestId;
+    details.status = status;
+
+    if (status >= 200 && status < 300) {
+      return { kind: 'ok', download: wrapBody(response, version, details, request.signal) };
+    }
+
+    const body = await readBounded(response, MAX_ERROR_BODY_BYTES).catch(() => '');
+    const info = parseAwsError(body, response.headers);
+    if (info.code) details.code = info.code;
+    if (info.requestId) details.requestId ??= info.requestId;
+    const what = `${request.instance}/${request.logFileName} via /${version}/`;
+    const said = `${status}${info.code ? ` ${info.code}` : ''}${info.message ? `: ${info.message}` : ''}`;
+    switch (classifyDownloadFailure(status, info.code)) {
+      case 'not-found':
+        throw new LogFileNotFoundError(`Log file not found: ${what} (${said})`, details);
+      case 'throttled':
+        throw new DownloadThrottledError(`Download throttled: ${what} (${said})`, details);
+      case 'server':
+        throw new DownloadServerError(`Download failed on the server: ${what} (${said})`, details);
+      case 'unknown-route':
+        return { kind: 'unknown-route', details, message: said };
+      default:
+        throw new DownloadRefusedError(`Download refused: ${what} (${said})`, details);
+    }
+  }
+
+  function send(
+    headers: Record<string, string>,
+    path: string,
+    details: DownloadFailureDetails,
+    signal: AbortSignal | undefined,
+  ): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(
+          new DownloadAbortedError('Download aborted before it started', details, { cause: signal.reason }),
+        );
+        return;
+      }
+      const req = transport.request({
+        protocol: endpoint.protocol,
+        hostname: endpoint.hostname,
+        port: endpoint.port || undefined,
+        path,
+        method: 'GET',
+        headers,
+        agent,
+      });
+      const onAbort = () =>
+        req.destroy(new DownloadAbortedError('Download aborted', details, { cause: signal?.reason }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.setTimeout(idleTimeoutMs, () =>
+        req.destroy(new DownloadConnectionError(`No data from RDS for ${idleTimeoutMs} ms`, details)),
+      );
+      req.once('response', (res) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(res);
+      });
+      req.once('error', (err) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(asDownloadError(err, details));
+      });
+      req.end();
+    });
+  }
+
+  return {
+    get pathVersion() {
+      return chosen;
+    },
+    close() {
+      if (ownsAgent) agent.destroy();
+    },
+    async open(request) {
+      if (chosen !== 'auto') {
+        const result = await attempt(chosen, request);
+        if (result.kind === 'ok') return result.download;
+        throw new DownloadRefusedError(
+          `Download path /${chosen}/ refused as an unknown route for ${request.instance}/${request.logFileName} ` +
+            `(${result.message}); check ARCHIVER_DOWNLOAD_PATH`,
+          result.details,
+        );
+      }
+      const v19 = await attemptRemembering('v19', request, undefined);
+      if (v19.kind === 'ok') return v19.download;
+      const v13 = await attemptRemembering('v13', request, {
+        version: 'v19',
+        status: v19.details.status ?? 0,
+        ...(v19.details.code ? { code: v19.details.code } : {}),
+      });
+      if (v13.kind === 'ok') return v13.download;
+      // Neither path exists as we expect: a wrong guess about how AWS answers must fail loudly.
+      throw new DownloadRefusedError(
+        `Both download paths refused as unknown routes for ${request.instance}/${request.logFileName}: ` +
+          `/v19/ answered ${v19.message}, /v13/ answered ${v13.message}`,
+        v13.details,
+      );
+    },
+  };
+
+  /** An attempt under `auto`: any answer other than "unknown route" proves the path exists, so remember it. */
+  async function attemptRemembering(
+    version: ConcreteDownloadPath,
+    request: LogFileRequest,
+    fallbackFrom: PathChoiceEvent['fallbackFrom'],
+  ): Promise<AttemptResult> {
+    const remember = () => {
+      if (chosen !== 'auto') return;
+      chosen = version;
+      options.onPathChosen?.({ version, ...(fallbackFrom ? { fallbackFrom } : {}) });
+    };
+    try {
+      const result = await attempt(version, request);
+      if (result.kind === 'ok') remember();
+      return result;
+    } catch (err) {
+      const e = err as DownloadError;
+      // A file-level answer (not found) or a caller fault comes from a route that exists. Transient
+      // failures (throttle, 5xx, connection) say nothing about the route.
+      if (
+        e.name === 'LogFileNotFoundError' ||
+        (e.name === 'DownloadRefusedError' && e.status !== undefined)
+      ) {
+        remember();
+      }
+      throw err;
+    }
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Maps a socket-level error to a download error (abort stays an abort). Never includes request headers. */
+function asDownloadError(err: unknown, details: DownloadFailureDetails): DownloadError {
+  if (err instanceof DownloadAbortedError || err instanceof DownloadConnectionError) return err;
+  const e = err as NodeJS.ErrnoException;
+  return new DownloadConnectionError(
+    `Download connection failed: ${e.code ?? e.message ?? String(err)}`,
+    details,
+    {
+      cause: err,
+    },
+  );
+}
+
+/** Reads at most `limit` bytes of an error body; a longer one is cut and its socket discarded. */
+function readBounded(res: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    res.on('data', (chunk: Buffer) => {
+      if (length >= limit) return;
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= limit) {
+        res.destroy();
+        resolve(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
+      }
+    });
+    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+  });
+}
+
+/**
+ * Hands the body downstream as a stream whose errors are {@link DownloadError}s, gunzipping it when
+ * the service compressed it anyway, and tearing the socket down when the consumer stops early or the
+ * signal aborts.
+ */
+function wrapBody(
+  res: http.IncomingMessage,
+  version: ConcreteDownloadPath,
+  details: DownloadFailureDetails,
+  signal: AbortSignal | undefined,
+): LogFileDownload {
+  const encoding = headerValue(res.headers['content-encoding'])?.trim().toLowerCase();
+  const gzip = encoding === 'gzip' || encoding === 'x-gzip';
+  const body = new PassThrough({ highWaterMark: STREAM_CHUNK_BYTES });
+  const fail = (err: unknown) => {
+    if (!body.destroyed) body.destroy(asDownloadError(err, details));
+  };
+  res.once('error', fail);
+  if (gzip) {
+    const gunzip = createGunzip({ chunkSize: STREAM_CHUNK_BYTES });
+    gunzip.once('error', (err) =>
+      fail(new DownloadServerError(`Corrupt gzip body: ${err.message}`, details)),
+    );
+    res.pipe(gunzip).pipe(body);
+  } else {
+    res.pipe(body);
+  }
+  const onAbort = () => {
+    fail(new DownloadAbortedError('Download aborted', details, { cause: signal?.reason }));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  body.once('close', () => {
+    signal?.removeEventListener('abort', onAbort);
+    // Consumer gone (finished, failed or stopped early): free the socket unless the body completed.
+    if (!res.complete) res.destroy();
+  });
+  const length = Number(headerValue(res.headers['content-length']));
+  const requestId = details.requestId;
+  return {
+    body,
+    pathVersion: version,
+    decompressed: gzip,
+    ...(Number.isFinite(length) && !gzip ? { contentLength: length } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
+}
