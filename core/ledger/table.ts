@@ -43,7 +43,10 @@ export function ledgerTableDefinition(tableName: string) {
       { AttributeName: LEDGER_KEY.partition, KeyType: 'HASH' as const },
       { AttributeName: LEDGER_KEY.sort, KeyType: 'RANGE' as const },
     ],
-    AttributeDefinitions: LEDGER_ATTRIBUTES.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+    AttributeDefinitions: LEDGER_ATTRIBUTES.map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
     GlobalSecondaryIndexes: Object.values(LEDGER_INDEXES).map((index) => ({
       IndexName: index.name,
       KeySchema: [

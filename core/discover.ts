@@ -1,0 +1,307 @@
+/**
+ * The discover use case: one pass over every selected instance. For each: list its log files,
+ * read what the ledger knows in one Query, plan (discovery-plan.ts), carry the plan out with
+ * conditional writes, and send the new work to SQS in batches of 10. A write that loses its
+ * condition means another discoverer got there first: that work is theirs to send.
+ */
+
+import type { RDSClient } from '@aws-sdk/client-rds';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ArchiverConfig } from './config.js';
+import { type PlannedAction, planInstance } from './discovery-plan.js';
+import { TransitionRefusedError } from './ledger/errors.js';
+import type { Ledger } from './ledger/ledger.js';
+import type { FileRecord } from './ledger/records.js';
+import { isWantedLogFile } from './log-files.js';
+import { type ArchiveMessage, formatArchiveMessage } from './messages.js';
+import type { Log, PipelineMetrics } from './observability.js';
+import { listLogFiles, type SelectedInstance, selectInstances } from './rds/inventory.js';
+
+export interface DiscoverDeps {
+  rds: RDSClient;
+  sqs: SQSClient;
+  ledger: Ledger;
+  config: Pick<
+    ArchiverConfig,
+    | 'clusters'
+    | 'clusterTag'
+    | 'logTypes'
+    | 'queueUrl'
+    | 'settleMs'
+    | 'sweepAfterMs'
+    | 'retentionMs'
+    | 'keyLayout'
+    | 'keyPrefix'
+  >;
+  log: Log;
+  metrics: PipelineMetrics;
+  now?: () => number;
+  /** Instances listed at once (each costs RDS API calls from the account's shared budget). */
+  concurrency?: number;
+}
+
+export interface InstanceOutcome {
+  cluster: string;
+  instance: string;
+  listed: number;
+  created: number;
+  enqueued: number;
+  rearmed: number;
+  lost: number;
+  retired: number;
+  writes: number;
+  raced: number;
+  gapFrom?: number;
+  error?: string;
+}
+
+export interface DiscoverSummary {
+  instances: InstanceOutcome[];
+  missingClusters: string[];
+  enqueued: number;
+  writes: number;
+  sendFailures: number;
+  errors: string[];
+}
+
+export class DiscoveryError extends Error {
+  override name = 'DiscoveryError';
+}
+
+/** Runs one discovery pass. Per-instance errors are collected, not thrown, so one bad instance can't starve the rest. */
+export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
+  const now = deps.now ?? Date.now;
+  if (!deps.config.queueUrl) throw new DiscoveryError('ARCHIVER_QUEUE_URL is not set');
+  const selection = await selectInstances(deps.rds, {
+    clusters: deps.config.clusters,
+    tag: deps.config.clusterTag,
+  });
+  for (const missing of selection.missingClusters) {
+    deps.log.error('Configured cluster not found in RDS', { cluster: missing });
+  }
+  const outcomes: InstanceOutcome[] = [];
+  let sendFailures = 0;
+  const queue = [...selection.instances];
+  const workers = Array.from({ length: Math.max(1, deps.concurrency ?? 4) }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const outcome: InstanceOutcome & { sendFailures?: number } = await discoverInstance(
+        deps,
+        next,
+        now,
+      ).catch((error: unknown) => {
+        deps.log.error('Discovery of an instance failed', { ...next, error });
+        return { ...emptyOutcome(next), error: error instanceof Error ? error.message : String(error) };
+      });
+      sendFailures += outcome.sendFailures ?? 0;
+      outcomes.push(outcome);
+    }
+  });
+  await Promise.all(workers);
+  outcomes.sort((a, b) => `${a.cluster}/${a.instance}`.localeCompare(`${b.cluster}/${b.instance}`));
+  const summary: DiscoverSummary = {
+    instances: outcomes,
+    missingClusters: selection.missingClusters,
+    enqueued: sum(outcomes, 'enqueued'),
+    writes: sum(outcomes, 'writes'),
+    sendFailures,
+    errors: [
+      ...selection.missingClusters.map((id) => `cluster ${id} not found`),
+      ...outcomes.filter((o) => o.error).map((o) => `${o.instance}: ${o.error}`),
+    ],
+  };
+  deps.metrics.discovered({
+    instances: outcomes.length,
+    listed: sum(outcomes, 'listed'),
+    enqueued: summary.enqueued,
+    writes: summary.writes,
+  });
+  return summary;
+}
+
+async function discoverInstance(
+  deps: DiscoverDeps,
+  target: SelectedInstance,
+  now: () => number,
+): Promise<InstanceOutcome & { sendFailures?: number }> {
+  const log = deps.log.child({ cluster: target.cluster, instance: target.instance });
+  const listing = (await listLogFiles(deps.rds, target.instance)).filter((file) =>
+    isWantedLogFile(file.logFileName, deps.config.logTypes),
+  );
+  const { meta, files } = await deps.ledger.instanceState(target.instance);
+  const at = now();
+  const plan = planInstance({
+    ...target,
+    listing,
+    ledger: files,
+    now: at,
+    settleMs: deps.config.settleMs,
+    sweepAfterMs: deps.config.sweepAfterMs,
+    keyLayout: deps.config.keyLayout,
+    keyPrefix: deps.config.keyPrefix,
+  });
+  const outcome = emptyOutcome(target);
+  outcome.listed = listing.length;
+  const toSend: ArchiveMessage[] = [];
+  for (const action of plan) {
+    try {
+      const message = await apply(deps.ledger, action, at);
+      outcome.writes += action.kind === 'retire' ? 2 : 1;
+      count(outcome, action);
+      if (action.kind === 'lost') {
+        deps.metrics.fileLost();
+        log.warn('Log file lost: gone from RDS before it was archived', {
+          file: action.file.logFileName,
+          reason: action.reason,
+        });
+      }
+      if (message) toSend.push(message);
+    } catch (error) {
+      if (!(error instanceof TransitionRefusedError)) throw error;
+      outcome.raced += 1;
+      log.debug('Another writer changed the file first', {
+        file: fileOf(action),
+        transition: error.transition,
+      });
+    }
+  }
+  if (listing.length === 0)
+    log.warn('RDS listed no wanted log files: nothing is marked missing on an empty listing');
+  const sendFailures = await sendAll(deps, toSend, log);
+  outcome.enqueued = toSend.length - sendFailures;
+  const gap = await deps.ledger.recordListing({
+    ...target,
+    previous: meta,
+    now: at,
+    count: listing.length,
+    retentionMs: deps.config.retentionMs,
+  });
+  outcome.writes += gap ? 2 : 1;
+  if (gap) {
+    outcome.gapFrom = gap.from;
+    log.warn('Listing gap longer than the log retention: files may have come and gone unseen', {
+      from: new Date(gap.from).toISOString(),
+      to: new Date(gap.to).toISOString(),
+    });
+  }
+  return { ...outcome, sendFailures };
+}
+
+/** Carries out one planned action; returns the message to send when it enqueues work. */
+async function apply(
+  ledger: Ledger,
+  action: PlannedAction,
+  now: number,
+): Promise<ArchiveMessage | undefined> {
+  switch (action.kind) {
+    case 'create':
+      await ledger.recordNew(action.record);
+      return action.enqueue ? messageFor(action.record, action.record.generation) : undefined;
+    case 'advance': {
+      await ledger.advance(action.file, {
+        from: action.from,
+        generation: action.file.generation,
+        to: action.to,
+        listedSize: action.listed.size,
+        lastWritten: action.listed.lastWritten,
+        nextGeneration: action.nextGeneration,
+        now,
+      });
+      const generation = action.file.generation + (action.nextGeneration ? 1 : 0);
+      const record = {
+        ...action.file,
+        listedSize: action.listed.size,
+        lastWritten: action.listed.lastWritten,
+      };
+      return action.enqueue ? messageFor(record, generation) : undefined;
+    }
+    case 'rearm':
+      await ledger.rearm(action.file, now);
+      return messageFor(action.file, action.file.generation);
+    case 'present':
+      await ledger.markPresent(action.file, now);
+      return undefined;
+    case 'missing':
+      await ledger.markMissing(action.file, now);
+      return undefined;
+    case 'lost':
+      await ledger.markLost(action.file, { reason: action.reason, now });
+      return undefined;
+    case 'retire':
+      await ledger.retire(action.file);
+      return undefined;
+  }
+}
+
+function messageFor(
+  record: Pick<FileRecord, 'cluster' | 'instance' | 'logFileName' | 'listedSize' | 'lastWritten'>,
+  generation: number,
+): ArchiveMessage {
+  return {
+    v: 1,
+    cluster: record.cluster,
+    instance: record.instance,
+    logFileName: record.logFileName,
+    generation,
+    listedSize: record.listedSize,
+    lastWritten: record.lastWritten,
+  };
+}
+
+/**
+ * Sends in batches of 10. A message that fails to send stays `queued` in the ledger, and the sweep
+ * sends it again later: nothing is lost, so a failure here is logged and counted, not thrown.
+ */
+async function sendAll(deps: DiscoverDeps, messages: ArchiveMessage[], log: Log): Promise<number> {
+  let failures = 0;
+  for (let i = 0; i < messages.length; i += 10) {
+    const batch = messages.slice(i, i + 10);
+    try {
+      const out = await deps.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: deps.config.queueUrl,
+          Entries: batch.map((message, j) => ({ Id: String(j), MessageBody: formatArchiveMessage(message) })),
+        }),
+      );
+      for (const failed of out.Failed ?? []) {
+        failures += 1;
+        log.warn('SQS refused a message; the sweep will send it again', {
+          code: failed.Code,
+          reason: failed.Message,
+        });
+      }
+    } catch (error) {
+      failures += batch.length;
+      log.error('SendMessageBatch failed; the sweep will send these again', { error, count: batch.length });
+    }
+  }
+  return failures;
+}
+
+function count(outcome: InstanceOutcome, action: PlannedAction): void {
+  if (action.kind === 'create') outcome.created += 1;
+  else if (action.kind === 'rearm') outcome.rearmed += 1;
+  else if (action.kind === 'lost') outcome.lost += 1;
+  else if (action.kind === 'retire') outcome.retired += 1;
+}
+
+function fileOf(action: PlannedAction): string {
+  return action.kind === 'create' ? action.record.logFileName : action.file.logFileName;
+}
+
+function emptyOutcome(target: SelectedInstance): InstanceOutcome {
+  return {
+    ...target,
+    listed: 0,
+    created: 0,
+    enqueued: 0,
+    rearmed: 0,
+    lost: 0,
+    retired: 0,
+    writes: 0,
+    raced: 0,
+  };
+}
+
+function sum(outcomes: InstanceOutcome[], field: 'enqueued' | 'writes' | 'listed'): number {
+  return outcomes.reduce((total, outcome) => total + outcome[field], 0);
+}

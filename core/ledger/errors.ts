@@ -1,0 +1,24 @@
+import type { FileRecord } from './records.js';
+
+/** Base of every ledger error. */
+export class LedgerError extends Error {
+  override name = 'LedgerError';
+}
+
+/**
+ * A conditional write lost: the item was not in the expected state. Carries the item as it is now
+ * (DynamoDB's `ReturnValuesOnConditionCheckFailure: ALL_OLD`), undefined when there is none.
+ */
+export class TransitionRefusedError extends LedgerError {
+  override name = 'TransitionRefusedError';
+  constructor(
+    readonly transition: string,
+    readonly current: FileRecord | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Ledger refused ${transition}: item is ${current ? `${current.state} at generation ${current.generation}` : 'absent'}`,
+      options,
+    );
+  }
+}

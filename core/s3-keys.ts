@@ -1,0 +1,88 @@
+/**
+ * S3 object keys for archived log files. Pure.
+ *
+ * `seed` (default, the seed article's layout): `{prefix}{cluster}/audit/{YYYY}/{MM}/{DD}/{HH}/{instance}/{file basename}.gz`
+ * (for other log types their type replaces `audit`). `hive`:
+ * `{prefix}cluster={cluster}/log_type={type}/dt={YYYY}-{MM}-{DD}-{HH}/instance={instance}/{basename}.gz`.
+ *
+ * Keys are safe for hostile names: every path segment is escaped losslessly (characters outside
+ * `[A-Za-z0-9._-]` become `%XX`, and `.` / `..` segments are escaped), so no key escapes the
+ * prefix, starts with `/`, holds a control character, or collides with another file's key.
+ */
+
+import type { KeyLayout } from './config.js';
+import { logTypeOf } from './log-files.js';
+import { hasControlCharacters } from './text.js';
+
+export interface ObjectKeyInput {
+  layout: KeyLayout;
+  prefix: string;
+  cluster: string;
+  instance: string;
+  logFileName: string;
+  /** Start of the file's hour, epoch ms (see `fileHour`). */
+  hour: number;
+}
+
+export class UnsafeKeyError extends Error {
+  override name = 'UnsafeKeyError';
+}
+
+const MAX_KEY_BYTES = 1024;
+
+/** Builds the object key for one log file. @throws UnsafeKeyError when the key cannot be made safe. */
+export function objectKey(input: ObjectKeyInput): string {
+  const d = new Date(input.hour);
+  const yyyy = String(d.getUTCFullYear()).padStart(4, '0');
+  const mm = pad(d.getUTCMonth() + 1);
+  const dd = pad(d.getUTCDate());
+  const hh = pad(d.getUTCHours());
+  const type = escapeSegment(logTypeOf(input.logFileName));
+  const cluster = escapeSegment(input.cluster);
+  const instance = escapeSegment(input.instance);
+  const base = escapeSegment(basename(input.logFileName));
+  const prefix = safePrefix(input.prefix);
+  const key =
+    input.layout === 'hive'
+      ? `${prefix}cluster=${cluster}/log_type=${type}/dt=${yyyy}-${mm}-${dd}-${hh}/instance=${instance}/${base}.gz`
+      : `${prefix}${cluster}/${type}/${yyyy}/${mm}/${dd}/${hh}/${instance}/${base}.gz`;
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    throw new UnsafeKeyError(`Object key longer than ${MAX_KEY_BYTES} bytes for ${input.logFileName}`);
+  return key;
+}
+
+/** The last path segment of a log file name (`audit/audit.log.0...` -> `audit.log.0...`). */
+export function basename(name: string): string {
+  const parts = name.split('/');
+  return parts[parts.length - 1] ?? name;
+}
+
+/** Escapes one key segment losslessly; the result never contains `/`, control characters or is `.`/`..`. */
+export function escapeSegment(segment: string): string {
+  if (segment === '') return '%00';
+  const escaped = [...Buffer.from(segment, 'utf8')]
+    .map((byte) => {
+      const ch = String.fromCharCode(byte);
+      return /[A-Za-z0-9._-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
+  if (escaped === '.') return '%2E';
+  if (escaped === '..') return '%2E%2E';
+  return escaped;
+}
+
+function safePrefix(prefix: string): string {
+  if (prefix === '') return '';
+  if (
+    prefix.startsWith('/') ||
+    hasControlCharacters(prefix) ||
+    prefix.split('/').some((s) => s === '..' || s === '.')
+  ) {
+    throw new UnsafeKeyError(`Unsafe key prefix "${prefix}"`);
+  }
+  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,78 @@
+/**
+ * Archiver Lambda: SQS batch in, one archive per record, partial batch failures out.
+ * Reads like a table of contents: configuration, clients, middleware; the work is core/archive.ts.
+ */
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { type ArchiveDeps, archiveRecord } from '../core/archive.js';
+import { createPipelineClients } from '../core/aws-clients.js';
+import { loadConfig } from '../core/config.js';
+import type { Log } from '../core/observability.js';
+import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
+
+/** Abort downloads and uploads this long before the Lambda timeout, so claims are released cleanly. */
+export const TIMEOUT_MARGIN_MS = 15_000;
+
+type Deps = Omit<ArchiveDeps, 'workerId'>;
+
+/**
+ * The middy pipeline around `archiveRecord`, for any set of dependencies: the Lambda below, the
+ * CLI's local runner and the tests all run this same function.
+ */
+export function createArchiverHandler(deps: Deps | (() => Deps), options: { timeoutMarginMs?: number } = {}) {
+  const resolve = typeof deps === 'function' ? deps : () => deps;
+  const base = async (event: SQSEvent, context: Context, { signal }: { signal: AbortSignal }) => {
+    const d = resolve();
+    const archiveDeps: ArchiveDeps = { ...d, workerId: context.awsRequestId };
+    // Each record is its own promise: one failing record never fails the rest of the batch.
+    return Promise.allSettled(event.Records.map((record) => archiveRecord(record, archiveDeps, signal)));
+  };
+  return middy<SQSEvent, SQSBatchResponse>(base as never, {
+    timeoutEarlyInMillis: options.timeoutMarginMs ?? TIMEOUT_MARGIN_MS,
+  }).use(
+    sqsPartialBatchFailure({
+      // core already logged each failure with its context; this only notes which messages return.
+      logger: (reason: unknown, record: { messageId: string }) =>
+        resolveLog(resolve).debug('Record returned to the queue', {
+          messageId: record.messageId,
+          reason: String(reason),
+        }),
+    }),
+  );
+}
+
+function resolveLog(resolve: () => Deps): Log {
+  return resolve().log;
+}
+
+let lambdaDeps: Deps | undefined;
+const powertools = createPowertools();
+
+/** Created on first use, then reused across invocations of a warm Lambda. */
+function lambdaDependencies(): Deps {
+  if (!lambdaDeps) {
+    const config = loadConfig(process.env, 'archive');
+    const clients = createPipelineClients(config, {
+      onDownloadPathChosen: (event) =>
+        powertools.logger[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
+    });
+    lambdaDeps = {
+      ledger: clients.ledger,
+      s3: clients.s3,
+      sqs: clients.sqs,
+      downloader: clients.downloader,
+      config,
+      log: powertoolsLog(powertools.logger),
+      metrics: powertoolsMetrics(powertools.metrics),
+    };
+  }
+  return lambdaDeps;
+}
+
+export const handler = createArchiverHandler(lambdaDependencies)
+  .use(injectLambdaContext(powertools.logger))
+  .use(logMetrics(powertools.metrics));
