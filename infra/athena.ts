@@ -1,0 +1,93 @@
+import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query/index.js';
+import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup/index.js';
+import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
+import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
+import { Construct } from 'constructs';
+import { AUDIT_COLUMNS, auditTableLayout, exampleQuery, terraformLiteral } from './athena-layout.js';
+
+export interface ArchiveQueryProps {
+  namePrefix: string;
+  bucketName: string;
+  layout: 'seed' | 'hive';
+  keyPrefix: string;
+  clusters: string[];
+  kmsKeyArn: string | undefined;
+}
+
+export const AUDIT_TABLE = 'audit_log';
+
+/** A Glue database and audit log table over the archive, and an Athena workgroup to query it. */
+export class ArchiveQuery extends Construct {
+  readonly database: GlueCatalogDatabase;
+  readonly table: GlueCatalogTable;
+  readonly workgroup: AthenaWorkgroup;
+
+  constructor(scope: Construct, id: string, props: ArchiveQueryProps) {
+    super(scope, id);
+    const layout = auditTableLayout({
+      layout: props.layout,
+      prefix: props.keyPrefix,
+      clusters: props.clusters,
+    });
+    const databaseName = props.namePrefix.replaceAll('-', '_');
+
+    this.database = new GlueCatalogDatabase(this, 'database', {
+      name: databaseName,
+      description: 'Archived RDS log files',
+    });
+
+    this.table = new GlueCatalogTable(this, 'audit', {
+      databaseName: this.database.name,
+      name: AUDIT_TABLE,
+      description: 'Aurora MySQL audit logs (gzip CSV), partitioned by cluster and hour',
+      tableType: 'EXTERNAL_TABLE',
+      parameters: {
+        classification: 'csv',
+        EXTERNAL: 'TRUE',
+        ...layout.projection,
+        // The bucket is a Terraform reference; only the literal part needs `${` escaped.
+        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
+      },
+      partitionKeys: [
+        { name: 'cluster', type: 'string', comment: 'DB cluster identifier' },
+        { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
+      ],
+      storageDescriptor: {
+        location: `s3://${props.bucketName}/${layout.locationPath}`,
+        // TextInputFormat reads .gz objects transparently.
+        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        compressed: true,
+        serDeInfo: {
+          serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+          // The SQL text is quoted with single quotes and may itself contain commas.
+          parameters: { separatorChar: ',', quoteChar: "'", escapeChar: '\\' },
+        },
+        columns: AUDIT_COLUMNS.map(([name, comment]) => ({ name, type: 'string', comment })),
+      },
+    });
+
+    this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
+      name: props.namePrefix,
+      description: 'Queries over the RDS log archive',
+      forceDestroy: true,
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        publishCloudwatchMetricsEnabled: true,
+        // Results kept by Athena itself: no results bucket to secure, and nothing written into the
+        // (possibly Object-Locked) archive.
+        managedQueryResultsConfiguration: {
+          enabled: true,
+          ...(props.kmsKeyArn ? { encryptionConfiguration: { kmsKey: props.kmsKeyArn } } : {}),
+        },
+      },
+    });
+
+    new AthenaNamedQuery(this, 'example', {
+      name: 'audit-queries-of-one-cluster-day',
+      database: this.database.name,
+      workgroup: this.workgroup.name,
+      query: exampleQuery(databaseName, AUDIT_TABLE, props.layout),
+    });
+  }
+}

@@ -1,0 +1,152 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping/index.js';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { ArchiverAlarms } from './alarms.js';
+import { ArchiveBucket } from './archive-bucket.js';
+import { ArchiveQuery } from './athena.js';
+import type { BundleDirs } from './bundle.js';
+import { functionEnvironment } from './function-environment.js';
+import { HandlerFunction } from './handler-function.js';
+import { LedgerTable } from './ledger-table.js';
+import { archiverStatements, discovererStatements, type PolicyArns } from './policies.js';
+import { ArchiveQueues } from './queues.js';
+import { DiscoveryScheduleRule } from './schedule.js';
+import { type Settings, visibilityTimeoutSeconds } from './settings.js';
+
+export interface ArchiverStackProps {
+  settings: Settings;
+  /** Folders holding each function's bundle (see bundleHandlers). */
+  bundles: BundleDirs;
+}
+
+/** The whole deployment: storage, ledger, queues, functions, schedule, alarms, Athena. */
+export class ArchiverStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: ArchiverStackProps) {
+    super(scope, id);
+    const s = props.settings;
+    new AwsProvider(this, 'aws', {
+      region: s.region,
+      defaultTags: [{ tags: { application: 'rds-log-archiver', stack: s.name } }],
+    });
+    const partition = new DataAwsPartition(this, 'partition').partition;
+    const account = new DataAwsCallerIdentity(this, 'account').accountId;
+
+    const bucket = new ArchiveBucket(this, 'archive', {
+      create: s.createBucket,
+      bucketName: s.bucketName,
+      namePrefix: s.name,
+      partition,
+      transitions: s.transitions,
+      noncurrentVersionExpiryDays: s.noncurrentVersionExpiryDays,
+      objectLock: s.objectLock,
+      kmsKeyArn: s.kmsKeyArn,
+    });
+    const ledger = new LedgerTable(this, 'ledger', { tableName: `${s.name}-ledger`, kmsKeyArn: s.kmsKeyArn })
+      .table;
+    const queues = new ArchiveQueues(this, 'queues', {
+      namePrefix: s.name,
+      visibilityTimeoutSeconds: visibilityTimeoutSeconds(s),
+      maxReceiveCount: s.maxReceiveCount,
+      kmsKeyArn: s.kmsKeyArn,
+    });
+
+    const environment = functionEnvironment(s, {
+      table: ledger.name,
+      queueUrl: queues.queue.url,
+      dlqUrl: queues.dlq.url,
+      bucket: bucket.name,
+    });
+    const arns = (logGroup: string): PolicyArns => ({
+      table: ledger.arn,
+      queue: queues.queue.arn,
+      dlq: queues.dlq.arn,
+      bucket: bucket.arn,
+      keyPrefix: s.keyPrefix,
+      kmsKey: s.kmsKeyArn,
+      logGroup,
+      rdsArnPrefix: `arn:${partition}:rds:${s.region}:${account}`,
+    });
+    const vpc =
+      s.subnetIds.length > 0 ? { subnetIds: s.subnetIds, securityGroupIds: s.securityGroupIds } : undefined;
+    const common = {
+      architecture: s.architecture,
+      environment,
+      logRetentionDays: s.logRetentionDays,
+      partition,
+      vpc,
+    };
+
+    const discoverer = new HandlerFunction(this, 'discoverer', {
+      ...common,
+      functionName: `${s.name}-discoverer`,
+      description: 'Lists RDS log files, records new work in the ledger and queues it',
+      bundleDir: props.bundles.discoverer,
+      memoryMb: s.discovererMemoryMb,
+      timeoutSeconds: s.discovererTimeoutSeconds,
+      statements: (logGroup) => discovererStatements(arns(logGroup)),
+    });
+    const archiver = new HandlerFunction(this, 'archiver', {
+      ...common,
+      functionName: `${s.name}-archiver`,
+      description: 'Streams queued RDS log files into S3 as gzip objects',
+      bundleDir: props.bundles.archiver,
+      memoryMb: s.archiverMemoryMb,
+      timeoutSeconds: s.archiverTimeoutSeconds,
+      statements: (logGroup) => archiverStatements(arns(logGroup)),
+    });
+
+    new LambdaEventSourceMapping(this, 'archive-queue-mapping', {
+      eventSourceArn: queues.queue.arn,
+      functionName: archiver.fn.arn,
+      batchSize: s.batchSize,
+      maximumBatchingWindowInSeconds: s.batchingWindowSeconds,
+      // One failed file must not send the whole batch back to the queue.
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: s.maxConcurrency },
+      // The mapping polls with the function's role: its policy must exist first.
+      dependsOn: [archiver.role, archiver.fn],
+    });
+
+    new DiscoveryScheduleRule(this, 'schedule', {
+      ruleName: `${s.name}-discover`,
+      minutes: s.scheduleMinutes,
+      fn: discoverer.fn,
+    });
+
+    const alarms = new ArchiverAlarms(this, 'alarms', {
+      namePrefix: s.name,
+      queueName: queues.queue.name,
+      dlqName: queues.dlq.name,
+      archiverName: archiver.fn.functionName,
+      discovererName: discoverer.fn.functionName,
+      scheduleMinutes: s.scheduleMinutes,
+      oldestMessageAlarmSeconds: s.oldestMessageAlarmSeconds,
+      alarmEmail: s.alarmEmail,
+    });
+
+    const query = new ArchiveQuery(this, 'query', {
+      namePrefix: s.name,
+      bucketName: bucket.name,
+      layout: s.keyLayout,
+      keyPrefix: s.keyPrefix,
+      clusters: s.clusters,
+      kmsKeyArn: s.kmsKeyArn,
+    });
+
+    const outputs: Record<string, string> = {
+      bucket: bucket.name,
+      table: ledger.name,
+      queue_url: queues.queue.url,
+      dlq_url: queues.dlq.url,
+      discoverer_function: discoverer.fn.functionName,
+      archiver_function: archiver.fn.functionName,
+      athena_table: `${query.database.name}.${query.table.name}`,
+      athena_workgroup: query.workgroup.name,
+      alarm_topic: alarms.topic.arn,
+    };
+    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
+  }
+}
