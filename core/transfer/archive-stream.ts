@@ -1,0 +1,205 @@
+/**
+ * Streams a log file into S3 as one gzip object: source -> SHA-256 + count -> gzip -> count ->
+ * lib-storage `Upload`, in one pass with bounded memory (about partSize x (queueSize + 1), whatever
+ * the file size: lib-storage's chunker pulls parts only as its uploaders free up).
+ */
+import { pipeline, type Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { CopyObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { DownloadError } from '../rds/download-errors.js';
+import { ByteCounter, SourceDigest } from './digest.js';
+import { TransferAbortedError, TransferError, UploadFailedError } from './errors.js';
+import { DIGEST_KEYS } from './metadata.js';
+
+/** Content type of every archive object (ContentEncoding is not relied on: some stores drop it). */
+export const ARCHIVE_CONTENT_TYPE = 'application/gzip';
+
+/** CopyObject copies at most 5 GiB in one request; larger objects keep the digest in the ledger only. */
+const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
+
+/**
+ * How the source digest (SHA-256 and byte count, known only at the end) is attached to the object.
+ * Multipart metadata is fixed when the upload starts, so it cannot go in with the upload.
+ *
+ * - `metadata` (default): a same-key CopyObject with `MetadataDirective: REPLACE` adds
+ *   `source-sha256` / `source-bytes` to the user metadata. Works on AWS and on fauxqs. Costs one
+ *   server-side copy; on a versioned bucket the pre-stamp version remains as a noncurrent version
+ *   (as much storage again until a noncurrent-version rule expires it); skipped above 5 GiB (the
+ *   ledger always holds the digest).
+ * - `tags`: `PutObjectTagging` with the same keys. The natural choice on AWS (no copy, no extra
+ *   version), but fauxqs 1.9.2 does not implement object tagging and, worse, treats
+ *   `PUT ?tagging` as a PutObject: the object is silently REPLACED by the tagging XML (checked by
+ *   hand against fauxqs 1.9.2). Use it only against a store known to support tagging.
+ * - `none`: the digest lives in the ledger only.
+ */
+export type RecordDigestMode = 'metadata' | 'tags' | 'none';
+
+/** Inputs of {@link archiveStream}. */
+export interface ArchiveStreamOptions {
+  /** The file's bytes (e.g. a download body). Destroyed on failure. */
+  source: Readable;
+  /** Size RDS listed; fewer source bytes than this is a truncated download. */
+  expectedBytes: number;
+  s3: S3Client;
+  bucket: string;
+  key: string;
+  /** User metadata known up front (see `archiveObjectMetadata`). */
+  metadata: Record<string, string>;
+  /** zlib level 0-9 (default 6). */
+  gzipLevel?: number;
+  /** Multipart part size in bytes (default 8 MiB, at least 5 MiB). */
+  partSize?: number;
+  /** Parts uploaded concurrently (default 4). */
+  queueSize?: number;
+  /** Aborting stops the transfer, aborts the multipart upload and publishes nothing. */
+  signal?: AbortSignal;
+  /** Where the source digest goes after completion (default `metadata`). */
+  recordDigest?: RecordDigestMode;
+}
+
+/** What was archived. */
+export interface ArchiveResult {
+  /** Source bytes (may exceed the listed size when the file grew during the download). */
+  bytes: number;
+  /** Bytes of the gzip object. */
+  gzipBytes: number;
+  /** Hex SHA-256 of the source bytes. */
+  sha256: string;
+  /** ETag of the final object (after the digest stamp, if any). */
+  etag: string;
+  /** Version id of the final object, on a versioned bucket. */
+  versionId?: string;
+  /** Where the digest was recorded on the object. */
+  digestRecorded: RecordDigestMode;
+}
+
+/** zlib output chunk: large enough to keep per-chunk overhead negligible, small enough to stream. */
+const GZIP_CHUNK_BYTES = 128 * 1024;
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const DEFAULT_QUEUE_SIZE = 4;
+
+/**
+ * Archives `source` to `s3://bucket/key` as gzip, hashing and counting the source in the same pass.
+ *
+ * The object becomes visible only when the whole source arrived: a short source fails with
+ * `TruncatedDownloadError` before lib-storage completes (it then aborts its multipart upload, and a
+ * small file never reaches its single PutObject). On any failure or abort the multipart upload is
+ * aborted and the first error is rethrown: download errors as they are, S3 errors as
+ * {@link UploadFailedError}, the abort as {@link TransferAbortedError}.
+ * An abort that arrives after the upload completed is ignored: the object is whole and verified.
+ */
+export async function archiveStream(options: ArchiveStreamOptions): Promise<ArchiveResult> {
+  const { source, s3, bucket, key, signal } = options;
+  const recordDigest = options.recordDigest ?? 'metadata';
+  if (signal?.aborted) {
+    source.destroy();
+    throw new TransferAbortedError('Archive aborted before it started', { cause: signal.reason });
+  }
+
+  const digest = new SourceDigest(options.expectedBytes);
+  const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: GZIP_CHUNK_BYTES });
+  const gzipCounter = new ByteCounter();
+  let pipelineDone = false;
+  pipeline(source, digest, gzip, gzipCounter, () => {
+    // Errors surface through lib-storage reading gzipCounter; this only records that the data side is over.
+    pipelineDone = true;
+  });
+  // Errors of the data side, to tell them from S3's when lib-storage rethrows one. A stream emits
+  // 'error' before its async iterator (lib-storage's reader) rejects, so the set is complete in time.
+  const dataErrors = new Set<unknown>();
+  for (const stage of [source, digest, gzip, gzipCounter]) stage.on('error', (e) => dataErrors.add(e));
+
+  const upload = new Upload({
+    client: s3,
+    params: {
+      Bucket: bucket,
+      Key: key,
+      Body: gzipCounter,
+      ContentType: ARCHIVE_CONTENT_TYPE,
+      Metadata: options.metadata,
+    },
+    partSize: options.partSize ?? DEFAULT_PART_SIZE,
+    queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
+    leavePartsOnError: false,
+  });
+
+  let abortError: TransferAbortedError | undefined;
+  const onAbort = () => {
+    abortError = new TransferAbortedError('Archive aborted', { cause: signal?.reason });
+    // Erroring the data side fails lib-storage's reader (so it aborts the multipart upload);
+    // upload.abort() also stops parts not yet started and makes done() settle now.
+    if (!pipelineDone) source.destroy(abortError);
+    void upload.abort();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  let result: Awaited<ReturnType<Upload['done']>>;
+  try {
+    result = await upload.done();
+  } catch (err) {
+    source.destroy();
+    gzipCounter.destroy();
+    throw abortError ?? (dataErrors.has(err) ? err : asTransferFailure(err));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+
+  const sha256 = digest.sha256;
+  const bytes = digest.bytes;
+  const gzipBytes = gzipCounter.bytes;
+  let etag = result.ETag ?? '';
+  let versionId = result.VersionId;
+  let digestRecorded: RecordDigestMode = 'none';
+  const digestValues = { [DIGEST_KEYS.sha256]: sha256, [DIGEST_KEYS.bytes]: String(bytes) };
+  try {
+    if (recordDigest === 'metadata' && gzipBytes <= MAX_SINGLE_COPY_BYTES) {
+      const copied = await s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          CopySource: copySource(bucket, key, versionId),
+          // Stamp the object we just wrote, not one a concurrent writer put there since.
+          ...(etag ? { CopySourceIfMatch: etag } : {}),
+          MetadataDirective: 'REPLACE',
+          ContentType: ARCHIVE_CONTENT_TYPE,
+          Metadata: { ...options.metadata, ...digestValues },
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      etag = copied.CopyObjectResult?.ETag ?? etag;
+      versionId = copied.VersionId ?? versionId;
+      digestRecorded = 'metadata';
+    } else if (recordDigest === 'tags') {
+      await s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(versionId ? { VersionId: versionId } : {}),
+          Tagging: { TagSet: Object.entries(digestValues).map(([Key, Value]) => ({ Key, Value })) },
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      digestRecorded = 'tags';
+    }
+  } catch (err) {
+    if (signal?.aborted)
+      throw new TransferAbortedError('Archive aborted while recording the digest', { cause: err });
+    throw asTransferFailure(err, 'Recording the source digest failed');
+  }
+
+  return { bytes, gzipBytes, sha256, etag, ...(versionId ? { versionId } : {}), digestRecorded };
+}
+
+/** Download and transfer errors pass unchanged; anything else came from S3 (or the SDK) and is wrapped. */
+function asTransferFailure(err: unknown, what = 'Upload to S3 failed'): Error {
+  if (err instanceof DownloadError || err instanceof TransferError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new UploadFailedError(`${what}: ${message}`, err);
+}
+
+/** `bucket/key[?versionId=]` with the key URL-encoded per segment, as CopyObject expects. */
+function copySource(bucket: string, key: string, versionId: string | undefined): string {
+  const encodedKey = key.split('/').map(encodeURIComponent).join('/');
+  return `${bucket}/${encodedKey}${versionId ? `?versionId=${encodeURIComponent(versionId)}` : ''}`;
+}

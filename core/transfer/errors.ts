@@ -1,0 +1,49 @@
+/**
+ * Errors of the streaming transfer (download -> gzip -> S3). Download failures keep their own
+ * classes ({@link DownloadError} from `core/rds/download-errors.ts`, including
+ * `TruncatedDownloadError`); this area adds the upload side and the caller's abort.
+ */
+
+/** Base of transfer failures. `retryable` says whether another attempt may succeed. */
+export class TransferError extends Error {
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TransferError';
+    this.retryable = retryable;
+  }
+}
+
+/** S3 error codes that another attempt will not fix. */
+const PERMANENT_S3_CODES = new Set([
+  'NoSuchBucket',
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AllAccessDisabled',
+  'InvalidBucketName',
+  'KMS.DisabledException',
+  'KMS.NotFoundException',
+]);
+
+/** S3 refused or failed the upload (or the digest stamp after it). Wraps the SDK error as `cause`. */
+export class UploadFailedError extends TransferError {
+  readonly code: string | undefined;
+
+  constructor(message: string, cause: unknown) {
+    const code =
+      (cause as { name?: string; Code?: string } | undefined)?.Code ?? (cause as Error | undefined)?.name;
+    super(message, !(code && PERMANENT_S3_CODES.has(code)), { cause });
+    this.name = 'UploadFailedError';
+    this.code = code;
+  }
+}
+
+/** The caller's AbortSignal fired before the object was complete: nothing was published. Retryable. */
+export class TransferAbortedError extends TransferError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, true, options);
+    this.name = 'TransferAbortedError';
+  }
+}
