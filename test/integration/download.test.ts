@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLogFileDownloader,
+  type LogFileDownloader,
+  type LogFileDownloaderOptions,
+  type PathChoiceEvent,
+} from '../../core/rds/download.js';
+import {
+  DownloadAbortedError,
+  DownloadError,
+  DownloadRefusedError,
+  DownloadServerError,
+  DownloadThrottledError,
+  LogFileNotFoundError,
+} from '../../core/rds/download-errors.js';
+import { DEFAULT_SIM_CREDENTIALS, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
+
+const SESSION = { accessKeyId: 'ASIALOCALSIM', secretAccessKey: 'session-secret', sessionToken: 'token-123' };
+const FILE = 'audit/audit.log.0.2026-03-01-00-00.1';
+const SIZE = 300_000;
+
+let sim: RdsSimulator;
+let instance: string;
+const downloaders: LogFileDownloader[] = [];
+
+function downloader(options: Partial<LogFileDownloaderOptions> = {}): LogFileDownloader {
+  const d = createLogFileDownloader({
+    region: sim.region,
+    endpoint: sim.url,
+    credentials: DEFAULT_SIM_CREDENTIALS,
+    ...options,
+  });
+  downloaders.push(d);
+  return d;
+}
+
+async function sha256Of(body: Readable): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+beforeAll(async () => {
+  sim = await startRdsSimulator({
+    credentials: [DEFAULT_SIM_CREDENTIALS, SESSION],
+    workload: { clusters: 1, instancesPerCluster: 1, historyHours: 1 },
+  });
+  instance = sim.world.clusters()[0]!.instances[0]!;
+  sim.world.addFile(instance, FILE, { size: SIZE });
+});
+
+afterEach(() => {
+  sim.faults.clear();
+  for (const d of downloaders.splice(0)) d.close();
+});
+
+afterAll(async () => {
+  await sim?.stop();
+});
+
+describe('createLogFileDownloader', () => {
+  it('downloads a whole simulated file, signed, under /v19/ and /v13/', async () => {
+    const expected = await sim.world.sha256(instance, FILE);
+    for (const pathVersion of ['v19', 'v13'] as const) {
+      const download = await downloader({ pathVersion }).open({ instance, logFileName: FILE });
+      expect(download.pathVersion).toBe(pathVersion);
+      expect(download.decompressed).toBe(false);
+      expect(await sha256Of(download.body)).toEqual({ sha256: expected, bytes: SIZE });
+    }
+  });
+
+  it('uses /v19/ under auto when it works and remembers it', async () => {
+    const chosen: PathChoiceEvent[] = [];
+    const d = downloader({ onPathChosen: (e) => chosen.push(e) });
+    expect(d.pathVersion).toBe('auto');
+    await sha256Of((await d.open({ instance, logFileName: FILE })).body);
+    expect(d.pathVersion).toBe('v19');
+    expect(chosen).toEqual([{ version: 'v19' }]);
+  });
+
+  it('falls back to /v13/ under auto when /v19/ is an unknown route, and remembers the choice', async () => {
+    sim.faults.add({ kind: 'path-unavailable', version: 'v19' });
+    const before = sim.stats();
+    const chosen: PathChoiceEvent[] = [];
+    const d = downloader({ onPathChosen: (e) => chosen.push(e) });
+    const first = await d.open({ instance, logFileName: FILE });
+    expect(first.pathVersion).toBe('v13');
+    expect((await sha256Of(first.body)).bytes).toBe(SIZE);
+    expect(chosen).toEqual([
+      { version: 'v13', fallbackFrom: { version: 'v19', status: 404, code: 'UnknownOperationException' } },
+    ]);
+    const second = await d.open({ instance, logFileName: FILE });
+    expect(second.pathVersion).toBe('v13');
+    await sha256Of(second.body);
+    // Three requests: v19 refused once, then v13 twice (the choice is remembered).
+    const after = sim.stats();
+    const delta = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
+    expect(delta('download.v19')).toBe(1);
+    expect(delta('download.v13')).toBe(2);
+    expect(d.pathVersion).toBe('v13');
+  });
+
+  it('fails loudly when a forced path is an unknown route, or when both are', async () => {
+    sim.faults.add({ kind: 'path-unavailable', version: 'v19' });
+    const forced = await downloader({ pathVersion: 'v19' })
+      .open({ instance, logFileName: FILE })
+      .catch((e: unknown) => e);
+    expect(forced).toBeInstanceOf(DownloadRefusedError);
+    expect(forced).toMatchObject({ retryable: false, code: 'UnknownOperationException' });
+    sim.faults.add({ kind: 'path-unavailable', version: 'v13' });
+    const auto = downloader();
+    const both = await auto.open({ instance, logFileName: FILE }).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(DownloadRefusedError);
+    expect((both as Error).message).toMatch(/Both download paths/);
+    expect(auto.pathVersion).toBe('auto');
+  });
+
+  it('signs with session-token credentials', async () => {
+    const download = await downloader({ credentials: SESSION }).open({ instance, logFileName: FILE });
+    expect((await sha256Of(download.body)).bytes).toBe(SIZE);
+  });
+
+  it('resolves credentials for every request (a provider, as they rotate)', async () => {
+    let calls = 0;
+    const d = downloader({
+      credentials: async () => {
+        calls += 1;
+        return calls === 1 ? DEFAULT_SIM_CREDENTIALS : SESSION;
+      },
+    });
+    await sha256Of((await d.open({ instance, logFileName: FILE })).body);
+    await sha256Of((await d.open({ instance, logFileName: FILE })).body);
+    expect(calls).toBe(2);
+  });
+
+  it('is refused with a wrong secret, without falling back or leaking the secret', async () => {
+    const secret = 'definitely-wrong-secret';
+    const d = downloader({
+      credentials: { accessKeyId: DEFAULT_SIM_CREDENTIALS.accessKeyId, secretAccessKey: secret },
+    });
+    const error = await d.open({ instance, logFileName: FILE }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadRefusedError);
+    expect(error).toMatchObject({ status: 403, retryable: false });
+    expect(d.pathVersion).toBe('v19');
+    const text = `${(error as Error).message} ${JSON.stringify(error)}`;
+    expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/Signature=|Authorization|Credential=/);
+  });
+
+  it('reports a missing file or instance as LogFileNotFoundError (not retryable)', async () => {
+    const missing = await downloader()
+      .open({ instance, logFileName: 'audit/audit.log.9.2026-01-01-00-00.1' })
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(LogFileNotFoundError);
+    expect(missing).toMatchObject({ status: 404, code: 'DBLogFileNotFoundFault', retryable: false });
+    const noInstance = await downloader()
+      .open({ instance: 'no-such-instance', logFileName: FILE })
+      .catch((e: unknown) => e);
+    expect(noInstance).toBeInstanceOf(LogFileNotFoundError);
+    expect(noInstance).toMatchObject({ code: 'DBInstanceNotFound' });
+  });
+
+  it('classifies throttling and server errors as retryable', async () => {
+    sim.faults.add({ kind: 'throttle', target: 'download', times: 1 });
+    const throttled = await downloader()
+      .open({ instance, logFileName: FILE })
+      .catch((e: unknown) => e);
+    expect(throttled).toBeInstanceOf(DownloadThrottledError);
+    expect(throttled).toMatchObject({ status: 429, retryable: true });
+    for (const status of [500, 503]) {
+      sim.faults.add({ kind: 'server-error', status, target: 'download', times: 1 });
+      const failed = await downloader()
+        .open({ instance, logFileName: FILE })
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(DownloadServerError);
+      expect(failed).toMatchObject({ status, retryable: true });
+    }
+  });
+
+  it('errors the body with a retryable DownloadError when the connection resets mid-file', async () => {
+    sim.faults.add({ kind: 'reset', afterBytes: 100_000, times: 1 });
+    const download = await downloader().open({ instance, logFileName: FILE });
+    const error = await sha256Of(download.body).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect(error).toMatchObject({ name: 'DownloadConnectionError', retryable: true });
+  });
+
+  it('ends a truncated body cleanly: only the byte count can tell (checked by the transfer)', async () => {
+    sim.faults.add({ kind: 'truncate', afterBytes: 1_000, times: 1 });
+    const download = await downloader().open({ instance, logFileName: FILE });
+    expect((await sha256Of(download.body)).bytes).toBe(1_000);
+  });
+
+  it('aborts a download in flight when the signal fires', async () => {
+    sim.faults.add({ kind: 'slow', bytesPerSecond: 20_000, times: 1 });
+    const controller = new AbortController();
+    const download = await downloader().open({ instance, logFileName: FILE, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('lambda timeout')), 100);
+    const error = await sha256Of(download.body).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadAbortedError);
+    const before = await downloader()
+      .open({ instance, logFileName: FILE, signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(before).toBeInstanceOf(DownloadAbortedError);
+  });
+
+  it('fails with a retryable connection error when nothing listens', async () => {
+    const d = createLogFileDownloader({
+      region: sim.region,
+      endpoint: 'http://127.0.0.1:9',
+      credentials: DEFAULT_SIM_CREDENTIALS,
+    });
+    downloaders.push(d);
+    const error = await d.open({ instance, logFileName: FILE }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'DownloadConnectionError', retryable: true });
+  });
+});
