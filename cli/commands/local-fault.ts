@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import { readStateFile } from '../../local/env-file.js';
+import { FaultSpecError, parseFaultSpec } from '../../local/rds-sim/index.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
+import { type CliIo, println } from '../io.js';
+import { JSON_OPTION, writeJson } from '../json.js';
+import { DEFAULT_STATE_DIR } from './local-up.js';
+
+const USAGE = `Usage: rds-log-archiver local fault SPEC [--state-dir DIR]
+       rds-log-archiver local fault --clear [--state-dir DIR]
+
+Adds a fault to the RDS simulator of the stack running from DIR (see 'local up'), or removes all
+faults. SPEC is kind[:key=value,...]; every fault may also carry instance=, file= (substring of the
+log file name) and times= (how often it fires; default always). Examples:
+  throttle:times=3,target=api          DescribeDBLogFiles etc. answer Throttling 3 times
+  server-error:status=503,target=download
+  reset:afterBytes=1000,file=audit.log.0   download connection dropped after 1000 bytes
+  truncate:afterBytes=1000             download ends cleanly but short
+  slow:bytesPerSecond=10000            slow download
+  empty-listing                        DescribeDBLogFiles lists nothing
+  vanish:file=audit.log.1              listed, but the download answers 404
+  grow-during-download:growBytes=5000  file grows while being downloaded
+  always-fail:file=audit.log.2         download always answers 500
+  path-unavailable:version=v19         the /v19/ download path is unknown
+
+Options:
+  --state-dir DIR   the 'local up' state directory (default ${DEFAULT_STATE_DIR})
+  --clear           remove every fault
+  --json            print the simulator's answer as JSON
+  -h, --help        this help`;
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+      clear: { type: 'boolean', default: false },
+      ...JSON_OPTION,
+    },
+    { positionals: 1 },
+  );
+  const spec = positionals[0];
+  if (values.clear === (spec !== undefined)) {
+    throw new UsageError(
+      values.clear ? 'give either SPEC or --clear, not both' : 'missing SPEC (or --clear)',
+    );
+  }
+  if (spec !== undefined) {
+    try {
+      parseFaultSpec(spec); // refuse a bad spec here, with a usage error, before any request
+    } catch (error) {
+      if (error instanceof FaultSpecError) throw new UsageError(`bad fault SPEC '${spec}': ${error.message}`);
+      throw error;
+    }
+  }
+  const dir = resolve(io.cwd, values['state-dir']);
+  const state = await readStateFile(dir);
+  if (state === undefined) throw new CliError(`no running local stack in ${dir} (start one with 'local up')`);
+  const url = `${state.endpoints.rds}/_sim/faults`;
+  let answer: Response;
+  try {
+    answer = await fetch(url, {
+      method: spec === undefined ? 'DELETE' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...(spec === undefined ? {} : { body: JSON.stringify({ spec }) }),
+      signal: AbortSignal.any([io.signal, AbortSignal.timeout(10_000)]),
+    });
+  } catch (error) {
+    throw new CliError(
+      `the RDS simulator at ${state.endpoints.rds} does not answer: ${(error as Error).message}`,
+    );
+  }
+  const text = await answer.text();
+  if (!answer.ok) throw new CliError(`the RDS simulator refused (${answer.status}): ${text}`);
+  const body: unknown = text === '' ? {} : JSON.parse(text);
+  if (values.json) writeJson(io, body);
+  else if (spec === undefined) println(io, 'faults cleared');
+  else
+    println(
+      io,
+      `fault added: ${spec}${typeof body === 'object' && body !== null && 'id' in body ? ` (id ${String(body.id)})` : ''}`,
+    );
+  return EXIT.ok;
+}
+
+/** `local fault`: inject or clear RDS simulator faults in a running `local up`. */
+export const localFaultCommand: Command = {
+  name: 'fault',
+  summary: 'add a fault to the running RDS simulator (or --clear them)',
+  usage: USAGE,
+  run,
+};

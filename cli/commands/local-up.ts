@@ -1,0 +1,197 @@
+import { resolve } from 'node:path';
+import {
+  readStateFile,
+  removeStateFiles,
+  renderEnvFile,
+  type StackStateFile,
+  writeStateFiles,
+} from '../../local/env-file.js';
+import {
+  type Fault,
+  FaultSpecError,
+  parseFaultSpec,
+  type WorkloadOptions,
+} from '../../local/rds-sim/index.js';
+import { startLocalStack } from '../../local/stack.js';
+import { numberOption, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { JSON_OPTION, writeJson } from '../json.js';
+
+export const DEFAULT_STATE_DIR = '.local-state';
+
+const OPTIONS = {
+  'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+  region: { type: 'string', default: 'us-east-1' },
+  prefix: { type: 'string', default: 'local' },
+  seed: { type: 'string' },
+  clusters: { type: 'string' },
+  instances: { type: 'string' },
+  'history-hours': { type: 'string' },
+  'rotate-mb': { type: 'string' },
+  'writer-kbps': { type: 'string' },
+  speed: { type: 'string' },
+  'retention-hours': { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  'max-receive-count': { type: 'string' },
+  'visibility-timeout': { type: 'string' },
+  'port-rds': { type: 'string' },
+  'port-dynamodb': { type: 'string' },
+  'port-fauxqs': { type: 'string' },
+  ...JSON_OPTION,
+} as const;
+
+const USAGE = `Usage: rds-log-archiver local up [--state-dir DIR] [options]
+
+Starts DynamoDB Local (Java), fauxqs (SQS + S3) and the RDS simulator in the foreground, creates
+the ledger table, archive queue + DLQ and bucket, then writes DIR/env (shell 'export' lines: the
+AWS_ENDPOINT_URL_* overrides, AWS_REGION, credentials the simulator accepts, ARCHIVER_* names) and
+DIR/endpoints.json. In another shell: '. DIR/env' and run any command against the local stack.
+Stops everything on Ctrl-C / SIGTERM and removes both files.
+
+Options:
+  --state-dir DIR          where env and endpoints.json go (default ${DEFAULT_STATE_DIR})
+  --region REGION          region of every service; requests signed for another are refused
+                           (default us-east-1)
+  --prefix NAME            resource name prefix: NAME-ledger, NAME-archive, NAME-archive-dlq
+                           (default local)
+Workload (the simulated Aurora MySQL fleet):
+  --seed N                 same seed, same world, same bytes (default 1)
+  --clusters N             number of clusters, ids aurora-audit-<n> (default 2)
+  --instances N            instances per cluster (default 2)
+  --history-hours H        hours of log files that already exist at start (default 3)
+  --rotate-mb MB           size at which a log file rotates (default 100)
+  --writer-kbps KB         audit log growth per writer, KiB/s (4 writers per instance)
+  --speed X                simulated clock runs X times real time (default 1)
+  --retention-hours H      log files vanish H hours after last written (default 24)
+  --fault SPEC             inject a fault from the start; repeatable. SPEC is
+                           kind[:key=value,...], e.g. throttle:times=3,target=api
+                           reset:afterBytes=1000,file=audit.log.0   vanish:file=audit.log.1
+                           kinds: throttle, server-error, reset, truncate, slow, empty-listing,
+                           vanish, grow-during-download, always-fail, path-unavailable
+Queues:
+  --max-receive-count N    receives before a message goes to the DLQ (= ARCHIVER_MAX_ATTEMPTS,
+                           default 5)
+  --visibility-timeout S   archive queue visibility timeout in seconds (default 30)
+Ports (default: free ones):
+  --port-rds N, --port-dynamodb N, --port-fauxqs N (SQS and S3 share it)
+Output:
+  --json                   print endpoints.json instead of the export lines
+  -h, --help               this help`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function workloadFrom(values: Record<string, unknown>): WorkloadOptions {
+  const v = values as Record<string, string | undefined>;
+  const workload: WorkloadOptions = {};
+  const set = <K extends keyof WorkloadOptions>(key: K, value: WorkloadOptions[K] | undefined) => {
+    if (value !== undefined) workload[key] = value;
+  };
+  set('seed', numberOption(v.seed, 'seed', { integer: true, min: 0 }));
+  set('clusters', numberOption(v.clusters, 'clusters', { integer: true, min: 1, max: 1000 }));
+  set('instancesPerCluster', numberOption(v.instances, 'instances', { integer: true, min: 1, max: 100 }));
+  set('historyHours', numberOption(v['history-hours'], 'history-hours', { min: 0 }));
+  const rotateMb = numberOption(v['rotate-mb'], 'rotate-mb', { min: 0.001 });
+  set('rotateBytes', rotateMb === undefined ? undefined : Math.round(rotateMb * 1024 * 1024));
+  const kbps = numberOption(v['writer-kbps'], 'writer-kbps', { min: 0 });
+  set('writerBytesPerSecond', kbps === undefined ? undefined : Math.round(kbps * 1024));
+  set('retentionHours', numberOption(v['retention-hours'], 'retention-hours', { min: 0.001 }));
+  return workload;
+}
+
+function faultsFrom(specs: string[]): Fault[] {
+  return specs.map((spec) => {
+    try {
+      return parseFaultSpec(spec);
+    } catch (error) {
+      if (error instanceof FaultSpecError) throw new UsageError(`--fault ${spec}: ${error.message}`);
+      throw error;
+    }
+  });
+}
+
+/** Resolves once `signal` is aborted. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((done) => signal.addEventListener('abort', () => done(), { once: true }));
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  const workload = workloadFrom(values);
+  const faults = faultsFrom(values.fault ?? []);
+  const speed = numberOption(values.speed, 'speed', { min: 0.001 });
+  const maxReceiveCount = numberOption(values['max-receive-count'], 'max-receive-count', {
+    integer: true,
+    min: 1,
+    max: 1000,
+  });
+  const visibility = numberOption(values['visibility-timeout'], 'visibility-timeout', {
+    integer: true,
+    min: 0,
+    max: 43_200,
+  });
+  const port = (name: 'port-rds' | 'port-dynamodb' | 'port-fauxqs') =>
+    numberOption(values[name], name, { integer: true, min: 1, max: 65_535 });
+  const ports = { rds: port('port-rds'), dynamodb: port('port-dynamodb'), fauxqs: port('port-fauxqs') };
+  const dir = resolve(io.cwd, values['state-dir']);
+
+  const existing = await readStateFile(dir);
+  if (existing !== undefined && existing.pid !== process.pid && alive(existing.pid)) {
+    throw new CliError(`a local stack is already running from ${dir} (pid ${existing.pid}); stop it first`);
+  }
+
+  io.stderr.write('starting DynamoDB Local, fauxqs and the RDS simulator...\n');
+  const stack = await startLocalStack({
+    region: values.region,
+    prefix: values.prefix,
+    workload,
+    faults,
+    ...(speed === undefined ? {} : { speed }),
+    ...(maxReceiveCount === undefined ? {} : { maxReceiveCount }),
+    ...(visibility === undefined ? {} : { visibilityTimeoutSeconds: visibility }),
+    ports: Object.fromEntries(Object.entries(ports).filter(([, p]) => p !== undefined)),
+  });
+  try {
+    const state: StackStateFile = {
+      pid: process.pid,
+      dynamodbPid: stack.dynamodbPid,
+      startedAt: new Date().toISOString(),
+      region: stack.region,
+      endpoints: stack.endpoints,
+      names: stack.resources,
+      clusters: stack.rds.world.clusters().map((c) => c.id),
+      env: stack.env,
+    };
+    await writeStateFiles(dir, state);
+    if (values.json) {
+      writeJson(io, state);
+    } else {
+      io.stdout.write(renderEnvFile(stack.env));
+      io.stderr.write(`\nready: '. ${dir}/env' in another shell; Ctrl-C stops the stack.\n`);
+    }
+    await untilAborted(io.signal);
+    io.stderr.write('stopping...\n');
+  } finally {
+    await removeStateFiles(dir);
+    await stack.stop();
+  }
+  io.stderr.write('stopped\n');
+  return EXIT.ok;
+}
+
+/** `local up`: the whole stack in the foreground, described in DIR/env. */
+export const localUpCommand: Command = {
+  name: 'up',
+  summary: 'start emulators + RDS simulator in the foreground; write DIR/env',
+  usage: USAGE,
+  run,
+};

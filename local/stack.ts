@@ -1,0 +1,124 @@
+import { DEFAULT_LOCAL_REGION, type EmulatorEndpoints } from './aws-config.js';
+import { startEmulators } from './emulators.js';
+import { pipelineEnv } from './env.js';
+import {
+  acceleratedClock,
+  type Fault,
+  type RdsSimulator,
+  type SimClock,
+  type SimCredentials,
+  startRdsSimulator,
+  type WorkloadOptions,
+} from './rds-sim/index.js';
+import {
+  createPipelineResources,
+  type PipelineNames,
+  type PipelineResources,
+  pipelineNames,
+} from './resources.js';
+
+/** Options of `startLocalStack`. Everything is optional; defaults give a small two-cluster world. */
+export interface LocalStackOptions {
+  region?: string;
+  /** Resource name prefix (`<prefix>-ledger`, ...); default `local`. */
+  prefix?: string;
+  workload?: WorkloadOptions;
+  faults?: Fault[];
+  /** The simulator's clock; default real time, or `acceleratedClock(now, speed)` when speed is set. */
+  clock?: SimClock;
+  speed?: number;
+  /** Credentials the simulator accepts; the first set goes into `env`. Default: the simulator's. */
+  credentials?: SimCredentials[];
+  /** = ARCHIVER_MAX_ATTEMPTS; default 5. */
+  maxReceiveCount?: number;
+  /** Archive queue visibility timeout for local runs; default 30 s. */
+  visibilityTimeoutSeconds?: number;
+  ports?: { rds?: number; dynamodb?: number; fauxqs?: number };
+}
+
+/** The running local stack. */
+export interface LocalStack {
+  /** Exactly the variables the pipeline reads (endpoints, region, credentials, ARCHIVER_*). */
+  env: Record<string, string>;
+  endpoints: EmulatorEndpoints & { rds: string };
+  names: PipelineNames;
+  resources: PipelineResources;
+  region: string;
+  rds: RdsSimulator;
+  dynamodbPid: number;
+  /** Stops the simulator and both emulators; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts DynamoDB Local, fauxqs and the RDS simulator, creates the pipeline's table, queues and
+ * bucket, and returns the environment that points the pipeline at them. One code path for the
+ * tests, `rds-log-archiver local up` and the benchmarks. A failed start stops what did start.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const region = options.region ?? DEFAULT_LOCAL_REGION;
+  const names = pipelineNames(options.prefix ?? 'local');
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const clock =
+    options.clock ?? (options.speed === undefined ? undefined : acceleratedClock(Date.now(), options.speed));
+  const emulators = await startEmulators({
+    region,
+    ...(options.ports?.dynamodb === undefined ? {} : { dynamodbPort: options.ports.dynamodb }),
+    ...(options.ports?.fauxqs === undefined ? {} : { fauxqsPort: options.ports.fauxqs }),
+  });
+  let rds: RdsSimulator | undefined;
+  try {
+    const [resources, simulator] = await Promise.all([
+      createPipelineResources(emulators.endpoints, names, {
+        region,
+        maxReceiveCount,
+        ...(options.visibilityTimeoutSeconds === undefined
+          ? {}
+          : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
+      }),
+      startRdsSimulator({
+        host: '127.0.0.1',
+        region,
+        ...(options.ports?.rds === undefined ? {} : { port: options.ports.rds }),
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        ...(clock === undefined ? {} : { clock }),
+        ...(options.workload === undefined ? {} : { workload: options.workload }),
+        ...(options.faults === undefined ? {} : { faults: options.faults }),
+      }).then((started) => {
+        rds = started;
+        return started;
+      }),
+    ]);
+    const credentials = simulator.credentials[0];
+    if (credentials === undefined) throw new Error('the RDS simulator accepts no credentials');
+    const env = pipelineEnv({
+      region,
+      credentials,
+      endpoints: emulators.endpoints,
+      rdsUrl: simulator.url,
+      resources,
+      clusters: simulator.world.clusters().map((cluster) => cluster.id),
+      maxAttempts: maxReceiveCount,
+      ...(options.workload?.retentionHours === undefined
+        ? {}
+        : { retentionHours: options.workload.retentionHours }),
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      env,
+      endpoints: { ...emulators.endpoints, rds: simulator.url },
+      names,
+      resources,
+      region,
+      rds: simulator,
+      dynamodbPid: emulators.dynamodbPid,
+      stop: () => {
+        stopping ??= Promise.all([simulator.stop(), emulators.stop()]).then(() => undefined);
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled([rds?.stop(), emulators.stop()]);
+    throw error;
+  }
+}

@@ -1,0 +1,230 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBLogFilesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnvFile, type StackStateFile } from '../../local/env-file.js';
+
+const BIN = join(process.cwd(), 'bin', 'rds-log-archiver.js');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** A signed GET of the simulator's download path, as the archiver would send it. */
+async function signedDownload(
+  env: Record<string, string>,
+  instance: string,
+  file: string,
+  overrides: { region?: string; service?: string; secretAccessKey?: string; unsigned?: boolean } = {},
+): Promise<Response> {
+  const base = new URL(env.AWS_ENDPOINT_URL_RDS ?? '');
+  const path = `/v13/downloadCompleteLogFile/${instance}/${file}`;
+  const request = new HttpRequest({
+    method: 'GET',
+    protocol: base.protocol,
+    hostname: base.hostname,
+    port: Number(base.port),
+    path,
+    headers: { host: base.host },
+  });
+  const signer = new SignatureV4({
+    service: overrides.service ?? 'rds',
+    region: overrides.region ?? env.AWS_REGION ?? '',
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: overrides.secretAccessKey ?? env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+    sha256: Sha256,
+  });
+  const signed = overrides.unsigned ? request : await signer.sign(request);
+  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name !== 'host'));
+  return fetch(new URL(path, base), { headers });
+}
+
+describe('rds-log-archiver local up', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let stderr = '';
+  let env: Record<string, string>;
+  let state: StackStateFile;
+  let rds: RDSClient;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'local-up-'));
+    child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'local',
+        'up',
+        '--state-dir',
+        dir,
+        '--clusters',
+        '2',
+        '--instances',
+        '1',
+        '--history-hours',
+        '1',
+        '--region',
+        'eu-west-1',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.resume();
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const envFile = join(dir, 'env');
+    await waitFor(
+      () => (existsSync(envFile) || child.exitCode !== null ? true : undefined),
+      90_000,
+      'DIR/env',
+    );
+    expect(child.exitCode, stderr).toBeNull();
+    env = parseEnvFile(await readFile(envFile, 'utf8'));
+    state = JSON.parse(await readFile(join(dir, 'endpoints.json'), 'utf8')) as StackStateFile;
+    rds = new RDSClient({
+      region: env.AWS_REGION ?? '',
+      endpoint: env.AWS_ENDPOINT_URL_RDS ?? '',
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      },
+      maxAttempts: 1,
+    });
+  });
+
+  afterAll(async () => {
+    rds?.destroy();
+    if (child?.exitCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    if (state && alive(state.dynamodbPid)) process.kill(state.dynamodbPid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes an env file with every variable the pipeline reads', () => {
+    for (const key of [
+      'AWS_ENDPOINT_URL_RDS',
+      'AWS_ENDPOINT_URL_DYNAMODB',
+      'AWS_ENDPOINT_URL_SQS',
+      'AWS_ENDPOINT_URL_S3',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'ARCHIVER_TABLE',
+      'ARCHIVER_QUEUE_URL',
+      'ARCHIVER_DLQ_URL',
+      'ARCHIVER_BUCKET',
+    ]) {
+      expect(env[key], key).toMatch(/\S/);
+    }
+    expect(env.AWS_REGION).toBe('eu-west-1');
+    expect(env.ARCHIVER_CLUSTERS).toBe('aurora-audit-1,aurora-audit-2');
+    expect(state.env).toEqual(env);
+    expect(state.pid).toBe(child.pid);
+  });
+
+  it('serves clusters, instances and log files to the real RDS client', async () => {
+    const clusters = await rds.send(new DescribeDBClustersCommand({}));
+    expect(clusters.DBClusters?.map((c) => c.DBClusterIdentifier).sort()).toEqual([
+      'aurora-audit-1',
+      'aurora-audit-2',
+    ]);
+    const instances = await rds.send(new DescribeDBInstancesCommand({}));
+    expect(instances.DBInstances?.length).toBe(2);
+    const instance = instances.DBInstances?.[0]?.DBInstanceIdentifier ?? '';
+    const files = await rds.send(new DescribeDBLogFilesCommand({ DBInstanceIdentifier: instance }));
+    expect(files.DescribeDBLogFiles?.some((f) => f.LogFileName?.startsWith('audit/'))).toBe(true);
+  });
+
+  it('downloads a log file with a signed GET and refuses wrong or missing signatures', async () => {
+    const instance = state.clusters[0] ? `${state.clusters[0]}-instance-1` : '';
+    const files = await rds.send(new DescribeDBLogFilesCommand({ DBInstanceIdentifier: instance }));
+    // The oldest audit file has rotated: its size no longer changes.
+    const audit = (files.DescribeDBLogFiles ?? [])
+      .filter((f) => f.LogFileName?.startsWith('audit/'))
+      .sort((a, b) => (a.LastWritten ?? 0) - (b.LastWritten ?? 0))[0];
+    const name = audit?.LogFileName ?? '';
+    const ok = await signedDownload(env, instance, name);
+    expect(ok.status).toBe(200);
+    expect((await ok.arrayBuffer()).byteLength).toBe(audit?.Size);
+
+    for (const wrong of [
+      { secretAccessKey: 'not-the-secret' },
+      { region: 'us-west-2' },
+      { service: 's3' },
+      { unsigned: true },
+    ]) {
+      const refused = await signedDownload(env, instance, name, wrong);
+      expect(refused.status, JSON.stringify(wrong)).toBe(403);
+      await refused.body?.cancel();
+    }
+  });
+
+  it('injects and clears faults through local fault', async () => {
+    const run = async (...args: string[]) => {
+      const fault = spawn(process.execPath, [BIN, 'local', 'fault', ...args, '--state-dir', dir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      fault.stdout?.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      fault.stderr?.resume();
+      const [code] = (await once(fault, 'exit')) as [number];
+      return { code, out };
+    };
+    expect((await run('empty-listing')).code).toBe(0);
+    const instance = `${state.clusters[0]}-instance-1`;
+    const empty = await rds.send(new DescribeDBLogFilesCommand({ DBInstanceIdentifier: instance }));
+    expect(empty.DescribeDBLogFiles ?? []).toEqual([]);
+    expect((await run('--clear')).code).toBe(0);
+    const back = await rds.send(new DescribeDBLogFilesCommand({ DBInstanceIdentifier: instance }));
+    expect(back.DescribeDBLogFiles?.length).toBeGreaterThan(0);
+    expect((await run('no-such-fault')).code).toBe(2);
+  });
+
+  it('stops on SIGTERM: exits 0, removes its files and leaves no Java behind', async () => {
+    expect(alive(state.dynamodbPid)).toBe(true);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(code, stderr).toBe(0);
+    expect(existsSync(join(dir, 'env'))).toBe(false);
+    expect(existsSync(join(dir, 'endpoints.json'))).toBe(false);
+    await waitFor(() => (alive(state.dynamodbPid) ? undefined : true), 10_000, 'Java to exit');
+  });
+});
