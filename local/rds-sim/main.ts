@@ -1,0 +1,66 @@
+/**
+ * Runs the RDS simulator as its own process: `node --import tsx local/rds-sim/main.ts [options]`.
+ * Prints the endpoint URL as the first line of stdout, then serves until SIGINT/SIGTERM.
+ *
+ * Options (env in brackets): --port [RDS_SIM_PORT], --host, --region [AWS_REGION], --seed [RDS_SIM_SEED],
+ * --clusters, --instances, --history-hours, --writer-bps, --rotate-bytes, --retention-hours,
+ * --speed (accelerated clock) [RDS_SIM_SPEED], --start (ISO time or epoch ms), --fault SPEC (repeatable).
+ */
+import { parseArgs } from 'node:util';
+import { acceleratedClock, parseFaultSpec, startRdsSimulator } from './index.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    region: { type: 'string' },
+    seed: { type: 'string' },
+    clusters: { type: 'string' },
+    instances: { type: 'string' },
+    'history-hours': { type: 'string' },
+    'writer-bps': { type: 'string' },
+    'rotate-bytes': { type: 'string' },
+    'retention-hours': { type: 'string' },
+    speed: { type: 'string' },
+    start: { type: 'string' },
+    fault: { type: 'string', multiple: true },
+  },
+});
+
+const int = (text: string | undefined): number | undefined => {
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new Error(`not a number: ${text}`);
+  return n;
+};
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+const start = values.start === undefined ? Date.now() : (int(values.start) ?? Date.parse(values.start));
+const speed = int(values.speed ?? process.env.RDS_SIM_SPEED) ?? 1;
+
+const sim = await startRdsSimulator(
+  defined({
+    host: values.host,
+    port: int(values.port ?? process.env.RDS_SIM_PORT),
+    region: values.region ?? process.env.AWS_REGION,
+    clock: acceleratedClock(Number.isNaN(start) ? Date.now() : start, speed),
+    faults: (values.fault ?? []).map(parseFaultSpec),
+    workload: defined({
+      seed: int(values.seed ?? process.env.RDS_SIM_SEED),
+      clusters: int(values.clusters),
+      instancesPerCluster: int(values.instances),
+      historyHours: int(values['history-hours']),
+      writerBytesPerSecond: int(values['writer-bps']),
+      rotateBytes: int(values['rotate-bytes']),
+      retentionHours: int(values['retention-hours']),
+    }),
+  }),
+);
+process.stdout.write(`${sim.url}\n`);
+
+const shutdown = () => {
+  void sim.stop().finally(() => process.exit(0));
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
