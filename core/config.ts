@@ -37,7 +37,7 @@ export interface ArchiverConfig {
 }
 
 /** What one use case needs on top of the always-required settings. */
-export type ConfigNeed = 'discover' | 'archive' | 'operate';
+export type ConfigNeed = 'discover' | 'archive' | 'run' | 'operate';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -112,11 +112,12 @@ export function loadConfig(env: Env, need: ConfigNeed): ArchiverConfig {
   const region = reader.string('AWS_REGION', env.AWS_DEFAULT_REGION) ?? '';
   if (!region) problems.push('AWS_REGION is required (for example `us-east-1`).');
   const table = reader.required('ARCHIVER_TABLE', 'a DynamoDB table name');
-  const queueUrl = reader.url('ARCHIVER_QUEUE_URL', need === 'discover');
-  const dlqUrl = reader.url('ARCHIVER_DLQ_URL', need === 'archive');
+  const discovers = need === 'discover' || need === 'run';
+  const archives = need === 'archive' || need === 'run';
+  const queueUrl = reader.url('ARCHIVER_QUEUE_URL', discovers);
+  const dlqUrl = reader.url('ARCHIVER_DLQ_URL', archives);
   const bucket = reader.string('ARCHIVER_BUCKET');
-  if (need === 'archive' && !bucket)
-    problems.push('ARCHIVER_BUCKET is required: the S3 bucket to archive into.');
+  if (archives && !bucket) problems.push('ARCHIVER_BUCKET is required: the S3 bucket to archive into.');
   if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     problems.push(`ARCHIVER_BUCKET must be a valid S3 bucket name, got "${bucket}".`);
   }
@@ -128,7 +129,7 @@ export function loadConfig(env: Env, need: ConfigNeed): ArchiverConfig {
     }
   }
   const clusterTag = reader.tag('ARCHIVER_CLUSTER_TAG');
-  if (need === 'discover' && clusters.length === 0 && !clusterTag) {
+  if (discovers && clusters.length === 0 && !clusterTag) {
     problems.push(
       'Set ARCHIVER_CLUSTERS (comma list) and/or ARCHIVER_CLUSTER_TAG (key=value): nothing to archive.',
     );
@@ -141,11 +142,18 @@ export function loadConfig(env: Env, need: ConfigNeed): ArchiverConfig {
 
   const keyLayout = reader.oneOf('ARCHIVER_KEY_LAYOUT', ['seed', 'hive'] as const, 'seed');
   const keyPrefix = reader.string('ARCHIVER_KEY_PREFIX') ?? '';
+  // Same rule as objectKey's prefix check (s3-keys.ts): a prefix it would refuse must fail here,
+  // at deployment, not on every file at run time.
   if (
     keyPrefix &&
-    (keyPrefix.startsWith('/') || keyPrefix.includes('..') || hasControlCharacters(keyPrefix))
+    (keyPrefix.startsWith('/') ||
+      keyPrefix.includes('..') ||
+      keyPrefix.split('/').includes('.') ||
+      hasControlCharacters(keyPrefix))
   ) {
-    problems.push('ARCHIVER_KEY_PREFIX must not start with "/" or contain ".." or control characters.');
+    problems.push(
+      'ARCHIVER_KEY_PREFIX must not start with "/" or contain "..", a "." segment or control characters.',
+    );
   }
 
   const config: ArchiverConfig = {

@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigNeed, loadConfig } from '../../core/config.js';
+import { validEnv } from '../support/factories.js';
+
+/** The problems `loadConfig` reports for an environment (fails the test if it accepts it). */
+function problemsOf(env: Record<string, string | undefined>, need: ConfigNeed = 'discover'): string[] {
+  try {
+    loadConfig(env, need);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to reject the environment');
+}
+
+describe('loadConfig', () => {
+  describe('defaults', () => {
+    it('fills every optional setting with its documented default', () => {
+      const config = loadConfig(
+        { AWS_REGION: 'eu-west-1', ARCHIVER_TABLE: 'ledger', ARCHIVER_CLUSTERS: 'a' },
+        'operate',
+      );
+      expect(config).toEqual({
+        region: 'eu-west-1',
+        table: 'ledger',
+        queueUrl: undefined,
+        dlqUrl: undefined,
+        bucket: undefined,
+        clusters: ['a'],
+        clusterTag: undefined,
+        logTypes: ['audit/'],
+        keyLayout: 'seed',
+        keyPrefix: '',
+        settleMs: 300_000,
+        leaseMs: 900_000,
+        sweepAfterMs: 1_800_000,
+        maxAttempts: 5,
+        retentionMs: 24 * 3_600_000,
+        gzipLevel: 6,
+        partSizeBytes: 8 * 1024 * 1024,
+        uploadConcurrency: 4,
+        downloadPath: 'auto',
+      });
+    });
+
+    it('treats blank variables as unset', () => {
+      const config = loadConfig(validEnv({ ARCHIVER_GZIP_LEVEL: '  ', ARCHIVER_KEY_LAYOUT: '' }), 'discover');
+      expect(config.gzipLevel).toBe(6);
+      expect(config.keyLayout).toBe('seed');
+    });
+
+    it('falls back to AWS_DEFAULT_REGION when AWS_REGION is unset', () => {
+      const config = loadConfig(
+        validEnv({ AWS_REGION: undefined, AWS_DEFAULT_REGION: 'ap-southeast-2' }),
+        'discover',
+      );
+      expect(config.region).toBe('ap-southeast-2');
+    });
+  });
+
+  describe('parsing', () => {
+    it('parses every variable into its typed setting', () => {
+      const config = loadConfig(
+        {
+          AWS_REGION: 'us-west-2',
+          ARCHIVER_TABLE: 'tbl',
+          ARCHIVER_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/q',
+          ARCHIVER_DLQ_URL: 'https://sqs.us-west-2.amazonaws.com/1/dlq',
+          ARCHIVER_BUCKET: 'my.bucket-1',
+          ARCHIVER_CLUSTERS: ' orders-db , billing-db ,, ',
+          ARCHIVER_CLUSTER_TAG: ' archive = yes=please ',
+          ARCHIVER_LOG_TYPES: 'audit/, error/',
+          ARCHIVER_KEY_LAYOUT: 'hive',
+          ARCHIVER_KEY_PREFIX: 'rds-logs',
+          ARCHIVER_SETTLE_SECONDS: '0',
+          ARCHIVER_LEASE_SECONDS: '600',
+          ARCHIVER_SWEEP_AFTER_SECONDS: '1200',
+          ARCHIVER_MAX_ATTEMPTS: '8',
+          ARCHIVER_RETENTION_HOURS: '72',
+          ARCHIVER_GZIP_LEVEL: '9',
+          ARCHIVER_PART_SIZE_MB: '16',
+          ARCHIVER_UPLOAD_CONCURRENCY: '2',
+          ARCHIVER_DOWNLOAD_PATH: 'v13',
+        },
+        'archive',
+      );
+      expect(config).toEqual({
+        region: 'us-west-2',
+        table: 'tbl',
+        queueUrl: 'http://127.0.0.1:4566/000000000000/q',
+        dlqUrl: 'https://sqs.us-west-2.amazonaws.com/1/dlq',
+        bucket: 'my.bucket-1',
+        clusters: ['orders-db', 'billing-db'],
+        // Only the first `=` splits: tag values may hold `=`.
+        clusterTag: { key: 'archive', value: 'yes=please' },
+        logTypes: ['audit/', 'error/'],
+        keyLayout: 'hive',
+        keyPrefix: 'rds-logs/',
+        settleMs: 0,
+        leaseMs: 600_000,
+        sweepAfterMs: 1_200_000,
+        maxAttempts: 8,
+        retentionMs: 72 * 3_600_000,
+        gzipLevel: 9,
+        partSizeBytes: 16 * 1024 * 1024,
+        uploadConcurrency: 2,
+        downloadPath: 'v13',
+      });
+    });
+
+    it('keeps a key prefix that already ends in a slash as it is', () => {
+      expect(loadConfig(validEnv({ ARCHIVER_KEY_PREFIX: 'a/b/' }), 'discover').keyPrefix).toBe('a/b/');
+    });
+
+    it('accepts a cluster tag with an empty value', () => {
+      expect(loadConfig(validEnv({ ARCHIVER_CLUSTER_TAG: 'archive=' }), 'discover').clusterTag).toEqual({
+        key: 'archive',
+        value: '',
+      });
+    });
+  });
+
+  describe('errors', () => {
+    it.each([
+      ['ARCHIVER_GZIP_LEVEL', 'fast', /ARCHIVER_GZIP_LEVEL must be a whole number from 1 to 9, got "fast"/],
+      ['ARCHIVER_SETTLE_SECONDS', '-5', /ARCHIVER_SETTLE_SECONDS must be a whole number/],
+      ['ARCHIVER_LEASE_SECONDS', '1.5', /ARCHIVER_LEASE_SECONDS must be a whole number/],
+      ['ARCHIVER_KEY_LAYOUT', 'flat', /ARCHIVER_KEY_LAYOUT must be one of seed, hive, got "flat"/],
+      ['ARCHIVER_DOWNLOAD_PATH', 'v20', /ARCHIVER_DOWNLOAD_PATH must be one of auto, v19, v13, got "v20"/],
+      ['ARCHIVER_CLUSTER_TAG', 'archive', /ARCHIVER_CLUSTER_TAG must be `key=value`, got "archive"/],
+      ['ARCHIVER_CLUSTER_TAG', '=yes', /ARCHIVER_CLUSTER_TAG must be `key=value`/],
+      ['ARCHIVER_QUEUE_URL', 'not a url', /ARCHIVER_QUEUE_URL must be a URL, got "not a url"/],
+      ['ARCHIVER_DLQ_URL', 'ftp://host/q', /ARCHIVER_DLQ_URL must be a URL/],
+      ['ARCHIVER_BUCKET', 'My_Bucket', /ARCHIVER_BUCKET must be a valid S3 bucket name, got "My_Bucket"/],
+      ['ARCHIVER_CLUSTERS', 'ok,1bad', /ARCHIVER_CLUSTERS: "1bad" is not a DB cluster identifier/],
+      ['ARCHIVER_LOG_TYPES', '/audit/', /ARCHIVER_LOG_TYPES: "\/audit\/" is not a log prefix/],
+      ['ARCHIVER_LOG_TYPES', '../x', /ARCHIVER_LOG_TYPES: "..\/x" is not a log prefix/],
+    ])('names %s and the expected form when it is %j', (name, value, message) => {
+      const problems = problemsOf(validEnv({ [name]: value }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(message);
+    });
+
+    it('names each missing always-required variable', () => {
+      const problems = problemsOf({ ARCHIVER_CLUSTERS: 'a' }, 'operate');
+      expect(problems).toEqual([
+        expect.stringMatching(/^AWS_REGION is required/),
+        expect.stringMatching(/^ARCHIVER_TABLE is required/),
+      ]);
+    });
+
+    it('reports all problems at once, in one ConfigError', () => {
+      const problems = problemsOf(
+        {
+          ARCHIVER_GZIP_LEVEL: '0',
+          ARCHIVER_PART_SIZE_MB: 'big',
+          ARCHIVER_KEY_LAYOUT: 'flat',
+          ARCHIVER_KEY_PREFIX: '/abs',
+        },
+        'archive',
+      );
+      const text = problems.join('\n');
+      for (const name of [
+        'AWS_REGION',
+        'ARCHIVER_TABLE',
+        'ARCHIVER_DLQ_URL',
+        'ARCHIVER_BUCKET',
+        'ARCHIVER_GZIP_LEVEL',
+        'ARCHIVER_PART_SIZE_MB',
+        'ARCHIVER_KEY_LAYOUT',
+        'ARCHIVER_KEY_PREFIX',
+      ]) {
+        expect(text).toContain(name);
+      }
+      expect(problems).toHaveLength(8);
+    });
+
+    it('puts every problem into the error message', () => {
+      let caught: unknown;
+      try {
+        loadConfig({}, 'operate');
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      expect((caught as ConfigError).name).toBe('ConfigError');
+      expect((caught as ConfigError).message).toContain('AWS_REGION');
+      expect((caught as ConfigError).message).toContain('ARCHIVER_TABLE');
+    });
+  });
+
+  describe('need-specific requirements', () => {
+    it('discover needs the queue URL', () => {
+      expect(problemsOf(validEnv({ ARCHIVER_QUEUE_URL: undefined }), 'discover')).toEqual([
+        expect.stringMatching(/^ARCHIVER_QUEUE_URL is required: an SQS queue URL/),
+      ]);
+    });
+
+    it('discover needs clusters or a cluster tag', () => {
+      const problems = problemsOf(validEnv({ ARCHIVER_CLUSTERS: undefined }), 'discover');
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/ARCHIVER_CLUSTERS.*ARCHIVER_CLUSTER_TAG/);
+      expect(
+        loadConfig(validEnv({ ARCHIVER_CLUSTERS: undefined, ARCHIVER_CLUSTER_TAG: 'k=v' }), 'discover')
+          .clusterTag,
+      ).toEqual({ key: 'k', value: 'v' });
+    });
+
+    it('discover needs neither bucket nor DLQ', () => {
+      const config = loadConfig(
+        validEnv({ ARCHIVER_BUCKET: undefined, ARCHIVER_DLQ_URL: undefined }),
+        'discover',
+      );
+      expect(config.bucket).toBeUndefined();
+      expect(config.dlqUrl).toBeUndefined();
+    });
+
+    it('archive needs the bucket and the DLQ URL', () => {
+      const problems = problemsOf(
+        validEnv({ ARCHIVER_BUCKET: undefined, ARCHIVER_DLQ_URL: undefined }),
+        'archive',
+      );
+      expect(problems).toEqual([
+        expect.stringMatching(/^ARCHIVER_DLQ_URL is required/),
+        expect.stringMatching(/^ARCHIVER_BUCKET is required/),
+      ]);
+    });
+
+    it('archive needs neither the queue URL nor clusters', () => {
+      const config = loadConfig(
+        validEnv({ ARCHIVER_QUEUE_URL: undefined, ARCHIVER_CLUSTERS: undefined }),
+        'archive',
+      );
+      expect(config.clusters).toEqual([]);
+    });
+  });
+
+  describe('bounds', () => {
+    it.each([
+      ['ARCHIVER_GZIP_LEVEL', '1', '9', '0', '10'],
+      ['ARCHIVER_PART_SIZE_MB', '5', '512', '4', '513'],
+      ['ARCHIVER_MAX_ATTEMPTS', '1', '1000', '0', '1001'],
+      ['ARCHIVER_UPLOAD_CONCURRENCY', '1', '16', '0', '17'],
+      ['ARCHIVER_SETTLE_SECONDS', '0', '86400', undefined, '86401'],
+      ['ARCHIVER_LEASE_SECONDS', '10', '43200', '9', '43201'],
+      ['ARCHIVER_RETENTION_HOURS', '1', '2160', '0', '2161'],
+    ])('%s accepts %s..%s and rejects values outside', (name, min, max, below, above) => {
+      expect(() => loadConfig(validEnv({ [name]: min }), 'discover')).not.toThrow();
+      expect(() => loadConfig(validEnv({ [name]: max }), 'discover')).not.toThrow();
+      for (const bad of [below, above]) {
+        if (bad === undefined) continue;
+        expect(problemsOf(validEnv({ [name]: bad }))).toEqual([
+          `${name} must be from ${min} to ${max}, got ${bad}.`,
+        ]);
+      }
+    });
+
+    it('converts the part size to bytes at both bounds', () => {
+      expect(loadConfig(validEnv({ ARCHIVER_PART_SIZE_MB: '5' }), 'archive').partSizeBytes).toBe(5_242_880);
+      expect(loadConfig(validEnv({ ARCHIVER_PART_SIZE_MB: '512' }), 'archive').partSizeBytes).toBe(
+        536_870_912,
+      );
+    });
+  });
+
+  describe('key prefix safety', () => {
+    it.each(['/rds-logs', '../escape', 'a/../b', 'a/..', './rds-logs', 'a/./b', 'tab\there', 'bell\u0007'])(
+      'rejects %j',
+      (prefix) => {
+        const problems = problemsOf(validEnv({ ARCHIVER_KEY_PREFIX: prefix }));
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toMatch(/^ARCHIVER_KEY_PREFIX must not/);
+      },
+    );
+
+    it.each(['rds-logs/', 'team a/logs', 'ünïcode/x', 'dotted.name/v1.2/'])('accepts %j', (prefix) => {
+      const config = loadConfig(validEnv({ ARCHIVER_KEY_PREFIX: prefix }), 'discover');
+      expect(config.keyPrefix.endsWith('/')).toBe(true);
+      expect(config.keyPrefix.startsWith(prefix)).toBe(true);
+    });
+  });
+});
