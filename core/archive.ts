@@ -21,6 +21,7 @@ import type { Log, PipelineMetrics } from './observability.js';
 import type { LogFileDownloader } from './rds/download.js';
 import { LogFileNotFoundError } from './rds/download-errors.js';
 import { archiveStream } from './transfer/archive-stream.js';
+import { archiveObjectMetadata } from './transfer/metadata.js';
 
 /** The parts of an SQS record the archiver reads (the Lambda event shape). */
 export interface ArchiveRecordInput {
@@ -107,14 +108,14 @@ export async function archiveRecord(
       s3: deps.s3,
       bucket: deps.config.bucket!,
       key: claimed.s3Key,
-      metadata: {
-        cluster: claimed.cluster,
+      metadata: archiveObjectMetadata({
+        file: claimed.logFileName,
         instance: claimed.instance,
-        'log-file': claimed.logFileName,
-        generation: String(claimed.generation),
-        'listed-size': String(claimed.listedSize),
-        'last-written': String(claimed.lastWritten),
-      },
+        cluster: claimed.cluster,
+        generation: claimed.generation,
+        listedBytes: claimed.listedSize,
+        lastWritten: claimed.lastWritten,
+      }),
       gzipLevel: deps.config.gzipLevel,
       partSize: deps.config.partSizeBytes,
       queueSize: deps.config.uploadConcurrency,

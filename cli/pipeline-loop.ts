@@ -1,0 +1,51 @@
+/**
+ * The pipeline on a schedule, in one process: discovery every interval and the archiver draining
+ * the queue continuously, until the signal aborts. Used by `run` (against any AWS-compatible
+ * endpoints) and `start` (against the in-process local stack).
+ */
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type DiscoverSummary, discover } from '../core/discover.js';
+import { type DrainStats, runEventSource } from '../local/sqs-event-source.js';
+import type { Pipeline } from './pipeline-wiring.js';
+
+export interface LoopOptions {
+  pipeline: Pipeline;
+  intervalMs: number;
+  signal: AbortSignal;
+  /** The pipeline's clock (the simulator's, in local mode); default Date.now. */
+  now?: () => number;
+  batchSize?: number;
+  concurrency?: number;
+  functionTimeoutMs?: number;
+  onDiscovery?: (summary: DiscoverSummary) => void;
+}
+
+export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats> {
+  const { pipeline, signal } = options;
+  const queueUrl = pipeline.config.queueUrl!;
+  const discovering = (async () => {
+    while (!signal.aborted) {
+      try {
+        const summary = await discover(pipeline.discoverDeps(options.now));
+        options.onDiscovery?.(summary);
+      } catch (error) {
+        pipeline.log.error('Discovery pass failed; retrying at the next interval', { error });
+      }
+      await sleep(options.intervalMs, undefined, { signal }).catch(() => undefined);
+    }
+  })();
+  const archiving = runEventSource({
+    sqs: pipeline.clients.sqs,
+    queueUrl,
+    region: pipeline.config.region,
+    handler: pipeline.archiverHandler(options.now) as never,
+    follow: true,
+    signal,
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.functionTimeoutMs ? { functionTimeoutMs: options.functionTimeoutMs } : {}),
+  });
+  const [, stats] = await Promise.all([discovering, archiving]);
+  return stats;
+}

@@ -1,0 +1,130 @@
+/**
+ * Wiring for the pipeline commands (discover, archive, run, start): configuration from the
+ * environment, the same clients and use cases the Lambdas use, and counters for progress.
+ */
+
+import type { ArchiveDeps } from '../core/archive.js';
+import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
+import { type ArchiverConfig, type ConfigNeed, loadConfig } from '../core/config.js';
+import type { DiscoverDeps } from '../core/discover.js';
+import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
+import { createArchiverHandler } from '../handlers/archiver.js';
+import { UsageError } from './errors.js';
+import type { CliIo } from './io.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+/** Counts what the pipeline reports, for progress lines and summaries. */
+export class PipelineCounters implements PipelineMetrics {
+  filesArchived = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  retries = 0;
+  failed = 0;
+  lost = 0;
+  discoveryPasses = 0;
+  enqueued = 0;
+  maxLagMs = 0;
+
+  fileArchived(event: { bytes: number; gzipBytes: number; lagMs: number }): void {
+    this.filesArchived += 1;
+    this.bytesIn += event.bytes;
+    this.bytesOut += event.gzipBytes;
+    this.maxLagMs = Math.max(this.maxLagMs, event.lagMs);
+  }
+  fileFailed(event: { final: boolean }): void {
+    if (event.final) this.failed += 1;
+    else this.retries += 1;
+  }
+  fileLost(): void {
+    this.lost += 1;
+  }
+  discovered(event: { enqueued: number }): void {
+    this.discoveryPasses += 1;
+    this.enqueued += event.enqueued;
+  }
+}
+
+export interface Pipeline {
+  config: ArchiverConfig;
+  clients: PipelineClients;
+  log: Log;
+  counters: PipelineCounters;
+  discoverDeps(now?: () => number): DiscoverDeps;
+  archiverHandler(now?: () => number, timeoutMarginMs?: number): ReturnType<typeof createArchiverHandler>;
+}
+
+/** Builds the pipeline from `io.env`; throws ConfigError (with every problem) on bad settings. */
+export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel): Pipeline {
+  const config = loadConfig(io.env, need);
+  const log = jsonLog((line) => io.stderr.write(line), logLevel);
+  const clients = createPipelineClients(config, {
+    env: io.env,
+    ...(credentialsFrom(io.env) ? { credentials: credentialsFrom(io.env)! } : {}),
+    onDownloadPathChosen: (event) =>
+      log[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
+  });
+  const counters = new PipelineCounters();
+  return {
+    config,
+    clients,
+    log,
+    counters,
+    discoverDeps: (now) => ({
+      rds: clients.rds,
+      sqs: clients.sqs,
+      ledger: clients.ledger,
+      config,
+      log,
+      metrics: counters,
+      ...(now ? { now } : {}),
+    }),
+    archiverHandler: (now, timeoutMarginMs) => {
+      const deps: Omit<ArchiveDeps, 'workerId'> = {
+        ledger: clients.ledger,
+        s3: clients.s3,
+        sqs: clients.sqs,
+        downloader: clients.downloader,
+        config,
+        log,
+        metrics: counters,
+        ...(now ? { now } : {}),
+      };
+      return createArchiverHandler(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
+    },
+  };
+}
+
+/**
+ * Credentials from `io.env` when it carries them (the CLI may run with an env other than
+ * process.env, e.g. in tests); otherwise the SDK's default chain applies.
+ */
+function credentialsFrom(env: Record<string, string | undefined>) {
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined;
+  return {
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+  };
+}
+
+export const LOG_LEVEL_OPTION = { 'log-level': { type: 'string', default: 'warn' } } as const;
+
+export function logLevel(value: string | undefined): LogLevel {
+  const levels: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+  if (value === undefined) return 'warn';
+  if (!(levels as string[]).includes(value))
+    throw new UsageError(`--log-level must be one of ${levels.join(', ')}, got '${value}'`);
+  return value as LogLevel;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,182 @@
+/**
+ * A local stand-in for Lambda's SQS event source mapping, so the real archiver handler runs here
+ * with the same semantics: batches of up to 10 records in Lambda's event shape (with
+ * `ApproximateReceiveCount`), records listed in `batchItemFailures` (or all of them when the
+ * handler throws) are left alone and come back after the visibility timeout, the rest are deleted.
+ * SQS itself moves a message to the DLQ after `maxReceiveCount` receives, as on AWS.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+
+export interface EventSourceOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn?: string;
+  region?: string;
+  handler: SqsBatchHandler;
+  /** Records per invocation (Lambda's BatchSize); default 10. */
+  batchSize?: number;
+  /** Invocations running at once (Lambda's maximum concurrency); default 2. */
+  concurrency?: number;
+  /** The simulated function timeout: what `context.getRemainingTimeInMillis()` counts down from. */
+  functionTimeoutMs?: number;
+  /** Keep polling when the queue is empty (until `signal` aborts); default false = drain, then return. */
+  follow?: boolean;
+  signal?: AbortSignal;
+  onBatch?: (result: BatchResult) => void;
+}
+
+export interface BatchResult {
+  received: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface DrainStats {
+  invocations: number;
+  received: number;
+  succeeded: number;
+  failed: number;
+}
+
+/**
+ * Polls the queue and invokes the handler until the queue is drained (nothing visible, nothing in
+ * flight) or, with `follow`, until the signal aborts.
+ */
+export async function runEventSource(options: EventSourceOptions): Promise<DrainStats> {
+  const stats: DrainStats = { invocations: 0, received: 0, succeeded: 0, failed: 0 };
+  // Every receive and invocation listens on the signal; the default cap of 10 listeners warns.
+  if (options.signal) setMaxListeners(1000, options.signal);
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const poller = async () => {
+    while (!options.signal?.aborted) {
+      const messages = await receive(options);
+      if (messages.length === 0) {
+        if (options.follow) continue;
+        if (await isDrained(options.sqs, options.queueUrl)) return;
+        continue;
+      }
+      const result = await invoke(options, messages);
+      stats.invocations += 1;
+      stats.received += result.received;
+      stats.succeeded += result.succeeded;
+      stats.failed += result.failed;
+      options.onBatch?.(result);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, poller));
+  return stats;
+}
+
+async function receive(options: EventSourceOptions): Promise<Message[]> {
+  try {
+    const out = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        MaxNumberOfMessages: Math.min(10, options.batchSize ?? 10),
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      options.signal ? { abortSignal: options.signal } : {},
+    );
+    return out.Messages ?? [];
+  } catch (error) {
+    if (options.signal?.aborted) return [];
+    throw error;
+  }
+}
+
+/** Drained: no message visible and none in flight (waiting out a visibility timeout). */
+async function isDrained(sqs: SQSClient, queueUrl: string): Promise<boolean> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  const attributes = out.Attributes ?? {};
+  return (
+    Number(attributes.ApproximateNumberOfMessages ?? 0) === 0 &&
+    Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) === 0 &&
+    Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0) === 0
+  );
+}
+
+async function invoke(options: EventSourceOptions, messages: Message[]): Promise<BatchResult> {
+  const event: SQSEvent = { Records: messages.map((message) => toRecord(message, options)) };
+  const context = lambdaContext(options.functionTimeoutMs ?? 60_000);
+  let failedIds: Set<string>;
+  try {
+    const response = await options.handler(event, context);
+    failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+  } catch {
+    // A thrown error fails the whole batch, exactly as on Lambda.
+    failedIds = new Set(event.Records.map((record) => record.messageId));
+  }
+  const done = messages.filter((message) => !failedIds.has(message.MessageId ?? ''));
+  for (let i = 0; i < done.length; i += 10) {
+    const chunk = done.slice(i, i + 10);
+    await options.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: chunk.map((message, j) => ({ Id: String(j), ReceiptHandle: message.ReceiptHandle! })),
+      }),
+    );
+  }
+  return { received: messages.length, succeeded: done.length, failed: messages.length - done.length };
+}
+
+function toRecord(message: Message, options: EventSourceOptions): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: options.queueArn ?? `arn:aws:sqs:${options.region ?? 'us-east-1'}:000000000000:local`,
+    awsRegion: options.region ?? 'us-east-1',
+  };
+}
+
+/** Enough of Lambda's context for middy (its early-timeout signal) and Powertools. */
+export function lambdaContext(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'rds-log-archiver-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:rds-log-archiver-local',
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
