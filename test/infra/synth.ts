@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
-import { BUNDLE_FILE } from '../../infra/bundle.js';
+import { BUNDLE_FILE, type BundleDirs } from '../../infra/bundle.js';
 import { parseSettings } from '../../infra/settings.js';
 import { ArchiverStack } from '../../infra/stack.js';
 
@@ -20,16 +20,18 @@ export interface Synthesized {
 }
 
 /**
- * Builds the stack from raw settings (validated like main.ts does) against tiny placeholder bundles,
- * synthesizes it and removes every temporary folder again.
+ * Builds the stack from raw settings (validated like main.ts does) against the given bundles, or tiny
+ * placeholder ones, synthesizes it and removes every temporary folder again.
  */
-export function synthStack(rawSettings: Record<string, unknown> = {}): Synthesized {
+export function synthStack(rawSettings: Record<string, unknown> = {}, realBundles?: BundleDirs): Synthesized {
   const root = mkdtempSync(join(tmpdir(), 'infra-test-'));
   try {
-    const bundles = { discoverer: join(root, 'discoverer'), archiver: join(root, 'archiver') };
-    for (const [name, dir] of Object.entries(bundles)) {
-      mkdirSync(dir);
-      writeFileSync(join(dir, BUNDLE_FILE), `export const handler = async () => '${name}';\n`);
+    const bundles = realBundles ?? { discoverer: join(root, 'discoverer'), archiver: join(root, 'archiver') };
+    if (!realBundles) {
+      for (const [name, dir] of Object.entries(bundles)) {
+        mkdirSync(dir);
+        writeFileSync(join(dir, BUNDLE_FILE), `export const handler = async () => '${name}';\n`);
+      }
     }
     const app = Testing.app({ outdir: join(root, 'out') });
     const stack = new ArchiverStack(app, 'test', { settings: parseSettings(rawSettings), bundles });

@@ -1,0 +1,179 @@
+/**
+ * Proves the Lambda bundles, not just the sources: bundles the handlers with esbuild, loads the
+ * bundled files with `import()` and runs one discovery pass and one archive batch through them against
+ * the local stack (DynamoDB Local, fauxqs, the RDS simulator).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_FILE, type BundleDirs, bundleHandlers } from '../../infra/bundle.js';
+import { manualClock, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
+import { createTestResources, type TestResources } from '../support/stack.js';
+import { synthStack } from './synth.js';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+const HOUR = 3_600_000;
+const NOW = Math.floor(Date.now() / HOUR) * HOUR + 30 * 60_000;
+// A rotated file (writer 0 has a newer one), so it is final and archived without waiting to settle.
+const OLD = new Date(NOW - 3 * HOUR);
+const stamp = OLD.toISOString().slice(0, 13).replace('T', '-');
+const FILE = `audit/audit.log.0.${stamp}-00.1`;
+const SIZE = 200_000;
+
+let root: string;
+let first: BundleDirs;
+let second: BundleDirs;
+let res: TestResources;
+let sim: RdsSimulator;
+const savedEnv = { ...process.env };
+
+function context(name: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: `bundle-test-${name}`,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'bundle-test',
+    getRemainingTimeInMillis: () => 120_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function load(dir: string): Promise<Handler> {
+  const mod = (await import(pathToFileURL(join(dir, BUNDLE_FILE)).href)) as { handler: Handler };
+  expect(typeof mod.handler).toBe('function');
+  return mod.handler;
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'bundle-test-'));
+  // Two bundles into two different folders: the output must not depend on where it is written.
+  first = await bundleHandlers(join(root, 'a'));
+  second = await bundleHandlers(join(root, 'b'));
+  res = await createTestResources('bundle');
+  sim = await startRdsSimulator({
+    region: res.region,
+    clock: manualClock(NOW),
+    workload: {
+      clusters: 1,
+      instancesPerCluster: 1,
+      historyHours: 1,
+      logKinds: ['audit'],
+      writerBytesPerSecond: 16,
+    },
+  });
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await sim?.stop();
+  await res?.cleanup();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('bundleHandlers', () => {
+  it('writes the same bytes, and so the same TerraformAsset hash, wherever it bundles', () => {
+    for (const name of ['discoverer', 'archiver'] as const) {
+      expect(sha256(join(first[name], BUNDLE_FILE))).toBe(sha256(join(second[name], BUNDLE_FILE)));
+      const text = readFileSync(join(first[name], BUNDLE_FILE), 'utf8');
+      expect(text).not.toContain(root);
+      expect(text.startsWith("import { createRequire } from 'module';")).toBe(true);
+    }
+    const hashes = (bundles: BundleDirs) =>
+      synthStack({}, bundles)
+        .resources('aws_lambda_function')
+        .map(([, fn]) => fn.source_code_hash)
+        .sort();
+    expect(hashes(first)).toEqual(hashes(second));
+  });
+
+  it('runs a discovery pass and an archive batch from the bundled files against the local stack', async () => {
+    const cluster = sim.world.clusters()[0];
+    const instance = cluster?.instances[0];
+    if (!cluster || !instance) throw new Error('the simulator made no cluster');
+    sim.world.addFile(instance, FILE, { size: SIZE, lastWritten: OLD.getTime() + HOUR });
+    Object.assign(process.env, res.envFor({ url: sim.url, credentials: sim.credentials }, [cluster.id]));
+
+    const discoverer = await load(first.discoverer);
+    await discoverer(
+      {
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        time: new Date(NOW).toISOString(),
+        detail: {},
+      },
+      context('discoverer'),
+    );
+
+    const messages: Message[] = [];
+    for (;;) {
+      const received = await res.clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: res.queueUrl,
+          MaxNumberOfMessages: 10,
+          MessageSystemAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+        }),
+      );
+      if (!received.Messages?.length) break;
+      messages.push(...received.Messages);
+    }
+    expect(messages.length).toBeGreaterThanOrEqual(1);
+    const event: SQSEvent = {
+      Records: messages.map((m) => ({
+        messageId: m.MessageId ?? '',
+        receiptHandle: m.ReceiptHandle ?? '',
+        body: m.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+          SentTimestamp: m.Attributes?.SentTimestamp ?? String(NOW),
+          SenderId: 'bundle-test',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bundle-test',
+        awsRegion: res.region,
+      })),
+    };
+
+    const archiver = await load(first.archiver);
+    const result = (await archiver(event, context('archiver'))) as SQSBatchResponse;
+    expect(result.batchItemFailures).toEqual([]);
+
+    const listed = await res.clients.s3.send(new ListObjectsV2Command({ Bucket: res.bucket }));
+    const key = (listed.Contents ?? [])
+      .map((o) => o.Key ?? '')
+      .find((k) => k.endsWith(`/${FILE.split('/')[1]}.gz`));
+    expect(key).toMatch(new RegExp(`^${cluster.id}/audit/\\d{4}/\\d{2}/\\d{2}/\\d{2}/${instance}/`));
+    const object = await res.clients.s3.send(new GetObjectCommand({ Bucket: res.bucket, Key: key }));
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of (object.Body as NodeJS.ReadableStream).pipe(createGunzip())) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    expect({ bytes, sha256: hash.digest('hex') }).toEqual({
+      bytes: SIZE,
+      sha256: await sim.world.sha256(instance, FILE),
+    });
+  });
+});
