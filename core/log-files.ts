@@ -142,7 +142,8 @@ function compareOrder(a: number[], b: number[]): number {
 
 function utc(date: string, hour: number, minute: number): number | undefined {
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hour > 23 || minute > 59) return undefined;
+  // Years before 1970 are not log timestamps, and Date.UTC reads years 0-99 as 1900-1999.
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || hour > 23 || minute > 59) return undefined;
   const ms = Date.UTC(y, mo - 1, d, hour, minute);
   // Reject dates like 02-31 that Date.UTC would silently roll over.
   return new Date(ms).getUTCDate() === d ? ms : undefined;
