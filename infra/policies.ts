@@ -114,10 +114,18 @@ export function archiverStatements(a: PolicyArns): PolicyStatement[] {
     },
     // Malformed messages are parked on the DLQ with a reason instead of being retried.
     { Sid: 'ParkMalformed', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [a.dlq] },
+    // After the upload the archiver copies the object onto itself (from its exact version) to stamp
+    // the source SHA-256 into its metadata: CopyObject needs GetObject(Version) on the source.
     {
       Sid: 'WriteArchive',
       Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Action: [
+        's3:PutObject',
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:AbortMultipartUpload',
+        's3:ListMultipartUploadParts',
+      ],
       Resource: [`${a.bucket}/${a.keyPrefix}*`],
     },
     // Without ListBucket a HEAD on a missing key answers 403 instead of 404.
