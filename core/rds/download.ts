@@ -200,7 +200,9 @@ export function createLogFileDownloader(options: LogFileDownloaderOptions): LogF
         signal?.removeEventListener('abort', onAbort);
         resolve(res);
       });
-      req.once('error', (err) => {
+      // `on`, not `once`: a socket error after the response is also emitted here (and on the
+      // response, where the body wrapper handles it); a second one must not crash the process.
+      req.on('error', (err) => {
         signal?.removeEventListener('abort', onAbort);
         reject(asDownloadError(err, details));
       });
@@ -304,7 +306,7 @@ function readBounded(res: http.IncomingMessage, limit: number): Promise<string> 
       }
     });
     res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.once('error', reject);
+    res.on('error', reject);
   });
 }
 
@@ -325,12 +327,10 @@ function wrapBody(
   const fail = (err: unknown) => {
     if (!body.destroyed) body.destroy(asDownloadError(err, details));
   };
-  res.once('error', fail);
+  res.on('error', fail);
   if (gzip) {
     const gunzip = createGunzip({ chunkSize: STREAM_CHUNK_BYTES });
-    gunzip.once('error', (err) =>
-      fail(new DownloadServerError(`Corrupt gzip body: ${err.message}`, details)),
-    );
+    gunzip.on('error', (err) => fail(new DownloadServerError(`Corrupt gzip body: ${err.message}`, details)));
     res.pipe(gunzip).pipe(body);
   } else {
     res.pipe(body);

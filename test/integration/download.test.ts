@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLogFileDownloader,
@@ -219,5 +222,35 @@ describe('createLogFileDownloader', () => {
     downloaders.push(d);
     const error = await d.open({ instance, logFileName: FILE }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'DownloadConnectionError', retryable: true });
+  });
+
+  it('never asks for gzip, and gunzips a body that arrives gzip-encoded anyway', async () => {
+    const content = Buffer.from('a,b,c\n'.repeat(50_000));
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/octet-stream' });
+      res.end(gzipSync(content));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const d = downloader({
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: SESSION,
+      });
+      const download = await d.open({ instance, logFileName: FILE });
+      expect(download.decompressed).toBe(true);
+      expect(await sha256Of(download.body)).toEqual({
+        sha256: createHash('sha256').update(content).digest('hex'),
+        bytes: content.length,
+      });
+      expect(seen[0]?.['accept-encoding']).toBeUndefined();
+      expect(seen[0]?.['x-amz-security-token']).toBe(SESSION.sessionToken);
+      expect(seen[0]?.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=ASIALOCALSIM\/\d{8}\/us-east-1\/rds\/aws4_request/,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
