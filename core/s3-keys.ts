@@ -5,9 +5,15 @@
  * (for other log types their type replaces `audit`). `hive`:
  * `{prefix}cluster={cluster}/log_type={type}/dt={YYYY}-{MM}-{DD}-{HH}/instance={instance}/{basename}.gz`.
  *
- * Keys are safe for hostile names: every path segment is escaped losslessly (characters outside
- * `[A-Za-z0-9._-]` become `%XX`, and `.` / `..` segments are escaped), so no key escapes the
- * prefix, starts with `/`, holds a control character, or collides with another file's key.
+ * The type is the name's first path segment and the file is the rest of the name (the basename
+ * for every name RDS is known to use; deeper `/` are escaped, so `a/x/f` and `a/y/f` differ).
+ * A name without a directory (or with a leading `/`) goes under type `other`, its file segment
+ * marked with a leading `!` so that `f` and `other/f` differ.
+ *
+ * Keys are safe for hostile names: every path segment is escaped losslessly (bytes outside
+ * `[A-Za-z0-9._-]` become `%XX`, `.` / `..` segments are escaped, an empty segment is `!`), so no
+ * key escapes the prefix, starts with `/`, holds a control character, or collides with another
+ * file's key. `!` is never produced by escaping, which keeps its two markers unambiguous.
  */
 
 import type { KeyLayout } from './config.js';
@@ -37,10 +43,9 @@ export function objectKey(input: ObjectKeyInput): string {
   const mm = pad(d.getUTCMonth() + 1);
   const dd = pad(d.getUTCDate());
   const hh = pad(d.getUTCHours());
-  const type = escapeSegment(logTypeOf(input.logFileName));
+  const { type, base } = nameSegments(input.logFileName);
   const cluster = escapeSegment(input.cluster);
   const instance = escapeSegment(input.instance);
-  const base = escapeSegment(basename(input.logFileName));
   const prefix = safePrefix(input.prefix);
   const key =
     input.layout === 'hive'
@@ -57,9 +62,23 @@ export function basename(name: string): string {
   return parts[parts.length - 1] ?? name;
 }
 
-/** Escapes one key segment losslessly; the result never contains `/`, control characters or is `.`/`..`. */
+/**
+ * The escaped type and file segments of a log file name; distinct names give distinct pairs.
+ * The type matches `logTypeOf` (which the ledger records) for every name.
+ */
+function nameSegments(name: string): { type: string; base: string } {
+  const slash = name.indexOf('/');
+  if (slash > 0)
+    return { type: escapeSegment(name.slice(0, slash)), base: escapeSegment(name.slice(slash + 1)) };
+  return { type: logTypeOf(name), base: `!${escapeSegment(name)}` };
+}
+
+/**
+ * Escapes one key segment losslessly; the result never contains `/`, control characters or is `.`/`..`.
+ * The empty segment becomes `!` (the NUL byte is `%00`: the two must differ).
+ */
 export function escapeSegment(segment: string): string {
-  if (segment === '') return '%00';
+  if (segment === '') return '!';
   const escaped = [...Buffer.from(segment, 'utf8')]
     .map((byte) => {
       const ch = String.fromCharCode(byte);
