@@ -1,0 +1,348 @@
+/**
+ * The completeness report as a pure function of ledger facts: per instance and hour, what was
+ * seen, archived, pending, failed and lost, where listing coverage has holes, and the verdict.
+ *
+ * Decisions (also in the README's Operations section):
+ * - A file counts in the hour of its name's timestamp (the hour its object key uses) and in exactly
+ *   one of archived / pending / failed / lost, by the state of its CURRENT generation. A file whose
+ *   current generation is pending while an older one is archived counts as pending and is also
+ *   counted as `growing`: its object in S3 lacks the newest bytes, so the hour is not complete yet.
+ * - Coverage holes are periods in which files may have come and gone unseen:
+ *   `never-listed` (the window starts before the instance's first listing), `gap` (a recorded gap
+ *   between two listings longer than the retention), `ongoing-gap` (not listed for longer than the
+ *   retention, up to now). The whole gap is reported, not just the part the retention cannot cover:
+ *   on AWS the retention shrinks under storage pressure by an amount the tool cannot know.
+ * - `not-yet-listed`: the window reaches past the instance's last listing (within the retention).
+ *   Files written since then are not known yet, so such a window cannot be called complete.
+ * - COMPLETE means: at least one instance known, every file archived, and no hole of any kind.
+ */
+
+import type { FileRecord, FileState, InstanceMeta, ListingGap } from '../ledger/records.js';
+import { formatDuration, formatInstant, HOUR_MS, hoursOf, overlaps } from './time.js';
+
+/** What one instance-hour (or a total) holds. */
+export interface FileCounts {
+  /** Files seen (every state). */
+  files: number;
+  archived: number;
+  /** Source bytes of the archived files (their current generation). */
+  archivedBytes: number;
+  /** seen, queued or archiving. */
+  pending: number;
+  /** Pending files of which an older generation is archived (a subset of `pending`). */
+  growing: number;
+  failed: number;
+  lost: number;
+}
+
+export type HoleKind = 'never-listed' | 'gap' | 'ongoing-gap' | 'not-yet-listed';
+
+/** A period of an instance, clipped to the window, in which files may be missing from the ledger. */
+export interface CoverageHole {
+  instance: string;
+  kind: HoleKind;
+  from: number;
+  to: number;
+  /** The unclipped listing gap, for `gap` and `ongoing-gap`. */
+  gapFrom?: number;
+  gapTo?: number;
+  retentionMs?: number;
+  detail: string;
+}
+
+/** How an instance-hour looks at a glance (the grid's cell), worst first. */
+export type CellState = 'lost' | 'failed' | 'hole' | 'pending' | 'unlisted' | 'archived' | 'empty';
+
+export interface InstanceHour extends FileCounts {
+  hour: number;
+  /** Kinds of coverage hole touching this hour. */
+  holes: HoleKind[];
+  cell: CellState;
+}
+
+export interface InstanceCompleteness {
+  instance: string;
+  firstListedAt?: number;
+  lastListedAt?: number;
+  retentionMs?: number;
+  totals: FileCounts;
+  hours: InstanceHour[];
+}
+
+/** A file that keeps the window from being complete. */
+export interface UnfinishedFile {
+  instance: string;
+  hour: number;
+  logFileName: string;
+  state: FileState;
+  generation: number;
+  growing: boolean;
+  since: number;
+  lastError?: string;
+}
+
+export interface CompletenessReport {
+  cluster: string;
+  logType: string;
+  instanceFilter?: string;
+  from: number;
+  to: number;
+  generatedAt: number;
+  hours: number[];
+  instances: InstanceCompleteness[];
+  holes: CoverageHole[];
+  unfinished: UnfinishedFile[];
+  totals: FileCounts;
+  verdict: { complete: boolean; reasons: string[] };
+}
+
+export interface CompletenessInput {
+  cluster: string;
+  logType: string;
+  /** Window [from, to), epoch ms; hours are whole UTC hours from floor(from). */
+  from: number;
+  to: number;
+  now: number;
+  /** Only this instance. */
+  instance?: string;
+  /** Heartbeats (any cluster: those of `cluster` are kept). */
+  instances: InstanceMeta[];
+  /** Files of the cluster and log type in the window's hours. */
+  files: FileRecord[];
+  /** Listing gaps of the cluster (any time: those overlapping the window are kept). */
+  gaps: ListingGap[];
+}
+
+const PENDING: readonly FileState[] = ['seen', 'queued', 'archiving'];
+
+export function emptyCounts(): FileCounts {
+  return { files: 0, archived: 0, archivedBytes: 0, pending: 0, growing: 0, failed: 0, lost: 0 };
+}
+
+function add(into: FileCounts, from: FileCounts): void {
+  for (const key of Object.keys(into) as (keyof FileCounts)[]) into[key] += from[key];
+}
+
+/** Whether the file's current generation is pending while an older one is archived. */
+export function isGrowing(file: FileRecord): boolean {
+  return PENDING.includes(file.state) && file.archivedGeneration !== undefined;
+}
+
+/** Adds one file to the counts of its hour. */
+export function countFile(counts: FileCounts, file: FileRecord): void {
+  counts.files += 1;
+  if (file.state === 'archived') {
+    counts.archived += 1;
+    counts.archivedBytes += file.archivedBytes ?? 0;
+  } else if (file.state === 'failed') counts.failed += 1;
+  else if (file.state === 'lost') counts.lost += 1;
+  else {
+    counts.pending += 1;
+    if (isGrowing(file)) counts.growing += 1;
+  }
+}
+
+/** Coverage holes of one instance within [from, to). `meta` undefined: never listed at all. */
+export function coverageHoles(
+  instance: string,
+  meta: InstanceMeta | undefined,
+  gaps: readonly ListingGap[],
+  window: { from: number; to: number; now: number },
+): CoverageHole[] {
+  const { from, to, now } = window;
+  const clip = (a: number, b: number) => ({ from: Math.max(a, from), to: Math.min(b, to) });
+  if (!meta) {
+    return [{ instance, kind: 'never-listed', from, to, detail: `${instance} has never been listed` }];
+  }
+  const holes: CoverageHole[] = [];
+  if (meta.firstListedAt > from) {
+    holes.push({
+      instance,
+      kind: 'never-listed',
+      ...clip(from, meta.firstListedAt),
+      detail: `not listed before ${formatInstant(meta.firstListedAt)} (first listing)`,
+    });
+  }
+  for (const gap of gaps) {
+    if (gap.instance !== instance || !overlaps(gap.from, gap.to, from, to)) continue;
+    holes.push({
+      instance,
+      kind: 'gap',
+      ...clip(gap.from, gap.to),
+      gapFrom: gap.from,
+      gapTo: gap.to,
+      retentionMs: gap.retentionMs,
+      detail: `not listed from ${formatInstant(gap.from)} to ${formatInstant(gap.to)} (${formatDuration(gap.to - gap.from)} > ${formatDuration(gap.retentionMs)} retention)`,
+    });
+  }
+  if (meta.lastListedAt < to) {
+    const ongoing = now - meta.lastListedAt > meta.retentionMs;
+    holes.push({
+      instance,
+      ...clip(meta.lastListedAt, to),
+      ...(ongoing
+        ? {
+            kind: 'ongoing-gap' as const,
+            gapFrom: meta.lastListedAt,
+            gapTo: now,
+            retentionMs: meta.retentionMs,
+            detail: `not listed since ${formatInstant(meta.lastListedAt)} (${formatDuration(now - meta.lastListedAt)} > ${formatDuration(meta.retentionMs)} retention)`,
+          }
+        : {
+            kind: 'not-yet-listed' as const,
+            detail: `last listed ${formatInstant(meta.lastListedAt)}, before the window ends: later files are not known yet`,
+          }),
+    });
+  }
+  return holes.filter((hole) => hole.to > hole.from);
+}
+
+const CELL_ORDER: readonly CellState[] = [
+  'lost',
+  'failed',
+  'hole',
+  'pending',
+  'unlisted',
+  'archived',
+  'empty',
+];
+
+/** The worst thing in an instance-hour decides its cell. */
+export function cellOf(counts: FileCounts, holes: readonly HoleKind[]): CellState {
+  const states: CellState[] = [];
+  if (counts.lost > 0) states.push('lost');
+  if (counts.failed > 0) states.push('failed');
+  if (holes.some((kind) => kind !== 'not-yet-listed')) states.push('hole');
+  if (counts.pending > 0) states.push('pending');
+  if (holes.includes('not-yet-listed')) states.push('unlisted');
+  if (counts.archived > 0) states.push('archived');
+  states.push('empty');
+  return CELL_ORDER.find((state) => states.includes(state)) ?? 'empty';
+}
+
+/** Builds the report. Pure: the same ledger facts and clock give the same report. */
+export function buildCompletenessReport(input: CompletenessInput): CompletenessReport {
+  const { cluster, from, to, now } = input;
+  const hours = hoursOf(from, to);
+  const windowFrom = hours[0] ?? from;
+  const metas = new Map(
+    input.instances.filter((meta) => meta.cluster === cluster).map((meta) => [meta.instance, meta]),
+  );
+  const hourSet = new Set(hours);
+  const files = input.files.filter(
+    (file) =>
+      file.cluster === cluster &&
+      file.logType === input.logType &&
+      hourSet.has(file.hour) &&
+      (input.instance === undefined || file.instance === input.instance),
+  );
+  const names = new Set<string>(
+    input.instance !== undefined ? [input.instance] : [...metas.keys(), ...files.map((f) => f.instance)],
+  );
+  const instanceNames = [...names].sort();
+
+  const holes: CoverageHole[] = [];
+  const instances: InstanceCompleteness[] = instanceNames.map((instance) => {
+    const meta = metas.get(instance);
+    const own = coverageHoles(instance, meta, input.gaps, { from: windowFrom, to, now });
+    holes.push(...own);
+    const byHour = new Map(hours.map((hour) => [hour, emptyCounts()]));
+    for (const file of files) {
+      if (file.instance === instance) countFile(byHour.get(file.hour)!, file);
+    }
+    const totals = emptyCounts();
+    const rows: InstanceHour[] = hours.map((hour) => {
+      const counts = byHour.get(hour)!;
+      add(totals, counts);
+      const kinds = [
+        ...new Set(own.filter((h) => overlaps(h.from, h.to, hour, hour + HOUR_MS)).map((h) => h.kind)),
+      ];
+      return { hour, ...counts, holes: kinds, cell: cellOf(counts, kinds) };
+    });
+    return {
+      instance,
+      ...(meta
+        ? {
+            firstListedAt: meta.firstListedAt,
+            lastListedAt: meta.lastListedAt,
+            retentionMs: meta.retentionMs,
+          }
+        : {}),
+      totals,
+      hours: rows,
+    };
+  });
+
+  const totals = emptyCounts();
+  for (const instance of instances) add(totals, instance.totals);
+  const unfinished: UnfinishedFile[] = files
+    .filter((file) => file.state !== 'archived')
+    .map((file) => ({
+      instance: file.instance,
+      hour: file.hour,
+      logFileName: file.logFileName,
+      state: file.state,
+      generation: file.generation,
+      growing: isGrowing(file),
+      since: file.stateSince,
+      ...(file.lastError !== undefined ? { lastError: file.lastError } : {}),
+    }))
+    .sort(
+      (a, b) =>
+        a.instance.localeCompare(b.instance) || a.hour - b.hour || a.logFileName.localeCompare(b.logFileName),
+    );
+
+  return {
+    cluster,
+    logType: input.logType,
+    ...(input.instance !== undefined ? { instanceFilter: input.instance } : {}),
+    from: windowFrom,
+    to,
+    generatedAt: now,
+    hours,
+    instances,
+    holes,
+    unfinished,
+    totals,
+    verdict: verdictOf(instances.length, totals, holes),
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** COMPLETE, or INCOMPLETE with every reason (most serious first). */
+export function verdictOf(
+  instanceCount: number,
+  totals: FileCounts,
+  holes: readonly CoverageHole[],
+): { complete: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (instanceCount === 0) reasons.push('no instance of this cluster has been listed');
+  if (totals.lost > 0) reasons.push(`${plural(totals.lost, 'file')} lost (gone from RDS before archived)`);
+  if (totals.failed > 0) reasons.push(`${plural(totals.failed, 'file')} failed (in the DLQ: redrive)`);
+  const count = (kind: HoleKind) => holes.filter((hole) => hole.kind === kind);
+  const gaps = [...count('gap'), ...count('ongoing-gap')];
+  if (gaps.length > 0) {
+    reasons.push(
+      `${plural(gaps.length, 'coverage hole')} (listing gap longer than retention: ${gaps.map((g) => `${g.instance} ${g.detail}`).join('; ')})`,
+    );
+  }
+  const never = count('never-listed');
+  if (never.length > 0) {
+    reasons.push(
+      `window starts before first listing: ${never.map((h) => `${h.instance} ${h.detail}`).join('; ')}`,
+    );
+  }
+  if (totals.pending > 0) {
+    reasons.push(
+      `${plural(totals.pending, 'file')} pending${totals.growing > 0 ? ` (${totals.growing} archived earlier, grown since)` : ''}`,
+    );
+  }
+  const unlisted = count('not-yet-listed');
+  if (unlisted.length > 0) {
+    reasons.push(`window ends after the last listing of ${unlisted.map((h) => h.instance).join(', ')}`);
+  }
+  return { complete: reasons.length === 0, reasons };
+}

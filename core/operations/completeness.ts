@@ -1,0 +1,55 @@
+/**
+ * The completeness use case: three index Queries (the cluster's files by hour on by-cluster-hour,
+ * its listing gaps on by-cluster-hour `C#<cluster>#GAPS`, heartbeats on by-state `INSTANCES`),
+ * then the pure report.
+ */
+
+import type { Ledger } from '../ledger/ledger.js';
+import { buildCompletenessReport, type CompletenessReport } from './completeness-report.js';
+import { OperationsError } from './errors.js';
+import { HOUR_MS, hourStart } from './time.js';
+
+export interface CompletenessDeps {
+  ledger: Ledger;
+  now?: () => number;
+}
+
+export interface CompletenessOptions {
+  cluster: string;
+  instance?: string;
+  /** Window [from, to), epoch ms. */
+  from: number;
+  to: number;
+  /** Log type as the ledger records it (the file name's directory): `audit`. */
+  logType: string;
+}
+
+/** Longest window one report covers (a grid line per hour beyond this is not an overview). */
+export const MAX_WINDOW_MS = 93 * 24 * HOUR_MS;
+
+/** Reads the ledger facts for the window and builds the report. */
+export async function runCompleteness(
+  deps: CompletenessDeps,
+  options: CompletenessOptions,
+): Promise<CompletenessReport> {
+  const { from, to } = options;
+  if (!(to > from)) throw new OperationsError('the window is empty: --to must be after --from');
+  if (to - from > MAX_WINDOW_MS) throw new OperationsError('the window is longer than 93 days: split it');
+  const lastHour = hourStart(to - 1);
+  const [files, gaps, instances] = await Promise.all([
+    deps.ledger.clusterFiles(options.cluster, options.logType, hourStart(from), lastHour),
+    deps.ledger.clusterGaps(options.cluster),
+    deps.ledger.instances(),
+  ]);
+  return buildCompletenessReport({
+    cluster: options.cluster,
+    logType: options.logType,
+    from,
+    to,
+    now: (deps.now ?? Date.now)(),
+    ...(options.instance !== undefined ? { instance: options.instance } : {}),
+    instances,
+    files,
+    gaps,
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * The status report as a pure function: per cluster and instance, active files by state, the
+ * oldest pending work and its age, the last successful listing, plus queue and DLQ depth, and
+ * what needs an operator's attention.
+ */
+
+import { FILE_STATES, type FileRecord, type FileState, type InstanceMeta } from '../ledger/records.js';
+import { type FileFilter, matchesFilter } from './filters.js';
+import { formatDuration } from './time.js';
+
+/** Approximate message counts of a queue (SQS only knows them approximately). */
+export interface QueueDepth {
+  url: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export interface PendingWork {
+  logFileName: string;
+  state: FileState;
+  since: number;
+  ageMs: number;
+}
+
+export interface InstanceStatus {
+  cluster: string;
+  instance: string;
+  /** Active files (still listed by RDS, or not yet retired) by state. */
+  states: Record<FileState, number>;
+  /** Archived or lost files moved to history (only when asked for: it reads the history partition). */
+  retired?: number;
+  /** The pending (seen, queued, archiving) file that has waited longest in its state. */
+  oldestPending?: PendingWork;
+  lastListedAt: number;
+  lastListedCount: number;
+  listingAgeMs: number;
+  retentionMs: number;
+  /** Not listed for longer than its retention: files may be coming and going unseen. */
+  listingStale: boolean;
+}
+
+export interface StatusReport {
+  generatedAt: number;
+  instances: InstanceStatus[];
+  totals: Record<FileState, number> & { retired?: number };
+  queue?: QueueDepth;
+  dlq?: QueueDepth;
+  /** Empty when all is well. */
+  attention: string[];
+}
+
+export interface StatusInput {
+  now: number;
+  filter: FileFilter;
+  instances: InstanceMeta[];
+  /** Active files per instance (from one Query each). */
+  files: Map<string, FileRecord[]>;
+  retired?: Map<string, number>;
+  queue?: QueueDepth;
+  dlq?: QueueDepth;
+}
+
+const PENDING: readonly FileState[] = ['seen', 'queued', 'archiving'];
+
+function zeroStates(): Record<FileState, number> {
+  return Object.fromEntries(FILE_STATES.map((state) => [state, 0])) as Record<FileState, number>;
+}
+
+/** Builds the status report. */
+export function buildStatusReport(input: StatusInput): StatusReport {
+  const { now } = input;
+  const totals: StatusReport['totals'] = zeroStates();
+  const instances = input.instances
+    .filter((meta) => matchesFilter(meta, input.filter))
+    .sort((a, b) => a.cluster.localeCompare(b.cluster) || a.instance.localeCompare(b.instance))
+    .map((meta): InstanceStatus => {
+      const files = input.files.get(meta.instance) ?? [];
+      const states = zeroStates();
+      let oldest: FileRecord | undefined;
+      for (const file of files) {
+        states[file.state] += 1;
+        totals[file.state] += 1;
+        if (PENDING.includes(file.state) && (!oldest || file.stateSince < oldest.stateSince)) oldest = file;
+      }
+      const retired = input.retired?.get(meta.instance);
+      if (retired !== undefined) totals.retired = (totals.retired ?? 0) + retired;
+      return {
+        cluster: meta.cluster,
+        instance: meta.instance,
+        states,
+        ...(retired !== undefined ? { retired } : {}),
+        ...(oldest
+          ? {
+              oldestPending: {
+                logFileName: oldest.logFileName,
+                state: oldest.state,
+                since: oldest.stateSince,
+                ageMs: Math.max(0, now - oldest.stateSince),
+              },
+            }
+          : {}),
+        lastListedAt: meta.lastListedAt,
+        lastListedCount: meta.lastListedCount,
+        listingAgeMs: Math.max(0, now - meta.lastListedAt),
+        retentionMs: meta.retentionMs,
+        listingStale: now - meta.lastListedAt > meta.retentionMs,
+      };
+    });
+
+  const attention: string[] = [];
+  if (instances.length === 0) attention.push('no instance has been listed yet (is the discoverer running?)');
+  for (const instance of instances) {
+    if (instance.listingStale) {
+      attention.push(
+        `${instance.instance} not listed for ${formatDuration(instance.listingAgeMs)} (> ${formatDuration(instance.retentionMs)} retention)`,
+      );
+    }
+  }
+  if (totals.failed > 0) attention.push(`${totals.failed} failed file(s): see 'failures', then 'redrive'`);
+  if (totals.lost > 0) attention.push(`${totals.lost} lost file(s): see 'failures'`);
+  if (input.dlq && input.dlq.visible + input.dlq.inFlight > 0) {
+    attention.push(`${input.dlq.visible + input.dlq.inFlight} message(s) in the DLQ`);
+  }
+  return {
+    generatedAt: now,
+    instances,
+    totals,
+    ...(input.queue ? { queue: input.queue } : {}),
+    ...(input.dlq ? { dlq: input.dlq } : {}),
+    attention,
+  };
+}

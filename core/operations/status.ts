@@ -1,0 +1,65 @@
+/**
+ * The status use case: heartbeats from the by-state index (`INSTANCES`), each instance's active
+ * files from one Query on its partition, optionally the history count, and both queue depths.
+ */
+
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Ledger } from '../ledger/ledger.js';
+import type { FileRecord } from '../ledger/records.js';
+import { mapLimit } from './concurrency.js';
+import { type FileFilter, matchesFilter } from './filters.js';
+import { retiredCount } from './ledger-reads.js';
+import { queueDepth } from './queue-depth.js';
+import { buildStatusReport, type StatusReport } from './status-report.js';
+
+export interface StatusDeps {
+  ledger: Ledger;
+  /** Needed only for `history`. */
+  dynamo?: DynamoDBClient;
+  /** Queue depths are reported when the client and the URLs are given. */
+  sqs?: SQSClient;
+  queueUrl?: string;
+  dlqUrl?: string;
+  now?: () => number;
+}
+
+export interface StatusOptions {
+  filter: FileFilter;
+  /** Also count retired (history) files per instance: reads each instance's history partition. */
+  history?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Builds the status report from the ledger and SQS. */
+export async function runStatus(deps: StatusDeps, options: StatusOptions): Promise<StatusReport> {
+  const now = (deps.now ?? Date.now)();
+  const instances = (await deps.ledger.instances()).filter((meta) => matchesFilter(meta, options.filter));
+  const files = new Map<string, FileRecord[]>();
+  const retired = options.history ? new Map<string, number>() : undefined;
+  await mapLimit(
+    instances,
+    8,
+    async (meta) => {
+      files.set(meta.instance, (await deps.ledger.instanceState(meta.instance)).files);
+      if (retired && deps.dynamo) {
+        retired.set(meta.instance, await retiredCount(deps.dynamo, deps.ledger.table, meta.instance));
+      }
+    },
+    options.signal,
+  );
+  const [queue, dlq] = await Promise.all(
+    [deps.queueUrl, deps.dlqUrl].map((url) =>
+      deps.sqs && url ? queueDepth(deps.sqs, url, options.signal) : Promise.resolve(undefined),
+    ),
+  );
+  return buildStatusReport({
+    now,
+    filter: options.filter,
+    instances,
+    files,
+    ...(retired ? { retired } : {}),
+    ...(queue ? { queue } : {}),
+    ...(dlq ? { dlq } : {}),
+  });
+}
