@@ -3,6 +3,7 @@
  * Reads like a table of contents: configuration, clients, middleware; the work is core/archive.ts.
  */
 
+import { setMaxListeners } from 'node:events';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
@@ -27,6 +28,8 @@ export function createArchiverHandler(deps: Deps | (() => Deps), options: { time
   const resolve = typeof deps === 'function' ? deps : () => deps;
   const base = async (event: SQSEvent, context: Context, { signal }: { signal: AbortSignal }) => {
     const d = resolve();
+    // Every record's download and upload listen on this one signal; Node warns past 10 listeners.
+    setMaxListeners(10 + event.Records.length * 4, signal);
     const archiveDeps: ArchiveDeps = { ...d, workerId: context.awsRequestId };
     // Each record is its own promise: one failing record never fails the rest of the batch.
     return Promise.allSettled(event.Records.map((record) => archiveRecord(record, archiveDeps, signal)));

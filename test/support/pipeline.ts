@@ -1,0 +1,147 @@
+/**
+ * A whole pipeline for one test file: its own table, queues and bucket on the shared emulators,
+ * its own RDS simulator, and the CLI's wiring (real clients, real handler, Lambda-semantics
+ * queue draining). The pipeline runs on the simulator's clock unless told otherwise.
+ */
+
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { bufferIo } from '../../cli/io.js';
+import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
+import { type DiscoverSummary, discover } from '../../core/discover.js';
+import type { FileRecord } from '../../core/ledger/records.js';
+import {
+  type Fault,
+  manualClock,
+  type RdsSimulator,
+  type SimClock,
+  startRdsSimulator,
+  type WorkloadOptions,
+} from '../../local/rds-sim/index.js';
+import { type DrainStats, runEventSource } from '../../local/sqs-event-source.js';
+import { createTestResources, type TestResources } from './stack.js';
+
+/** 2026-03-01T00:00Z: a fixed start, so names and hours are the same on every run. */
+export const T0 = Date.UTC(2026, 2, 1, 0, 0);
+
+export interface PipelineHarness {
+  sim: RdsSimulator;
+  res: TestResources;
+  pipeline: Pipeline;
+  clock: SimClock;
+  env: Record<string, string>;
+  discover(): Promise<DiscoverSummary>;
+  drain(options?: { concurrency?: number }): Promise<DrainStats>;
+  ledgerFile(instance: string, logFileName: string): Promise<FileRecord | undefined>;
+  objectKeys(): Promise<string[]>;
+  /** gunzips an object; returns its bytes' SHA-256 and count. */
+  readObject(key: string): Promise<{ sha256: string; bytes: number; metadata: Record<string, string> }>;
+  /** Takes every visible message off a queue without processing it (they come back after the visibility timeout). */
+  peekMessages(queueUrl: string): Promise<Message[]>;
+  cleanup(): Promise<void>;
+}
+
+export async function startPipelineHarness(
+  name: string,
+  options: {
+    workload?: WorkloadOptions;
+    faults?: Fault[];
+    clock?: SimClock;
+    maxReceiveCount?: number;
+    visibilityTimeoutSeconds?: number;
+    env?: Record<string, string>;
+  } = {},
+): Promise<PipelineHarness> {
+  const clock = options.clock ?? manualClock(T0);
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const res = await createTestResources(name, {
+    maxReceiveCount,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
+  });
+  const sim = await startRdsSimulator({
+    clock,
+    workload: {
+      clusters: 1,
+      instancesPerCluster: 1,
+      historyHours: 2,
+      writerBytesPerSecond: 64,
+      ...options.workload,
+    },
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
+  const clusters = sim.world.clusters().map((cluster) => cluster.id);
+  const env: Record<string, string> = {
+    ...res.envFor(sim, clusters),
+    ARCHIVER_SETTLE_SECONDS: '300',
+    ARCHIVER_LEASE_SECONDS: '60',
+    ARCHIVER_PART_SIZE_MB: '5',
+    ...options.env,
+  };
+  const pipeline = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent');
+  const now = () => clock.now();
+  return {
+    sim,
+    res,
+    pipeline,
+    clock,
+    env,
+    discover: () => discover(pipeline.discoverDeps(now)),
+    drain: ({ concurrency = 2 } = {}) =>
+      runEventSource({
+        sqs: pipeline.clients.sqs,
+        queueUrl: res.queueUrl,
+        handler: pipeline.archiverHandler(now, 2_000) as never,
+        concurrency,
+        functionTimeoutMs: 60_000,
+      }),
+    ledgerFile: (instance, logFileName) => pipeline.clients.ledger.getFile(instance, logFileName),
+    objectKeys: async () => {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const out = await res.clients.s3.send(
+          new ListObjectsV2Command({ Bucket: res.bucket, ContinuationToken: token }),
+        );
+        for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+        token = out.NextContinuationToken;
+      } while (token);
+      return keys.sort();
+    },
+    readObject: async (key) => {
+      const out = await res.clients.s3.send(new GetObjectCommand({ Bucket: res.bucket, Key: key }));
+      const hash = createHash('sha256');
+      let bytes = 0;
+      await streamPipeline(out.Body as Readable, createGunzip(), async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          bytes += chunk.length;
+        }
+      });
+      return { sha256: hash.digest('hex'), bytes, metadata: out.Metadata ?? {} };
+    },
+    peekMessages: async (queueUrl) => {
+      const messages: Message[] = [];
+      for (;;) {
+        const out = await res.clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        if (!out.Messages?.length) return messages;
+        messages.push(...out.Messages);
+      }
+    },
+    cleanup: async () => {
+      pipeline.clients.destroy();
+      await sim.stop();
+      await res.cleanup();
+    },
+  };
+}
