@@ -37,8 +37,11 @@ export function parseArchiveMessage(body: string): ArchiveMessage {
   if (m.v !== 1) throw new MalformedMessageError(`unsupported message version ${JSON.stringify(m.v)}`);
   const text = (field: string, pattern?: RegExp): string => {
     const value = m[field];
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME) {
+    if (typeof value !== 'string' || value.length === 0) {
       throw new MalformedMessageError(`${field} must be a non-empty string`);
+    }
+    if (value.length > MAX_NAME) {
+      throw new MalformedMessageError(`${field} is ${value.length} characters long, more than ${MAX_NAME}`);
     }
     if (hasControlCharacters(value)) throw new MalformedMessageError(`${field} holds control characters`);
     if (pattern && !pattern.test(value))
