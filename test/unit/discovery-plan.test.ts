@@ -1,0 +1,379 @@
+import { describe, expect, it } from 'vitest';
+import { LOST_AFTER_MISSING_LISTINGS, type PlannedAction, planInstance } from '../../core/discovery-plan.js';
+import { keys } from '../../core/ledger/records.js';
+import {
+  archivedRecord,
+  auroraAuditName,
+  CLUSTER,
+  fileRecord,
+  HOUR,
+  INSTANCE,
+  listedFile,
+  MINUTE,
+  planInput,
+  SECOND,
+  T0,
+} from '../support/factories.js';
+
+const SETTLE = 5 * MINUTE;
+const SWEEP = 30 * MINUTE;
+
+// Writer 0: OLD rotated at 12:00 into NEW, which is being written now.
+const OLD = auroraAuditName(0, Date.UTC(2024, 9, 1, 11, 0));
+const NEW = auroraAuditName(0, Date.UTC(2024, 9, 1, 12, 0));
+
+/** Kinds of the planned actions with their file names, for compact assertions. */
+function summary(actions: PlannedAction[]): string[] {
+  return actions.map((a) => {
+    const name = a.kind === 'create' ? a.record.logFileName : a.file.logFileName;
+    return `${a.kind} ${name}`;
+  });
+}
+
+function only<K extends PlannedAction['kind']>(
+  actions: PlannedAction[],
+  kind: K,
+): Extract<PlannedAction, { kind: K }> {
+  expect(actions).toHaveLength(1);
+  const [action] = actions;
+  expect(action?.kind).toBe(kind);
+  return action as Extract<PlannedAction, { kind: K }>;
+}
+
+describe('planInstance', () => {
+  describe('new files', () => {
+    it('creates a rotated file as queued and enqueues it, even if it was written just now', () => {
+      const actions = planInstance(
+        planInput({
+          listing: [
+            listedFile(OLD, { lastWritten: T0 - SECOND }),
+            listedFile(NEW, { lastWritten: T0 - SECOND }),
+          ],
+        }),
+      );
+      expect(actions).toHaveLength(2);
+      const old = actions.find((a) => a.kind === 'create' && a.record.logFileName === OLD);
+      expect(old).toMatchObject({ kind: 'create', enqueue: true, record: { state: 'queued' } });
+    });
+
+    it('creates a live file that has not settled as seen, without enqueueing', () => {
+      const create = only(
+        planInstance(planInput({ listing: [listedFile(NEW, { lastWritten: T0 - SETTLE + 1 })] })),
+        'create',
+      );
+      expect(create.enqueue).toBe(false);
+      expect(create.record.state).toBe('seen');
+    });
+
+    it('creates a live file quiet for exactly the settle period as queued', () => {
+      const create = only(
+        planInstance(planInput({ listing: [listedFile(NEW, { lastWritten: T0 - SETTLE })] })),
+        'create',
+      );
+      expect(create.enqueue).toBe(true);
+      expect(create.record.state).toBe('queued');
+    });
+
+    it('records everything the ledger and the archiver need', () => {
+      const create = only(
+        planInstance(planInput({ listing: [listedFile(NEW, { size: 4096, lastWritten: T0 - HOUR })] })),
+        'create',
+      );
+      const hour = Date.UTC(2024, 9, 1, 12);
+      expect(create.record).toEqual({
+        pk: keys.activePk(INSTANCE),
+        sk: keys.fileSk(NEW),
+        cluster: CLUSTER,
+        instance: INSTANCE,
+        logFileName: NEW,
+        logType: 'audit',
+        hour,
+        s3Key: `${CLUSTER}/audit/2024/10/01/12/${INSTANCE}/audit.log.0.2024-10-01-12-00.1.gz`,
+        generation: 1,
+        state: 'queued',
+        listedSize: 4096,
+        lastWritten: T0 - HOUR,
+        firstSeenAt: T0,
+        stateSince: T0,
+        updatedAt: T0,
+        missingListings: 0,
+        attempts: 0,
+        gsi1pk: keys.statePk('queued'),
+        gsi1sk: keys.stateSk(T0, INSTANCE, NEW),
+        gsi2pk: keys.clusterTypePk(CLUSTER, 'audit'),
+        gsi2sk: keys.clusterHourSk(hour, INSTANCE, NEW),
+      });
+    });
+
+    it('builds the key with the configured layout and prefix', () => {
+      const create = only(
+        planInstance(planInput({ keyLayout: 'hive', keyPrefix: 'rds/', listing: [listedFile(NEW)] })),
+        'create',
+      );
+      expect(create.record.s3Key).toBe(
+        `rds/cluster=${CLUSTER}/log_type=audit/dt=2024-10-01-12/instance=${INSTANCE}/audit.log.0.2024-10-01-12-00.1.gz`,
+      );
+    });
+
+    it('archives an unknown name under its LastWritten hour, after it settles', () => {
+      const name = 'audit/mystery-file';
+      const fresh = only(
+        planInstance(planInput({ listing: [listedFile(name, { lastWritten: T0 - MINUTE })] })),
+        'create',
+      );
+      expect(fresh.record.state).toBe('seen');
+      expect(fresh.record.hour).toBe(Date.UTC(2024, 9, 1, 13));
+      const settled = only(
+        planInstance(planInput({ listing: [listedFile(name, { lastWritten: T0 - HOUR })] })),
+        'create',
+      );
+      expect(settled.enqueue).toBe(true);
+    });
+
+    it('treats the four audit writers separately: four live files wait, the rest go', () => {
+      const listing = [0, 1, 2, 3].flatMap((w) => [
+        listedFile(auroraAuditName(w, Date.UTC(2024, 9, 1, 11)), { lastWritten: T0 - MINUTE }),
+        listedFile(auroraAuditName(w, Date.UTC(2024, 9, 1, 12)), { lastWritten: T0 - MINUTE }),
+      ]);
+      const actions = planInstance(planInput({ listing }));
+      const creates = actions.filter((a) => a.kind === 'create');
+      expect(creates).toHaveLength(8);
+      expect(creates.filter((a) => a.enqueue).map((a) => a.record.logFileName)).toEqual(
+        [0, 1, 2, 3].map((w) => auroraAuditName(w, Date.UTC(2024, 9, 1, 11))),
+      );
+    });
+  });
+
+  describe('settling', () => {
+    it('advances a seen file to queued once it has been quiet for the settle period', () => {
+      const listed = listedFile(NEW, { size: 2048, lastWritten: T0 - SETTLE });
+      const action = only(
+        planInstance(planInput({ listing: [listed], ledger: [fileRecord(NEW, { state: 'seen' })] })),
+        'advance',
+      );
+      expect(action).toMatchObject({
+        from: ['seen'],
+        to: 'queued',
+        nextGeneration: false,
+        enqueue: true,
+        listed,
+      });
+    });
+
+    it('advances the previous live file to queued when rotation makes it final', () => {
+      const actions = planInstance(
+        planInput({
+          listing: [
+            listedFile(OLD, { lastWritten: T0 - SECOND }),
+            listedFile(NEW, { lastWritten: T0 - SECOND }),
+          ],
+          ledger: [fileRecord(OLD, { state: 'seen' })],
+        }),
+      );
+      expect(summary(actions)).toEqual([`advance ${OLD}`, `create ${NEW}`]);
+      expect(actions[0]).toMatchObject({ to: 'queued', enqueue: true });
+      expect(actions[1]).toMatchObject({ enqueue: false, record: { state: 'seen' } });
+    });
+  });
+
+  describe('steady state', () => {
+    it('plans nothing for unchanged, recently queued, growing, in-flight and failed files', () => {
+      const files = [0, 1, 2, 3, 4].map((w) => auroraAuditName(w, Date.UTC(2024, 9, 1, 12)));
+      const [archived, queued, growing, archiving, failed] = files as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      const actions = planInstance(
+        planInput({
+          listing: [
+            listedFile(archived, { size: 1024, lastWritten: T0 - HOUR }),
+            listedFile(queued, { size: 5000, lastWritten: T0 - MINUTE }),
+            listedFile(growing, { size: 9000, lastWritten: T0 - SECOND }),
+            listedFile(archiving, { size: 1024 }),
+            listedFile(failed, { size: 1024 }),
+          ],
+          ledger: [
+            archivedRecord(archived, { listedSize: 1024 }),
+            fileRecord(queued, { state: 'queued', stateSince: T0 - SWEEP }),
+            fileRecord(growing, { state: 'seen', listedSize: 10 }),
+            fileRecord(archiving, { state: 'archiving', stateSince: T0 - 2 * SWEEP, leaseUntil: T0 }),
+            fileRecord(failed, { state: 'failed', stateSince: T0 - 10 * SWEEP }),
+          ],
+        }),
+      );
+      expect(actions).toEqual([]);
+    });
+
+    it('does not re-archive an archived file whose archived bytes already cover the listing', () => {
+      const actions = planInstance(
+        planInput({
+          listing: [listedFile(OLD, { size: 1500 })],
+          ledger: [archivedRecord(OLD, { listedSize: 1000, archivedBytes: 1500 })],
+        }),
+      );
+      expect(actions).toEqual([]);
+    });
+  });
+
+  describe('growth after archiving', () => {
+    it('advances a grown, settled file to the next generation, queued', () => {
+      const listed = listedFile(NEW, { size: 2048, lastWritten: T0 - HOUR });
+      const action = only(
+        planInstance(planInput({ listing: [listed], ledger: [archivedRecord(NEW)] })),
+        'advance',
+      );
+      expect(action).toMatchObject({
+        from: ['archived'],
+        to: 'queued',
+        nextGeneration: true,
+        enqueue: true,
+        listed,
+      });
+    });
+
+    it('advances a grown file still being written to the next generation, seen', () => {
+      const listed = listedFile(NEW, { size: 2048, lastWritten: T0 - SECOND });
+      const action = only(
+        planInstance(planInput({ listing: [listed], ledger: [archivedRecord(NEW)] })),
+        'advance',
+      );
+      expect(action).toMatchObject({ from: ['archived'], to: 'seen', nextGeneration: true, enqueue: false });
+    });
+
+    it('queues a grown file at once when it has rotated', () => {
+      const actions = planInstance(
+        planInput({
+          listing: [
+            listedFile(OLD, { size: 2048, lastWritten: T0 - SECOND }),
+            listedFile(NEW, { lastWritten: T0 - SECOND }),
+          ],
+          ledger: [archivedRecord(OLD), fileRecord(NEW, { state: 'seen' })],
+        }),
+      );
+      expect(actions).toEqual([
+        expect.objectContaining({ kind: 'advance', to: 'queued', nextGeneration: true, enqueue: true }),
+      ]);
+    });
+  });
+
+  describe('sweep', () => {
+    it('rearms a file queued for longer than the sweep period', () => {
+      const rearm = only(
+        planInstance(
+          planInput({
+            listing: [listedFile(OLD)],
+            ledger: [fileRecord(OLD, { state: 'queued', stateSince: T0 - SWEEP - 1 })],
+          }),
+        ),
+        'rearm',
+      );
+      expect(rearm.reason).toBe('queued without progress');
+    });
+
+    it('rearms a file whose archiving lease has expired', () => {
+      const record = fileRecord(OLD, { state: 'archiving', stateSince: T0 - SWEEP - 1, leaseUntil: T0 - 1 });
+      const rearm = only(planInstance(planInput({ listing: [listedFile(OLD)], ledger: [record] })), 'rearm');
+      expect(rearm.reason).toBe('archiving lease expired');
+    });
+
+    it('leaves a claim alone while its lease holds, however old it is', () => {
+      const record = fileRecord(OLD, {
+        state: 'archiving',
+        stateSince: T0 - 10 * SWEEP,
+        leaseUntil: T0 + MINUTE,
+      });
+      expect(planInstance(planInput({ listing: [listedFile(OLD)], ledger: [record] }))).toEqual([]);
+    });
+  });
+
+  describe('files gone from RDS', () => {
+    const inFlight = [
+      fileRecord(OLD, { state: 'queued' }),
+      fileRecord(auroraAuditName(1, T0 - HOUR), { state: 'seen', missingListings: 1 }),
+      archivedRecord(auroraAuditName(2, T0 - HOUR)),
+    ];
+
+    it('marks nothing missing, lost or retired on an empty listing', () => {
+      expect(planInstance(planInput({ listing: [], ledger: inFlight }))).toEqual([]);
+    });
+
+    it('marks a file absent from one non-empty listing as missing', () => {
+      const record = fileRecord(OLD, { state: 'queued' });
+      const actions = planInstance(
+        planInput({ listing: [listedFile(NEW, { lastWritten: T0 - SECOND })], ledger: [record] }),
+      );
+      expect(summary(actions)).toEqual([`create ${NEW}`, `missing ${OLD}`]);
+    });
+
+    it('declares a file absent from a second listing lost, with a reason', () => {
+      expect(LOST_AFTER_MISSING_LISTINGS).toBe(2);
+      const record = fileRecord(OLD, { state: 'seen', missingListings: 1, listedSize: 777 });
+      const actions = planInstance(
+        planInput({ listing: [listedFile(NEW)], ledger: [record, fileRecord(NEW)] }),
+      );
+      const lost = actions.find((a) => a.kind === 'lost');
+      expect(lost).toBeDefined();
+      expect(lost?.file).toBe(record);
+      expect(lost?.kind === 'lost' && lost.reason).toMatch(/2 consecutive RDS listings.*777 B/);
+      expect(summary(actions)).toEqual([`lost ${OLD}`]);
+    });
+
+    it.each(['queued', 'failed'] as const)('treats a %s file the same way', (state) => {
+      const actions = planInstance(
+        planInput({ listing: [listedFile(NEW)], ledger: [fileRecord(NEW), fileRecord(OLD, { state })] }),
+      );
+      expect(summary(actions)).toEqual([`missing ${OLD}`]);
+    });
+
+    it.each([
+      ['archived', archivedRecord(OLD)],
+      ['lost', fileRecord(OLD, { state: 'lost', lostReason: 'gone' })],
+    ])('retires an absent %s file', (_state, record) => {
+      const actions = planInstance(
+        planInput({ listing: [listedFile(NEW)], ledger: [record, fileRecord(NEW)] }),
+      );
+      expect(summary(actions)).toEqual([`retire ${OLD}`]);
+    });
+
+    it('leaves an absent file alone while its archiving lease holds', () => {
+      const record = fileRecord(OLD, { state: 'archiving', leaseUntil: T0, missingListings: 1 });
+      expect(
+        planInstance(planInput({ listing: [listedFile(NEW)], ledger: [record, fileRecord(NEW)] })),
+      ).toEqual([]);
+    });
+
+    it('counts an absent file whose archiving lease expired as missing', () => {
+      const record = fileRecord(OLD, { state: 'archiving', leaseUntil: T0 - 1 });
+      const actions = planInstance(
+        planInput({ listing: [listedFile(NEW)], ledger: [record, fileRecord(NEW)] }),
+      );
+      expect(summary(actions)).toEqual([`missing ${OLD}`]);
+    });
+
+    it('reports a missing file that is listed again as present', () => {
+      const record = fileRecord(OLD, { state: 'queued', missingListings: 1 });
+      expect(summary(planInstance(planInput({ listing: [listedFile(OLD)], ledger: [record] })))).toEqual([
+        `present ${OLD}`,
+      ]);
+    });
+
+    it('archives a lost file that is listed again as its next generation', () => {
+      const listed = listedFile(OLD, { lastWritten: T0 - HOUR });
+      const record = fileRecord(OLD, { state: 'lost', lostReason: 'gone', missingListings: 2 });
+      const action = only(
+        planInstance(planInput({ listing: [listed, listedFile(NEW)], ledger: [record, fileRecord(NEW)] })),
+        'advance',
+      );
+      expect(action).toMatchObject({
+        from: ['lost'],
+        to: 'queued',
+        nextGeneration: true,
+        enqueue: true,
+        listed,
+      });
+    });
+  });
+});
