@@ -1,0 +1,58 @@
+import type { FailureRow } from '../../core/operations/failure-report.js';
+import { runFailures } from '../../core/operations/failures.js';
+import { formatInstant } from '../../core/operations/time.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../errors.js';
+import { type CliIo, println } from '../io.js';
+import { JSON_OPTION, writeJson } from '../json.js';
+import { formatTable } from '../table.js';
+import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './operations-shared.js';
+
+const USAGE = `Usage: rds-log-archiver failures [--cluster C] [--instance I] [--json]
+
+Lists failed files (every attempt failed: their messages wait in the DLQ for 'redrive') and lost
+files (gone from RDS before they were archived: an audit gap), with the last error, the attempts
+and when it happened, oldest first.
+
+Options:
+${FILTER_HELP}
+  --json                   machine-readable output
+  -h, --help               this help
+
+Reads: the 'failed' and 'lost' partitions of the by-state index (sparse: only files in those
+states). No table scan.
+
+Exit status: 0 none; 1 there are failed or lost files; 2 usage error.`;
+
+/** Failure rows as text. */
+export function renderFailures(rows: readonly FailureRow[]): string {
+  if (rows.length === 0) return 'No failed or lost files.';
+  const table = formatTable(rows, [
+    { header: 'STATE', value: (r) => r.state.toUpperCase() },
+    { header: 'INSTANCE', value: (r) => r.instance },
+    { header: 'FILE', value: (r) => r.logFileName },
+    { header: 'GEN', value: (r) => r.generation },
+    { header: 'ATTEMPTS', value: (r) => r.attempts },
+    { header: 'SINCE', value: (r) => formatInstant(r.since) },
+    { header: 'LAST ERROR', value: (r) => (r.lastError ?? '').slice(0, 100) },
+  ]);
+  const failed = rows.filter((r) => r.state === 'failed').length;
+  return `${table}\n\n${failed} failed (redrive them once the cause is fixed), ${rows.length - failed} lost.`;
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, { ...FILTER_OPTIONS, ...JSON_OPTION });
+  const rows = await withOperations(io, (p) => runFailures({ ledger: p.clients.ledger }, filterFrom(values)));
+  if (values.json) writeJson(io, { failures: rows });
+  else println(io, renderFailures(rows));
+  return rows.length === 0 ? EXIT.ok : EXIT.bad;
+}
+
+/** `failures`: failed and lost files with their last error. */
+export const failuresCommand: Command = {
+  name: 'failures',
+  summary: 'failed and lost files with last error, attempts and when',
+  usage: USAGE,
+  run,
+};

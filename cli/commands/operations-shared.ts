@@ -1,0 +1,65 @@
+/**
+ * What the operator commands (status, completeness, failures, redrive, verify) share: the
+ * pipeline's clients from the environment, time and filter options, and turning the operations
+ * area's errors into CLI errors (exit 1 with a message, not a stack trace).
+ */
+
+import { ConfigError } from '../../core/config.js';
+import { OperationsError } from '../../core/operations/errors.js';
+import type { FileFilter } from '../../core/operations/filters.js';
+import { parseInstant } from '../../core/operations/time.js';
+import { CliError, UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { type Pipeline, pipelineFromEnv } from '../pipeline-wiring.js';
+
+/** `--cluster` / `--instance`, for parseCommandArgs. */
+export const FILTER_OPTIONS = {
+  cluster: { type: 'string' },
+  instance: { type: 'string' },
+} as const;
+
+/** The help lines of FILTER_OPTIONS. */
+export const FILTER_HELP = `  --cluster C              only this DB cluster
+  --instance I             only this DB instance`;
+
+/** Accepted forms of --from / --to, for help texts. */
+export const TIME_HELP = `T is an ISO 8601 UTC time (2026-03-01T10:00Z, 2026-03-01), 'now', or relative: -30m, -6h, -2d.`;
+
+/** The filter from parsed options. */
+export function filterFrom(values: { cluster?: string; instance?: string }): FileFilter {
+  return {
+    ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
+    ...(values.instance !== undefined ? { instance: values.instance } : {}),
+  };
+}
+
+/** Reads a time option; a bad value is a usage error naming the option. */
+export function instantOption(value: string | undefined, name: string, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseInstant(value, now);
+  if (ms === undefined) throw new UsageError(`--${name}: cannot read '${value}' as a time. ${TIME_HELP}`);
+  return ms;
+}
+
+/**
+ * Runs `work` with the pipeline's clients (configuration from `io.env`, need `operate`: only
+ * AWS_REGION and ARCHIVER_TABLE are required), always destroying them afterwards. Configuration
+ * and operations errors become CLI errors.
+ */
+export async function withOperations<T>(io: CliIo, work: (pipeline: Pipeline) => Promise<T>): Promise<T> {
+  let pipeline: Pipeline;
+  try {
+    pipeline = pipelineFromEnv(io, 'operate', 'silent');
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+  try {
+    return await work(pipeline);
+  } catch (error) {
+    if (error instanceof OperationsError) throw new CliError(error.message);
+    throw error;
+  } finally {
+    pipeline.clients.destroy();
+  }
+}

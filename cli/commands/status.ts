@@ -1,0 +1,104 @@
+import { runStatus } from '../../core/operations/status.js';
+import type { QueueDepth, StatusReport } from '../../core/operations/status-report.js';
+import { formatDuration, formatInstant } from '../../core/operations/time.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../errors.js';
+import { type CliIo, println } from '../io.js';
+import { JSON_OPTION, writeJson } from '../json.js';
+import { formatTable } from '../table.js';
+import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './operations-shared.js';
+
+const USAGE = `Usage: rds-log-archiver status [--cluster C] [--instance I] [--history] [--json]
+
+Per cluster and instance: the files the ledger holds by state, the oldest pending work and how
+long it has waited, when the instance was last listed; plus archive queue and DLQ depth.
+
+Options:
+${FILTER_HELP}
+  --history                also count files retired to history (reads each instance's history
+                           partition: slower on a ledger with a long history)
+  --json                   machine-readable output
+  -h, --help               this help
+
+Reads: heartbeats from the by-state index (INSTANCES), one Query per instance on its partition
+(I#<instance>; H#<instance> with --history), GetQueueAttributes on both queues. No table scan.
+
+Exit status: 0 nothing needs attention; 1 something does (failed or lost files, messages in the
+DLQ, an instance not listed for longer than its retention, no instance listed); 2 usage error.`;
+
+function depth(name: string, q: QueueDepth | undefined): string {
+  return q ? `${name}: ${q.visible} waiting, ${q.inFlight} in flight` : `${name}: (URL not set)`;
+}
+
+/** The status report as text. */
+export function renderStatus(report: StatusReport): string {
+  const history = report.totals.retired !== undefined;
+  const table = formatTable(report.instances, [
+    { header: 'CLUSTER', value: (r) => r.cluster },
+    { header: 'INSTANCE', value: (r) => r.instance },
+    { header: 'SEEN', value: (r) => r.states.seen },
+    { header: 'QUEUED', value: (r) => r.states.queued },
+    { header: 'ARCHIVING', value: (r) => r.states.archiving },
+    { header: 'ARCHIVED', value: (r) => r.states.archived },
+    { header: 'FAILED', value: (r) => r.states.failed },
+    { header: 'LOST', value: (r) => r.states.lost },
+    ...(history ? [{ header: 'RETIRED', value: (r: StatusReport['instances'][number]) => r.retired }] : []),
+    {
+      header: 'OLDEST PENDING',
+      value: (r) =>
+        r.oldestPending ? `${r.oldestPending.state} ${formatDuration(r.oldestPending.ageMs)}` : undefined,
+    },
+    {
+      header: 'LAST LISTED',
+      value: (r) =>
+        `${formatInstant(r.lastListedAt)} (${formatDuration(r.listingAgeMs)} ago${r.listingStale ? ', STALE' : ''})`,
+    },
+  ]);
+  const lines = [table, '', `${depth('archive queue', report.queue)}; ${depth('DLQ', report.dlq)}`];
+  const oldest = report.instances
+    .filter((r) => r.oldestPending)
+    .sort((a, b) => (b.oldestPending?.ageMs ?? 0) - (a.oldestPending?.ageMs ?? 0))[0];
+  if (oldest?.oldestPending) {
+    lines.push(
+      `oldest pending: ${oldest.instance} ${oldest.oldestPending.logFileName} (${oldest.oldestPending.state} since ${formatInstant(oldest.oldestPending.since)})`,
+    );
+  }
+  lines.push(
+    report.attention.length === 0
+      ? 'OK: nothing needs attention'
+      : `ATTENTION: ${report.attention.join('; ')}`,
+  );
+  return lines.join('\n');
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    ...FILTER_OPTIONS,
+    history: { type: 'boolean', default: false },
+    ...JSON_OPTION,
+  });
+  const report = await withOperations(io, (p) =>
+    runStatus(
+      {
+        ledger: p.clients.ledger,
+        dynamo: p.clients.dynamo,
+        sqs: p.clients.sqs,
+        ...(p.config.queueUrl ? { queueUrl: p.config.queueUrl } : {}),
+        ...(p.config.dlqUrl ? { dlqUrl: p.config.dlqUrl } : {}),
+      },
+      { filter: filterFrom(values), history: values.history, signal: io.signal },
+    ),
+  );
+  if (values.json) writeJson(io, report);
+  else println(io, renderStatus(report));
+  return report.attention.length === 0 ? EXIT.ok : EXIT.bad;
+}
+
+/** `status`: files by state, oldest pending work, queue depths, last listings. */
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'files by state per instance, oldest pending work, queue/DLQ depth, last listings',
+  usage: USAGE,
+  run,
+};
