@@ -5,6 +5,7 @@
  * Usage: node --import tsx test/support/archive-child.ts '<json ArchiveChildInput>'
  * Prints one JSON line (ArchiveChildOutput) on stdout; exits 1 with the error on stderr.
  */
+import { readFile } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createLogFileDownloader } from '../../core/rds/download.js';
 import { archiveStream } from '../../core/transfer/archive-stream.js';
@@ -31,8 +32,17 @@ export interface ArchiveChildOutput {
   seconds: number;
   /** Source MB (10^6 bytes) per second, download + hash + gzip + upload. */
   mbPerSecond: number;
-  /** Peak resident set (ru_maxrss), bytes. */
-  maxRssBytes: number;
+  /**
+   * Peak resident set of this process image (VmHWM), bytes. Not `ru_maxrss`: Linux keeps that across
+   * execve, so a child forked from a big parent (a test worker) would report the parent's size.
+   */
+  peakRssBytes: number;
+}
+
+/** VmHWM from /proc/self/status (Linux), in bytes; 0 where /proc is missing. */
+async function peakRss(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as ArchiveChildInput;
@@ -68,7 +78,7 @@ try {
     sha256: result.sha256,
     seconds,
     mbPerSecond: result.bytes / 1e6 / seconds,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: await peakRss(),
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 } catch (err) {
