@@ -51,6 +51,8 @@ export interface InstanceOutcome {
   retired: number;
   writes: number;
   raced: number;
+  /** Files that cannot be archived (e.g. no safe key), with the reason. */
+  rejected: string[];
   gapFrom?: number;
   error?: string;
 }
@@ -107,6 +109,7 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
     errors: [
       ...selection.missingClusters.map((id) => `cluster ${id} not found`),
       ...outcomes.filter((o) => o.error).map((o) => `${o.instance}: ${o.error}`),
+      ...outcomes.flatMap((o) => o.rejected.map((r) => `${o.instance}: ${r}`)),
     ],
   };
   deps.metrics.discovered({
@@ -124,14 +127,14 @@ async function discoverInstance(
   now: () => number,
 ): Promise<InstanceOutcome & { sendFailures?: number }> {
   const log = deps.log.child({ cluster: target.cluster, instance: target.instance });
-  const listing = (await listLogFiles(deps.rds, target.instance)).filter((file) =>
-    isWantedLogFile(file.logFileName, deps.config.logTypes),
-  );
+  const everything = await listLogFiles(deps.rds, target.instance);
+  const listing = everything.filter((file) => isWantedLogFile(file.logFileName, deps.config.logTypes));
   const { meta, files } = await deps.ledger.instanceState(target.instance);
   const at = now();
   const plan = planInstance({
     ...target,
     listing,
+    listedTotal: everything.length,
     ledger: files,
     now: at,
     settleMs: deps.config.settleMs,
@@ -143,6 +146,14 @@ async function discoverInstance(
   outcome.listed = listing.length;
   const toSend: ArchiveMessage[] = [];
   for (const action of plan) {
+    if (action.kind === 'reject') {
+      outcome.rejected.push(`${action.logFileName}: ${action.reason}`);
+      log.error('Log file cannot be archived: no safe object key', {
+        file: action.logFileName,
+        reason: action.reason,
+      });
+      continue;
+    }
     try {
       const message = await apply(deps.ledger, action, at);
       outcome.writes += action.kind === 'retire' ? 2 : 1;
@@ -229,6 +240,8 @@ async function apply(
     case 'retire':
       await ledger.retire(action.file);
       return undefined;
+    case 'reject':
+      return undefined;
   }
 }
 
@@ -285,7 +298,8 @@ function count(outcome: InstanceOutcome, action: PlannedAction): void {
 }
 
 function fileOf(action: PlannedAction): string {
-  return action.kind === 'create' ? action.record.logFileName : action.file.logFileName;
+  if (action.kind === 'create') return action.record.logFileName;
+  return action.kind === 'reject' ? action.logFileName : action.file.logFileName;
 }
 
 function emptyOutcome(target: SelectedInstance): InstanceOutcome {
@@ -299,6 +313,7 @@ function emptyOutcome(target: SelectedInstance): InstanceOutcome {
     retired: 0,
     writes: 0,
     raced: 0,
+    rejected: [],
   };
 }
 

@@ -11,7 +11,7 @@ import type { KeyLayout } from './config.js';
 import type { FileRecord, FileState } from './ledger/records.js';
 import { keys, stateIndex } from './ledger/records.js';
 import { fileHour, liveFileNames, logTypeOf } from './log-files.js';
-import { objectKey } from './s3-keys.js';
+import { objectKey, UnsafeKeyError } from './s3-keys.js';
 
 export interface ListedFile {
   logFileName: string;
@@ -24,6 +24,8 @@ export interface PlanInput {
   instance: string;
   /** Wanted files as listed now (already filtered to the configured log types). */
   listing: ListedFile[];
+  /** How many files RDS listed before the log-type filter (default: the listing's length). */
+  listedTotal?: number;
   /** The instance's active ledger files. */
   ledger: FileRecord[];
   now: number;
@@ -48,7 +50,9 @@ export type PlannedAction =
   | { kind: 'present'; file: FileRecord }
   | { kind: 'missing'; file: FileRecord }
   | { kind: 'lost'; file: FileRecord; reason: string }
-  | { kind: 'retire'; file: FileRecord };
+  | { kind: 'retire'; file: FileRecord }
+  /** A file no safe object key can be made for: reported every pass, never silently skipped. */
+  | { kind: 'reject'; logFileName: string; reason: string };
 
 /** Listings in which a file must be absent before it is declared lost (one could be a glitch). */
 export const LOST_AFTER_MISSING_LISTINGS = 2;
@@ -66,11 +70,16 @@ export function planInstance(input: PlanInput): PlannedAction[] {
     const ready = !live.has(file.logFileName) || now - file.lastWritten >= input.settleMs;
     const record = known.get(file.logFileName);
     if (!record) {
-      actions.push({
-        kind: 'create',
-        record: newRecord(input, file, ready ? 'queued' : 'seen'),
-        enqueue: ready,
-      });
+      try {
+        actions.push({
+          kind: 'create',
+          record: newRecord(input, file, ready ? 'queued' : 'seen'),
+          enqueue: ready,
+        });
+      } catch (error) {
+        if (!(error instanceof UnsafeKeyError)) throw error;
+        actions.push({ kind: 'reject', logFileName: file.logFileName, reason: error.message });
+      }
       continue;
     }
     const action = planListed(record, file, ready, input);
@@ -78,8 +87,9 @@ export function planInstance(input: PlanInput): PlannedAction[] {
     else if (record.missingListings > 0) actions.push({ kind: 'present', file: record });
   }
 
-  // An empty listing has been seen transiently on AWS: it never means every file is gone.
-  if (listing.length === 0) return actions;
+  // An empty listing has been seen transiently on AWS: it never means every file is gone. (A listing
+  // with other log types but none of the wanted ones is real: those files did go.)
+  if ((input.listedTotal ?? listing.length) === 0) return actions;
   for (const record of input.ledger) {
     if (listed.has(record.logFileName)) continue;
     if (record.state === 'archived' || record.state === 'lost') {

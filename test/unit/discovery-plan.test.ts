@@ -25,7 +25,8 @@ const NEW = auroraAuditName(0, Date.UTC(2024, 9, 1, 12, 0));
 /** Kinds of the planned actions with their file names, for compact assertions. */
 function summary(actions: PlannedAction[]): string[] {
   return actions.map((a) => {
-    const name = a.kind === 'create' ? a.record.logFileName : a.file.logFileName;
+    const name =
+      a.kind === 'create' ? a.record.logFileName : a.kind === 'reject' ? a.logFileName : a.file.logFileName;
     return `${a.kind} ${name}`;
   });
 }
@@ -289,6 +290,16 @@ describe('planInstance', () => {
     });
   });
 
+  describe('unarchivable names', () => {
+    it('reports a file no safe key can be made for, and still plans the others', () => {
+      const long = `audit/${'x'.repeat(700)}\u00e9${'y'.repeat(700)}`;
+      const actions = planInstance(planInput({ listing: [listedFile(long), listedFile(OLD)] }));
+      expect(summary(actions)).toEqual([`reject ${long}`, `create ${OLD}`]);
+      const reject = actions[0];
+      expect(reject?.kind === 'reject' && reject.reason).toMatch(/longer than 1024 bytes/);
+    });
+  });
+
   describe('files gone from RDS', () => {
     const inFlight = [
       fileRecord(OLD, { state: 'queued' }),
@@ -298,6 +309,16 @@ describe('planInstance', () => {
 
     it('marks nothing missing, lost or retired on an empty listing', () => {
       expect(planInstance(planInput({ listing: [], ledger: inFlight }))).toEqual([]);
+      expect(planInstance(planInput({ listing: [], listedTotal: 0, ledger: inFlight }))).toEqual([]);
+    });
+
+    it('does treat wanted files as gone when RDS still lists other log types', () => {
+      const actions = planInstance(planInput({ listing: [], listedTotal: 3, ledger: inFlight }));
+      expect(summary(actions)).toEqual([
+        `missing ${OLD}`,
+        `lost ${auroraAuditName(1, T0 - HOUR)}`,
+        `retire ${auroraAuditName(2, T0 - HOUR)}`,
+      ]);
     });
 
     it('marks a file absent from one non-empty listing as missing', () => {
