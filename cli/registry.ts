@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { archiveCommand } from './commands/archive.js';
+import { benchCommand } from './commands/bench.js';
 import { completenessCommand } from './commands/completeness.js';
 import { discoverCommand } from './commands/discover.js';
 import { failuresCommand } from './commands/failures.js';
@@ -25,4 +26,5 @@ export const COMMANDS: readonly Command[] = [
   redriveCommand,
   verifyCommand,
   localCommand,
+  benchCommand,
 ];

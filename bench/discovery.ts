@@ -1,0 +1,179 @@
+/**
+ * The discovery benchmark: `discover()` from core/discover.ts, twice (first run, then steady
+ * state), over a simulated world of many instances with many files each, with the ledger on
+ * DynamoDB Local. Every AWS request is counted by a middleware on the SDK clients; RDS requests
+ * also by the simulator itself.
+ */
+import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { createPipelineClients } from '../core/aws-clients.js';
+import { loadConfig } from '../core/config.js';
+import { discover } from '../core/discover.js';
+import { jsonLog, noMetrics } from '../core/observability.js';
+import type { LocalStack } from '../local/stack.js';
+import type { DiscoveryFigures, DiscoveryRunFigures } from './report.js';
+
+const HOUR = 3_600_000;
+/** Audit streams per simulated instance (the simulator's writers). */
+const WRITERS = 4;
+
+/** Instances-per-cluster for `instances`: the largest divisor not above 10, so the world has exactly `instances`. */
+export function worldShape(instances: number): { clusters: number; instancesPerCluster: number } {
+  for (let perCluster = Math.min(10, instances); perCluster > 1; perCluster -= 1) {
+    if (instances % perCluster === 0)
+      return { clusters: instances / perCluster, instancesPerCluster: perCluster };
+  }
+  return { clusters: instances, instancesPerCluster: 1 };
+}
+
+/**
+ * Tops every instance up to `files` audit files with rotated files of past hours (inside the
+ * 24 h retention, older than the workload's own 3 h history), so each instance lists `files`.
+ */
+export function topUpFiles(stack: LocalStack, files: number): void {
+  const world = stack.rds.world;
+  const now = stack.rds.clock.now();
+  const thisHour = Math.floor(now / HOUR) * HOUR;
+  for (const cluster of world.clusters()) {
+    for (const instance of cluster.instances) {
+      const missing = files - world.listFiles(instance).filter((f) => f.name.startsWith('audit/')).length;
+      for (let j = 0; j < missing; j += 1) {
+        const writer = j % WRITERS;
+        const hourStart = thisHour - (5 + (Math.floor(j / WRITERS) % 18)) * HOUR;
+        const sequence = 2 + Math.floor(j / (WRITERS * 18));
+        const stamp = new Date(hourStart).toISOString().slice(0, 16).replace(/[T:]/g, '-');
+        world.addFile(instance, `audit/audit.log.${writer}.${stamp}.${sequence}`, {
+          size: 1024 * 1024,
+          lastWritten: hourStart + HOUR - 1000,
+        });
+      }
+    }
+  }
+}
+
+type Counts = Record<string, number>;
+
+/** Counts every command a client sends, by command name (the initialize step sees each call once). */
+function countCommands(
+  client: { middlewareStack: MiddlewareStack<object, MetadataBearer> },
+  counts: Counts,
+): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountCommands', priority: 'high' },
+  );
+}
+
+const DYNAMO_READS = /^(Get|Query|Scan|BatchGet|TransactGet)/;
+const DYNAMO_WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
+
+function total(counts: Counts, filter: (name: string) => boolean = () => true): number {
+  return Object.entries(counts).reduce((sum, [name, n]) => sum + (filter(name) ? n : 0), 0);
+}
+
+function delta(after: Counts, before: Counts): Counts {
+  const out: Counts = {};
+  for (const [key, value] of Object.entries(after)) {
+    const d = value - (before[key] ?? 0);
+    if (d !== 0) out[key] = d;
+  }
+  return out;
+}
+
+/** Runs discovery twice against the stack's world (already topped up) and reports both runs. */
+export async function runDiscoveryBench(
+  stack: LocalStack,
+  options: { files: number; progress?: (line: string) => void },
+): Promise<DiscoveryFigures> {
+  const progress = options.progress ?? (() => undefined);
+  const env = stack.env;
+  const config = loadConfig(env, 'discover');
+  const clients = createPipelineClients(config, {
+    env,
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }
+      : {}),
+  });
+  const dynamo: Counts = {};
+  const sqs: Counts = {};
+  const s3: Counts = {};
+  const rdsSdk: Counts = {};
+  countCommands(clients.dynamo, dynamo);
+  countCommands(clients.sqs, sqs);
+  countCommands(clients.s3, s3);
+  countCommands(clients.rds, rdsSdk);
+  let sqsMessages = 0;
+  clients.sqs.middlewareStack.add(
+    (next) => async (args) => {
+      const entries = (args.input as { Entries?: unknown[] }).Entries;
+      sqsMessages += entries?.length ?? 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountMessages' },
+  );
+  const log = jsonLog(() => undefined, 'silent');
+  const instances = stack.rds.world.clusters().reduce((n, c) => n + c.instances.length, 0);
+
+  const pass = async (label: string): Promise<DiscoveryRunFigures> => {
+    progress(`discovery ${label} run: ${instances} instances x ${options.files} files ...`);
+    const before = {
+      dynamo: { ...dynamo },
+      sqs: { ...sqs },
+      s3: { ...s3 },
+      rds: stack.rds.stats(),
+      msgs: sqsMessages,
+    };
+    const started = performance.now();
+    const summary = await discover({
+      rds: clients.rds,
+      sqs: clients.sqs,
+      ledger: clients.ledger,
+      config,
+      log,
+      metrics: noMetrics,
+    });
+    const wallSeconds = (performance.now() - started) / 1000;
+    if (summary.errors.length > 0)
+      throw new Error(`discovery failed: ${summary.errors.slice(0, 3).join('; ')}`);
+    // The simulator's own counters: one per request it served, by action (dotted keys are breakdowns).
+    const rdsByAction = delta(
+      Object.fromEntries(
+        Object.entries(stack.rds.stats()).filter(([k]) => !k.includes('.') && k !== 'downloadBytes'),
+      ),
+      before.rds,
+    );
+    const d = delta(dynamo, before.dynamo);
+    const q = delta(sqs, before.sqs);
+    const listed = summary.instances.reduce((n, o) => n + o.listed, 0);
+    const figures: DiscoveryRunFigures = {
+      wallSeconds: Math.round(wallSeconds * 100) / 100,
+      rdsRequests: total(rdsByAction),
+      rdsByAction,
+      dynamoReads: total(d, (n) => DYNAMO_READS.test(n)),
+      dynamoWrites: total(d, (n) => DYNAMO_WRITES.test(n)),
+      dynamoByCommand: d,
+      sqsSends: total(q, (n) => n.startsWith('SendMessage')),
+      sqsMessages: sqsMessages - before.msgs,
+      s3Requests: total(delta(s3, before.s3)),
+      listed,
+      enqueued: summary.enqueued,
+      seedHeadRequests: listed,
+    };
+    progress(
+      `discovery ${label} run: ${figures.wallSeconds} s, ${figures.rdsRequests} RDS, ` +
+        `${figures.dynamoReads} DynamoDB reads, ${figures.dynamoWrites} writes, ${figures.sqsSends} SQS sends`,
+    );
+    return figures;
+  };
+
+  try {
+    const first = await pass('first');
+    const steady = await pass('steady-state');
+    return { instances, files: options.files, first, steady };
+  } finally {
+    clients.destroy();
+  }
+}

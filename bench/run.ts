@@ -1,0 +1,69 @@
+/**
+ * The whole benchmark in one run on one local stack: transfer, then discovery. Figures from one
+ * run are compared with each other only (the machine is shared; absolute numbers drift).
+ */
+import { startLocalStack } from '../local/stack.js';
+import { runDiscoveryBench, topUpFiles, worldShape } from './discovery.js';
+import { describeMachine } from './machine.js';
+import type { BenchResult } from './report.js';
+import { runTransferBench } from './transfer.js';
+
+export interface BenchOptions {
+  /** Transfer file sizes in MiB; empty skips the transfer benchmark. */
+  sizesMB: number[];
+  /** Discovery world; undefined skips the discovery benchmark. */
+  discovery?: { instances: number; files: number };
+  gzipLevel?: number;
+  partSizeMB?: number;
+  queueSize?: number;
+  /** Skip the buffer-everything baseline above this size (MiB). */
+  baselineMaxMB?: number;
+  progress?: (line: string) => void;
+}
+
+/** Starts the local stack, runs the selected benchmarks, stops the stack (also on failure). */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const progress = options.progress ?? (() => undefined);
+  const machine = describeMachine();
+  const startedAt = new Date().toISOString();
+  const shape = options.discovery
+    ? worldShape(options.discovery.instances)
+    : { clusters: 1, instancesPerCluster: 1 };
+  progress(
+    `starting the local stack (${shape.clusters * shape.instancesPerCluster} simulated instances) on ` +
+      `${machine.cpus} CPU(s), ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverage}`,
+  );
+  const stack = await startLocalStack({
+    prefix: `bench${process.pid}`,
+    workload: { ...shape, historyHours: 3, logKinds: ['audit'] },
+  });
+  const notes = [
+    "MB = 2^20 bytes. Each archive runs in its own Node process; peak RSS and CPU are that process's own.",
+    'The RDS simulator and the S3 emulator (fauxqs) run in the bench process and share the same CPUs ' +
+      '(oursServerCpuSeconds is what they spent during the archiver run).',
+    "gzip -N -c is fed the same bytes from the simulator's content generator (no HTTP) and writes to /dev/null.",
+    'The archiver also computes SHA-256 and re-stamps the object with a CopyObject; the baseline does neither.',
+  ];
+  try {
+    const transfer =
+      options.sizesMB.length === 0
+        ? []
+        : await runTransferBench(stack, {
+            sizesMB: options.sizesMB,
+            ...(options.gzipLevel === undefined ? {} : { gzipLevel: options.gzipLevel }),
+            ...(options.partSizeMB === undefined ? {} : { partSize: options.partSizeMB * 1024 * 1024 }),
+            ...(options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
+            ...(options.baselineMaxMB === undefined ? {} : { baselineMaxMB: options.baselineMaxMB }),
+            progress,
+          });
+    let discovery: BenchResult['discovery'] = null;
+    if (options.discovery) {
+      topUpFiles(stack, options.discovery.files);
+      discovery = await runDiscoveryBench(stack, { files: options.discovery.files, progress });
+    }
+    return { machine, startedAt, transfer, discovery, notes };
+  } finally {
+    progress('stopping the local stack');
+    await stack.stop();
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * One measured archive, run in its own process so its memory and CPU are its own (the simulator
+ * and the S3 emulator live in the parent). Not imported by anything: spawned by transfer.ts as
+ *   node --import tsx bench/transfer-child.ts '<json TransferChildInput>'
+ * It prints one JSON line (TransferChildOutput) on stdout, or the error on stderr with exit 1.
+ *
+ * - `ours`: the archiver's path, as core/archive.ts uses it: the signed download opened by
+ *   `createLogFileDownloader`, streamed through `archiveStream` (SHA-256 + gzip + multipart upload,
+ *   then the digest CopyObject).
+ * - `baseline`: the seed article's approach: read the whole body into memory, gzip it in memory,
+ *   one PutObject.
+ */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createLogFileDownloader } from '../core/rds/download.js';
+import { archiveStream } from '../core/transfer/archive-stream.js';
+
+/** What the parent passes. */
+export interface TransferChildInput {
+  mode: 'ours' | 'baseline';
+  rds: { url: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  s3: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  instance: string;
+  file: string;
+  expectedBytes: number;
+  bucket: string;
+  key: string;
+  gzipLevel: number;
+  partSize?: number;
+  queueSize?: number;
+}
+
+/** What the child prints. */
+export interface TransferChildOutput {
+  bytes: number;
+  gzipBytes: number;
+  /** Wall time of the archive itself (from opening the download to the object being final). */
+  seconds: number;
+  /** CPU (user + system) spent by this process during the archive, seconds. */
+  cpuSeconds: number;
+  /** Peak resident set of this process over its life (ru_maxrss), bytes. */
+  maxRssBytes: number;
+}
+
+const gzipAsync = promisify(gzip);
+
+async function main(input: TransferChildInput): Promise<Omit<TransferChildOutput, 'maxRssBytes'>> {
+  const downloader = createLogFileDownloader({
+    region: input.rds.region,
+    endpoint: input.rds.url,
+    credentials: input.rds.credentials,
+  });
+  const s3 = new S3Client({
+    endpoint: input.s3.endpoint,
+    region: input.s3.region,
+    forcePathStyle: true,
+    credentials: input.s3.credentials,
+  });
+  try {
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const download = await downloader.open({ instance: input.instance, logFileName: input.file });
+    let bytes: number;
+    let gzipBytes: number;
+    if (input.mode === 'ours') {
+      const result = await archiveStream({
+        source: download.body,
+        expectedBytes: input.expectedBytes,
+        s3,
+        bucket: input.bucket,
+        key: input.key,
+        metadata: { 'source-file': input.file, 'source-instance': input.instance },
+        gzipLevel: input.gzipLevel,
+        ...(input.partSize === undefined ? {} : { partSize: input.partSize }),
+        ...(input.queueSize === undefined ? {} : { queueSize: input.queueSize }),
+      });
+      bytes = result.bytes;
+      gzipBytes = result.gzipBytes;
+    } else {
+      const chunks: Buffer[] = [];
+      for await (const chunk of download.body) chunks.push(chunk as Buffer);
+      const whole = Buffer.concat(chunks);
+      const compressed = await gzipAsync(whole, { level: input.gzipLevel });
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: input.bucket,
+          Key: input.key,
+          Body: compressed,
+          ContentType: 'application/gzip',
+        }),
+      );
+      bytes = whole.length;
+      gzipBytes = compressed.length;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    return { bytes, gzipBytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  } finally {
+    downloader.close();
+    s3.destroy();
+  }
+}
+
+try {
+  const output = await main(JSON.parse(process.argv[2] ?? '{}') as TransferChildInput);
+  const full: TransferChildOutput = { ...output, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  process.stdout.write(`${JSON.stringify(full)}\n`);
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,156 @@
+import type { BenchResult } from '../../bench/report.js';
+import { runBench } from '../../bench/run.js';
+import { numberOption, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT, UsageError } from '../errors.js';
+import { println } from '../io.js';
+import { JSON_OPTION, writeJson } from '../json.js';
+import { formatTable } from '../table.js';
+
+const FULL = { sizes: [64, 512, 2048], instances: 100, files: 300 };
+const QUICK = { sizes: [16, 64], instances: 20, files: 300 };
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'Measure transfer throughput/memory and discovery request counts on the local stack',
+  usage: `Usage: rds-log-archiver bench [--quick] [--sizes 64,512,2048] [--json]
+                             [--instances N --files N] [--skip-transfer] [--skip-discovery]
+
+Starts a private local stack (RDS simulator, DynamoDB Local, fauxqs) and measures, in one run:
+
+Transfer: one simulated audit file per size, archived three ways on the same bytes, each in its
+own process: the archiver's path (signed download -> SHA-256 -> gzip -> multipart upload ->
+digest CopyObject), 'gzip -6 -c' alone (the cost of the work itself on this machine), and the
+seed article's buffer-everything baseline (whole body in memory, gzip in memory, one PutObject).
+Reports MB/s, compression ratio, peak RSS and CPU seconds, and the ratios ours/gzip,
+ours/baseline and baseline/ours peak RSS.
+
+Discovery: two discover() passes (first, steady state) over N instances x N audit files:
+wall time, RDS requests, DynamoDB reads and writes, SQS sends, S3 requests, and the S3 HEADs
+the seed article's approach would spend (one per file per run).
+
+Figures are noisy on a shared machine: compare the ratios of one run, not runs with each other.
+
+Options:
+  --quick              Fast pass: sizes ${QUICK.sizes.join(',')} MB, ${QUICK.instances} instances x ${QUICK.files} files.
+  --sizes LIST         Transfer sizes in MB (2^20 bytes), comma-separated (default ${FULL.sizes.join(',')}).
+  --instances N        Discovery instances (default ${FULL.instances}).
+  --files N            Audit files per instance (default ${FULL.files}).
+  --skip-transfer      Run the discovery benchmark only.
+  --skip-discovery     Run the transfer benchmark only.
+  --gzip-level N       zlib level for all three ways (default 6).
+  --part-size-mb N     Multipart part size of the archiver (default 8).
+  --baseline-max-mb N  Skip the baseline above this size (it holds the file twice; default 4096).
+  --json               Print the result as JSON on stdout.
+
+Progress goes to stderr. Exit status: 0 on success, 1 when a measurement failed, 2 on bad usage.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      ...JSON_OPTION,
+      quick: { type: 'boolean', default: false },
+      sizes: { type: 'string' },
+      instances: { type: 'string' },
+      files: { type: 'string' },
+      'skip-transfer': { type: 'boolean', default: false },
+      'skip-discovery': { type: 'boolean', default: false },
+      'gzip-level': { type: 'string' },
+      'part-size-mb': { type: 'string' },
+      'baseline-max-mb': { type: 'string' },
+    });
+    const defaults = values.quick ? QUICK : FULL;
+    const sizes = values.sizes === undefined ? defaults.sizes : parseSizes(values.sizes);
+    const instances = numberOption(values.instances, 'instances', { min: 1, max: 1000, integer: true });
+    const files = numberOption(values.files, 'files', { min: 1, max: 5000, integer: true });
+    const gzipLevel = numberOption(values['gzip-level'], 'gzip-level', { min: 0, max: 9, integer: true });
+    const partSizeMB = numberOption(values['part-size-mb'], 'part-size-mb', {
+      min: 5,
+      max: 512,
+      integer: true,
+    });
+    const baselineMaxMB = numberOption(values['baseline-max-mb'], 'baseline-max-mb', { min: 0 });
+    const result = await runBench({
+      sizesMB: values['skip-transfer'] ? [] : sizes,
+      ...(values['skip-discovery']
+        ? {}
+        : { discovery: { instances: instances ?? defaults.instances, files: files ?? defaults.files } }),
+      ...(gzipLevel === undefined ? {} : { gzipLevel }),
+      ...(partSizeMB === undefined ? {} : { partSizeMB }),
+      baselineMaxMB: baselineMaxMB ?? 4096,
+      progress: (line) => io.stderr.write(`[bench] ${line}\n`),
+    });
+    if (values.json) writeJson(io, result);
+    else println(io, formatResult(result));
+    return EXIT.ok;
+  },
+};
+
+function parseSizes(text: string): number[] {
+  const sizes = text.split(',').map((s) => Number(s.trim()));
+  if (sizes.length === 0 || sizes.some((n) => !Number.isFinite(n) || n <= 0 || n > 4095)) {
+    throw new UsageError(
+      `--sizes must be a comma-separated list of sizes in MB from 1 to 4095, got '${text}'`,
+    );
+  }
+  return sizes;
+}
+
+/** The human-readable report: machine, transfer table, ratios, discovery table. */
+export function formatResult(result: BenchResult): string {
+  const m = result.machine;
+  const lines = [
+    `Machine: ${m.cpus} CPU(s), ${m.cpuModel}, ${m.memoryGB} GB, node ${m.node}, ${m.platform}, load ${m.loadAverage} at start`,
+  ];
+  if (result.transfer.length > 0) {
+    lines.push(
+      '',
+      'Transfer (MB = 2^20 bytes; MB/s of source bytes)',
+      formatTable(result.transfer, [
+        { header: 'size MB', value: (r) => r.sizeMB },
+        { header: 'ours MB/s', value: (r) => r.oursMBps },
+        { header: 'gzip -6 MB/s', value: (r) => r.gzipMBps },
+        { header: 'baseline MB/s', value: (r) => r.baselineMBps, align: 'right' },
+        { header: 'ours RSS MB', value: (r) => r.oursPeakRssMB },
+        { header: 'baseline RSS MB', value: (r) => r.baselinePeakRssMB, align: 'right' },
+        { header: 'ratio', value: (r) => r.ratio },
+        { header: 'ours CPU s', value: (r) => r.oursCpuSeconds },
+        { header: 'gzip CPU s', value: (r) => r.gzipCpuSeconds },
+        { header: 'baseline CPU s', value: (r) => r.baselineCpuSeconds, align: 'right' },
+        { header: 'servers CPU s', value: (r) => r.oursServerCpuSeconds },
+      ]),
+      '',
+      formatTable(result.transfer, [
+        { header: 'size MB', value: (r) => r.sizeMB },
+        { header: 'ours/gzip (goal >= 0.9)', value: (r) => r.oursVsGzip },
+        { header: 'ours/baseline', value: (r) => r.oursVsBaseline, align: 'right' },
+        { header: 'baseline/ours RSS', value: (r) => r.baselineVsOursRss, align: 'right' },
+      ]),
+    );
+  }
+  const d = result.discovery;
+  if (d) {
+    lines.push(
+      '',
+      `Discovery (${d.instances} instances x ${d.files} files)`,
+      formatTable(
+        [
+          { run: 'first', ...d.first },
+          { run: 'steady', ...d.steady },
+        ],
+        [
+          { header: 'run', value: (r) => r.run },
+          { header: 'wall s', value: (r) => r.wallSeconds },
+          { header: 'listed', value: (r) => r.listed },
+          { header: 'RDS req', value: (r) => r.rdsRequests },
+          { header: 'DDB reads', value: (r) => r.dynamoReads },
+          { header: 'DDB writes', value: (r) => r.dynamoWrites },
+          { header: 'SQS sends', value: (r) => r.sqsSends },
+          { header: 'enqueued', value: (r) => r.enqueued },
+          { header: 'S3 req', value: (r) => r.s3Requests },
+          { header: 'seed S3 HEADs', value: (r) => r.seedHeadRequests },
+        ],
+      ),
+    );
+  }
+  lines.push('', ...result.notes.map((n) => `note: ${n}`));
+  return lines.join('\n');
+}
