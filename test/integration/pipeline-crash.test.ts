@@ -29,17 +29,25 @@ describe('Archiver crash', () => {
     });
     const h = harness;
     const instance = 'aurora-audit-1-instance-1';
-    const stamp = new Date(Date.now() - 2 * 3_600_000).toISOString().slice(0, 16).replace('T', '-').replace(':', '-');
+    const stamp = new Date(Date.now() - 2 * 3_600_000)
+      .toISOString()
+      .slice(0, 16)
+      .replace('T', '-')
+      .replace(':', '-');
     const name = `audit/audit.log.1.${stamp}.5`;
     h.sim.world.addFile(instance, name, { size: 60 * 1024 * 1024, lastWritten: Date.now() - 3_600_000 });
     // Slow enough that several 5 MiB parts are uploaded before the kill, fast enough to finish later.
     const slow = h.sim.faults.add({ kind: 'slow', bytesPerSecond: 8 * 1024 * 1024, file: name });
     expect((await h.discover()).enqueued).toBe(1);
 
-    const child = spawn(process.execPath, ['bin/rds-log-archiver.js', 'archive', '--concurrency', '1', '--log-level', 'silent'], {
-      env: { ...process.env, ...h.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      ['bin/rds-log-archiver.js', 'archive', '--concurrency', '1', '--log-level', 'silent'],
+      {
+        env: { ...process.env, ...h.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       await until(async () => (await h.ledgerFile(instance, name))?.state === 'archiving', 30_000);
