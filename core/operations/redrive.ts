@@ -109,6 +109,8 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions): Promi
   };
   // Receipt handles of messages received and not deleted: made visible again at the end.
   const hidden = new Map<string, string>();
+  // Messages already moved: SQS delivers at least once, so a deleted message may come back.
+  const movedIds = new Set<string>();
   try {
     for (;;) {
       if (signal?.aborted) {
@@ -127,22 +129,31 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions): Promi
       );
       const messages = out.Messages ?? [];
       if (messages.length === 0) break;
+      // Register every handle before working on any: whatever happens next, all are released.
+      const seenBefore = new Set(messages.map((m) => m.MessageId ?? '').filter((id) => hidden.has(id)));
+      for (const received of messages) hidden.set(received.MessageId ?? '', received.ReceiptHandle ?? '');
       let fresh = 0;
       for (const received of messages) {
         const id = received.MessageId ?? '';
-        const handle = received.ReceiptHandle ?? '';
-        const again = hidden.has(id);
-        hidden.set(id, handle);
-        if (again) continue; // reappeared after its visibility timeout: already decided
+        if (movedIds.has(id)) {
+          // Already on the archive queue and reset in the ledger: only the delete is left to do.
+          await sqs.send(
+            new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: received.ReceiptHandle ?? '' }),
+          );
+          hidden.delete(id);
+          continue;
+        }
+        if (seenBefore.has(id)) continue; // reappeared after its visibility timeout: already decided
         fresh += 1;
         if (signal?.aborted) {
           result.interrupted = true;
           continue;
         }
         result.examined += 1;
-        await handle1(deps, received, { dryRun, filter: options.filter, now }, result, () =>
-          hidden.delete(id),
-        );
+        await handle1(deps, received, { dryRun, filter: options.filter, now }, result, () => {
+          hidden.delete(id);
+          movedIds.add(id);
+        });
         options.onProgress?.(result.examined, Math.max(dlqDepthAtStart, result.examined));
       }
       // Only messages seen before: every message still in the DLQ has been looked at.
