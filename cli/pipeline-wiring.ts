@@ -118,13 +118,5 @@ export function logLevel(value: string | undefined): LogLevel {
   return value as LogLevel;
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+/** Byte counts for people (one implementation, shared with the operations reports). */
+export { formatBytes } from '../core/operations/time.js';
