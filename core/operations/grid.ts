@@ -40,12 +40,14 @@ export function renderGrid(report: CompletenessReport, options: GridOptions = {}
   for (let start = 0; start < report.hours.length; start += perBlock) {
     const hours = report.hours.slice(start, start + perBlock);
     const dates = hours.map((h) => new Date(h));
+    // A date label where each day starts, and at the block start when there is room before the next.
+    const starts = dates.flatMap((d, i) => (i === 0 || d.getUTCHours() === 0 ? [i] : []));
     let dateLine = '';
-    dates.forEach((d, i) => {
-      if (i === 0 || d.getUTCHours() === 0) {
-        const label = `${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
-        dateLine = dateLine.padEnd(i) + label;
-      }
+    starts.forEach((i, k) => {
+      const next = starts[k + 1];
+      if (i === 0 && next !== undefined && next > 0 && next < 6) return;
+      const d = dates[i]!;
+      dateLine = `${dateLine.padEnd(i)}${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
     });
     if (start > 0) lines.push('');
     lines.push(`${pad}${dateLine}`.trimEnd());

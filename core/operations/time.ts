@@ -7,9 +7,10 @@ export function hourStart(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
-/** Hour starts h with floor(from) <= h < to: the hours a window [from, to) touches. */
+/** Hour starts h with floor(from) <= h < to: the hours a window [from, to) touches (none when empty). */
 export function hoursOf(from: number, to: number): number[] {
   const hours: number[] = [];
+  if (to <= from) return hours;
   for (let h = hourStart(from); h < to; h += HOUR_MS) hours.push(h);
   return hours;
 }
