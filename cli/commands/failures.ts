@@ -35,7 +35,7 @@ export function renderFailures(rows: readonly FailureRow[]): string {
     { header: 'GEN', value: (r) => r.generation },
     { header: 'ATTEMPTS', value: (r) => r.attempts },
     { header: 'SINCE', value: (r) => formatInstant(r.since) },
-    { header: 'LAST ERROR', value: (r) => (r.lastError ?? '').slice(0, 100) },
+    { header: 'LAST ERROR', value: (r) => (r.lastError ?? '').slice(0, 70) },
   ]);
   const failed = rows.filter((r) => r.state === 'failed').length;
   return `${table}\n\n${failed} failed (redrive them once the cause is fixed), ${rows.length - failed} lost.`;

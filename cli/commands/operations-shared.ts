@@ -23,7 +23,8 @@ export const FILTER_HELP = `  --cluster C              only this DB cluster
   --instance I             only this DB instance`;
 
 /** Accepted forms of --from / --to, for help texts. */
-export const TIME_HELP = `T is an ISO 8601 UTC time (2026-03-01T10:00Z, 2026-03-01), 'now', or relative: -30m, -6h, -2d.`;
+export const TIME_HELP = `T is an ISO 8601 UTC time (2026-03-01T10:00Z, 2026-03-01), 'now', or relative to now
+(-30m, -6h, -2d; write it with '=': --from=-6h).`;
 
 /** The filter from parsed options. */
 export function filterFrom(values: { cluster?: string; instance?: string }): FileFilter {

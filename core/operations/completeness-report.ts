@@ -47,6 +47,8 @@ export interface CoverageHole {
   gapFrom?: number;
   gapTo?: number;
   retentionMs?: number;
+  /** For `never-listed`: the first listing, if there was one. */
+  firstListedAt?: number;
   detail: string;
 }
 
@@ -160,6 +162,7 @@ export function coverageHoles(
       instance,
       kind: 'never-listed',
       ...clip(from, meta.firstListedAt),
+      firstListedAt: meta.firstListedAt,
       detail: `not listed before ${formatInstant(meta.firstListedAt)} (first listing)`,
     });
   }
@@ -325,14 +328,17 @@ export function verdictOf(
   const count = (kind: HoleKind) => holes.filter((hole) => hole.kind === kind);
   const gaps = [...count('gap'), ...count('ongoing-gap')];
   if (gaps.length > 0) {
+    const periods = gaps.map(
+      (g) => `${g.instance} ${formatInstant(g.gapFrom ?? g.from)} - ${formatInstant(g.gapTo ?? g.to)}`,
+    );
     reasons.push(
-      `${plural(gaps.length, 'coverage hole')} (listing gap longer than retention: ${gaps.map((g) => `${g.instance} ${g.detail}`).join('; ')})`,
+      `${plural(gaps.length, 'coverage hole')}, listing gaps longer than retention: ${periods.join(', ')}`,
     );
   }
   const never = count('never-listed');
   if (never.length > 0) {
     reasons.push(
-      `window starts before first listing: ${never.map((h) => `${h.instance} ${h.detail}`).join('; ')}`,
+      `window starts before the first listing of ${never.map((h) => `${h.instance} (${h.firstListedAt !== undefined ? formatInstant(h.firstListedAt) : 'never listed'})`).join(', ')}`,
     );
   }
   if (totals.pending > 0) {

@@ -181,7 +181,9 @@ describe('buildCompletenessReport', () => {
     ]);
     expect(report.instances[0]!.hours.map((h) => h.cell)).toEqual(['hole', 'hole', 'archived', 'empty']);
     expect(report.verdict.complete).toBe(false);
-    expect(report.verdict.reasons[0]).toMatch(/^1 coverage hole \(listing gap longer than retention: /);
+    expect(report.verdict.reasons[0]).toBe(
+      `1 coverage hole, listing gaps longer than retention: ${INSTANCE} 2024-09-30 04:00Z - 2024-10-01 02:30Z`,
+    );
   });
 
   it('marks hours before the first listing, an ongoing gap and a not-yet-listed tail', () => {
@@ -235,6 +237,13 @@ describe('buildCompletenessReport', () => {
     const one = buildCompletenessReport(input({ instance: 'nobody' }));
     expect(one.verdict.complete).toBe(false);
     expect(one.holes[0]).toMatchObject({ instance: 'nobody', kind: 'never-listed' });
+    expect(one.verdict.reasons).toEqual(['window starts before the first listing of nobody (never listed)']);
+    const late = buildCompletenessReport(
+      input({ instances: [meta(INSTANCE, { firstListedAt: W + 90 * MINUTE })] }),
+    );
+    expect(late.verdict.reasons).toEqual([
+      `window starts before the first listing of ${INSTANCE} (2024-10-01 01:30Z)`,
+    ]);
     const none = buildCompletenessReport(input({ instances: [] }));
     expect(none.verdict.reasons).toEqual(['no instance of this cluster has been listed']);
   });
