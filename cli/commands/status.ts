@@ -22,10 +22,12 @@ ${FILTER_HELP}
   -h, --help               this help
 
 Reads: heartbeats from the by-state index (INSTANCES), one Query per instance on its partition
-(I#<instance>; H#<instance> with --history), GetQueueAttributes on both queues. No table scan.
+(I#<instance>; H#<instance> with --history), the failed and lost partitions of the by-state
+index, GetQueueAttributes on both queues. No table scan.
 
-Exit status: 0 nothing needs attention; 1 something does (failed or lost files, messages in the
-DLQ, an instance not listed for longer than its retention, no instance listed); 2 usage error.`;
+Lost files are reported on record but are not 'attention': nothing can bring them back.
+Exit status: 0 nothing needs attention; 1 something does (failed files, messages in the DLQ, an
+instance not listed for longer than its retention, no instance listed); 2 usage error.`;
 
 function depth(name: string, q: QueueDepth | undefined): string {
   return q ? `${name}: ${q.visible} waiting, ${q.inFlight} in flight` : `${name}: (URL not set)`;
@@ -62,6 +64,11 @@ export function renderStatus(report: StatusReport): string {
   if (oldest?.oldestPending) {
     lines.push(
       `oldest pending: ${oldest.instance} ${oldest.oldestPending.logFileName} (${oldest.oldestPending.state} since ${formatInstant(oldest.oldestPending.since)})`,
+    );
+  }
+  if (report.onRecord) {
+    lines.push(
+      `on record (incl. history): ${report.onRecord.failed} failed, ${report.onRecord.lost} lost${report.onRecord.lost > 0 ? " (audit gaps: see 'failures')" : ''}`,
     );
   }
   lines.push(

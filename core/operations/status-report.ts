@@ -46,7 +46,9 @@ export interface StatusReport {
   totals: Record<FileState, number> & { retired?: number };
   queue?: QueueDepth;
   dlq?: QueueDepth;
-  /** Empty when all is well. */
+  /** Failed and lost files on record (by-state index: also those retired to history). */
+  onRecord?: { failed: number; lost: number };
+  /** What needs an operator now; empty when all is well. Lost files are on record, not actionable. */
   attention: string[];
 }
 
@@ -59,6 +61,7 @@ export interface StatusInput {
   retired?: Map<string, number>;
   queue?: QueueDepth;
   dlq?: QueueDepth;
+  onRecord?: { failed: number; lost: number };
 }
 
 const PENDING: readonly FileState[] = ['seen', 'queued', 'archiving'];
@@ -117,8 +120,8 @@ export function buildStatusReport(input: StatusInput): StatusReport {
       );
     }
   }
-  if (totals.failed > 0) attention.push(`${totals.failed} failed file(s): see 'failures', then 'redrive'`);
-  if (totals.lost > 0) attention.push(`${totals.lost} lost file(s): see 'failures'`);
+  const failed = input.onRecord?.failed ?? totals.failed;
+  if (failed > 0) attention.push(`${failed} failed file(s): see 'failures', then 'redrive'`);
   if (input.dlq && input.dlq.visible + input.dlq.inFlight > 0) {
     attention.push(`${input.dlq.visible + input.dlq.inFlight} message(s) in the DLQ`);
   }
@@ -128,6 +131,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     totals,
     ...(input.queue ? { queue: input.queue } : {}),
     ...(input.dlq ? { dlq: input.dlq } : {}),
+    ...(input.onRecord ? { onRecord: input.onRecord } : {}),
     attention,
   };
 }

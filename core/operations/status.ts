@@ -1,6 +1,7 @@
 /**
  * The status use case: heartbeats from the by-state index (`INSTANCES`), each instance's active
- * files from one Query on its partition, optionally the history count, and both queue depths.
+ * files from one Query on its partition, failed and lost files on record from the by-state index,
+ * optionally the history count, and both queue depths.
  */
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -48,6 +49,15 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     },
     options.signal,
   );
+  // Failed and lost files stay in the (sparse) by-state index even once retired to history.
+  const [failed, lost] = await Promise.all([
+    deps.ledger.filesInState('failed'),
+    deps.ledger.filesInState('lost'),
+  ]);
+  const onRecord = {
+    failed: failed.filter((f) => matchesFilter(f, options.filter)).length,
+    lost: lost.filter((f) => matchesFilter(f, options.filter)).length,
+  };
   const [queue, dlq] = await Promise.all(
     [deps.queueUrl, deps.dlqUrl].map((url) =>
       deps.sqs && url ? queueDepth(deps.sqs, url, options.signal) : Promise.resolve(undefined),
@@ -58,6 +68,7 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     filter: options.filter,
     instances,
     files,
+    onRecord,
     ...(retired ? { retired } : {}),
     ...(queue ? { queue } : {}),
     ...(dlq ? { dlq } : {}),

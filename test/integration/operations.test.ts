@@ -210,6 +210,7 @@ describe('Operations on the local stack', () => {
     expect(status.dlq?.visible).toBe(4); // three failed files and the malformed message
     expect(status.queue?.visible).toBe(0);
     expect(status.attention.join('\n')).toMatch(/3 failed file/);
+    expect(status.onRecord).toEqual({ failed: 3, lost: 1 });
 
     const failures = await runFailures({ ledger: h.pipeline.clients.ledger }, { instance: I2 });
     expect(failures.map((f) => [f.state, f.logFileName, f.attempts]).sort()).toEqual([

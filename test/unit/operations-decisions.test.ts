@@ -233,7 +233,7 @@ describe('buildStatusReport', () => {
     expect(report.attention).toEqual([]);
   });
 
-  it('asks for attention on failed and lost files, a non-empty DLQ and a stale listing', () => {
+  it('asks for attention on failed files, a non-empty DLQ and a stale listing, not on lost ones', () => {
     const report = buildStatusReport({
       now: T0,
       filter: { cluster: CLUSTER },
@@ -247,9 +247,17 @@ describe('buildStatusReport', () => {
     expect(report.attention).toEqual([
       `${INSTANCE} not listed for 1d01h (> 1d00h retention)`,
       "1 failed file(s): see 'failures', then 'redrive'",
-      "1 lost file(s): see 'failures'",
       '2 message(s) in the DLQ',
     ]);
+    const onRecord = buildStatusReport({
+      now: T0,
+      filter: {},
+      instances: [meta(INSTANCE)],
+      files: new Map(),
+      onRecord: { failed: 2, lost: 3 },
+    });
+    expect(onRecord.attention).toEqual(["2 failed file(s): see 'failures', then 'redrive'"]);
+    expect(onRecord.onRecord).toEqual({ failed: 2, lost: 3 });
     expect(buildStatusReport({ now: T0, filter: {}, instances: [], files: new Map() }).attention).toEqual([
       'no instance has been listed yet (is the discoverer running?)',
     ]);
