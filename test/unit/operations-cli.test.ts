@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { bufferIo } from '../../cli/io.js';
+import { main } from '../../cli/main.js';
+
+async function cli(...argv: string[]) {
+  const { io, out, err } = bufferIo({ env: {} });
+  const code = await main(argv, io);
+  return { code, out: out(), err: err() };
+}
+
+describe('operator commands', () => {
+  it.each(['status', 'completeness', 'failures', 'redrive', 'verify'])(
+    '%s --help explains options and exit codes',
+    async (name) => {
+      const { code, out } = await cli(name, '--help');
+      expect(code).toBe(0);
+      expect(out).toMatch(new RegExp(`^Usage: rds-log-archiver ${name} `));
+      expect(out).toContain('--json');
+      expect(out).toMatch(/Exit status: 0 .*\n?.*1 /);
+    },
+  );
+
+  it('refuses bad usage with exit 2 before touching AWS', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['completeness', '--from', '2026-03-01', '--to', '2026-03-02'], /--cluster is required/],
+      [['completeness', '--cluster', 'c'], /--from and --to are required/],
+      [
+        ['completeness', '--cluster', 'c', '--from', 'yesterday', '--to', 'now'],
+        /--from: cannot read 'yesterday'/,
+      ],
+      [
+        ['completeness', '--cluster', 'c', '--from', '2026-03-02', '--to', '2026-03-01'],
+        /--to must be after --from/,
+      ],
+      [['redrive', '--native', '--instance', 'i'], /cannot filter/],
+      [['redrive', '--max-per-second', '5'], /--native only/],
+      [['verify', '--sample', '0'], /--sample must be an integer >= 1/],
+      [['failures', '--bogus'], /bogus/],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, err } = await cli(...argv);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(err, argv.join(' ')).toMatch(message);
+    }
+  });
+
+  it('reports missing configuration as a bad answer, not a stack trace', async () => {
+    const { code, err } = await cli('status');
+    expect(code).toBe(1);
+    expect(err).toMatch(/AWS_REGION is required/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+});
