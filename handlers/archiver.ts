@@ -29,7 +29,7 @@ export function createArchiverHandler(deps: Deps | (() => Deps), options: { time
   const base = async (event: SQSEvent, context: Context, { signal }: { signal: AbortSignal }) => {
     const d = resolve();
     // Every record's download and upload listen on this one signal; Node warns past 10 listeners.
-    setMaxListeners(10 + event.Records.length * 4, signal);
+    setMaxListeners(10 + event.Records.length * 50, signal);
     const archiveDeps: ArchiveDeps = { ...d, workerId: context.awsRequestId };
     // Each record is its own promise: one failing record never fails the rest of the batch.
     return Promise.allSettled(event.Records.map((record) => archiveRecord(record, archiveDeps, signal)));
