@@ -14,6 +14,7 @@ export interface RunInput {
   cpuSeconds: number;
   peakRssBytes: number;
   parentCpuSeconds: number;
+  peakArrayBuffersBytes?: number;
 }
 
 /** One transfer size, three ways. */
@@ -27,6 +28,8 @@ export interface TransferFigures {
   baselineMBps: number | null;
   oursPeakRssMB: number;
   baselinePeakRssMB: number | null;
+  /** Peak Buffer memory (process.memoryUsage().arrayBuffers) of the archiver: parts plus not-yet-collected chunks. */
+  oursPeakBuffersMB: number | null;
   /** Compression ratio, source bytes / gzip bytes (archiver's output). */
   ratio: number;
   oursCpuSeconds: number;
@@ -102,6 +105,8 @@ export function transferFigures(input: {
     baselineMBps: baseline ? round(rate(baseline)) : null,
     oursPeakRssMB: round(ours.peakRssBytes / MiB, 0),
     baselinePeakRssMB: baseline ? round(baseline.peakRssBytes / MiB, 0) : null,
+    oursPeakBuffersMB:
+      ours.peakArrayBuffersBytes === undefined ? null : round(ours.peakArrayBuffersBytes / MiB, 0),
     ratio: round(ours.bytes / Math.max(ours.gzipBytes ?? ours.bytes, 1), 2),
     oursCpuSeconds: round(ours.cpuSeconds, 2),
     gzipCpuSeconds: round(gzip.cpuSeconds, 2),

@@ -111,6 +111,7 @@ export function formatResult(result: BenchResult): string {
         { header: 'baseline MB/s', value: (r) => r.baselineMBps, align: 'right' },
         { header: 'ours RSS MB', value: (r) => r.oursPeakRssMB },
         { header: 'baseline RSS MB', value: (r) => r.baselinePeakRssMB, align: 'right' },
+        { header: 'ours Buffers MB', value: (r) => r.oursPeakBuffersMB, align: 'right' },
         { header: 'ratio', value: (r) => r.ratio },
         { header: 'ours CPU s', value: (r) => r.oursCpuSeconds },
         { header: 'gzip CPU s', value: (r) => r.gzipCpuSeconds },
