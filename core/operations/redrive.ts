@@ -150,7 +150,7 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions): Promi
           continue;
         }
         result.examined += 1;
-        await handle1(deps, received, { dryRun, filter: options.filter, now }, result, () => {
+        await redriveOne(deps, received, { dryRun, filter: options.filter, now }, result, () => {
           hidden.delete(id);
           movedIds.add(id);
         });
@@ -165,7 +165,8 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions): Promi
   return result;
 }
 
-async function handle1(
+/** Decides one DLQ message and, for a match, moves it: send, reset the ledger, delete. */
+async function redriveOne(
   deps: RedriveDeps,
   received: Message,
   context: { dryRun: boolean; filter: FileFilter; now: () => number },
