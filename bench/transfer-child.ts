@@ -11,6 +11,7 @@
  *   one PutObject (above the S3 emulator's 11 MiB body limit, lib-storage uploads slices of that
  *   same buffer instead).
  */
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -41,7 +42,11 @@ export interface TransferChildOutput {
   seconds: number;
   /** CPU (user + system) spent by this process during the archive, seconds. */
   cpuSeconds: number;
-  /** Peak resident set of this process over its life (ru_maxrss), bytes. */
+  /**
+   * Peak resident set of this process, bytes: VmHWM of /proc/self/status. Not ru_maxrss: Linux
+   * carries that over from the forked parent across exec, so a child of a big parent reports the
+   * parent's size (checked: a child of a 600 MB parent reports ru_maxrss 603 MB, VmHWM 40 MB).
+   */
   maxRssBytes: number;
   /** Peaks of V8's heap and of Buffer memory (sampled every 50 ms): where the RSS goes. */
   peakHeapUsedBytes: number;
@@ -113,6 +118,17 @@ async function main(
   }
 }
 
+/** VmHWM of this process (its own address space since exec); ru_maxrss where /proc is missing. */
+function ownPeakRss(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) * 1024;
+  } catch {
+    // Not Linux.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 const peaks = { heap: 0, buffers: 0 };
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
@@ -123,7 +139,7 @@ try {
   const output = await main(JSON.parse(process.argv[2] ?? '{}') as TransferChildInput);
   const full: TransferChildOutput = {
     ...output,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    maxRssBytes: ownPeakRss(),
     peakHeapUsedBytes: peaks.heap,
     peakArrayBuffersBytes: peaks.buffers,
   };

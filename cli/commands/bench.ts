@@ -40,6 +40,7 @@ Options:
   --skip-discovery     Run the transfer benchmark only.
   --gzip-level N       zlib level for all three ways (default 6).
   --part-size-mb N     Multipart part size of the archiver (default 8).
+  --queue-size N       Parts the archiver uploads at once (default 4).
   --baseline-max-mb N  Skip the baseline above this size (it holds the file twice; default 4096).
   --json               Print the result as JSON on stdout.
 
@@ -55,6 +56,7 @@ Progress goes to stderr. Exit status: 0 on success, 1 when a measurement failed,
       'skip-discovery': { type: 'boolean', default: false },
       'gzip-level': { type: 'string' },
       'part-size-mb': { type: 'string' },
+      'queue-size': { type: 'string' },
       'baseline-max-mb': { type: 'string' },
     });
     const defaults = values.quick ? QUICK : FULL;
@@ -67,6 +69,7 @@ Progress goes to stderr. Exit status: 0 on success, 1 when a measurement failed,
       max: 512,
       integer: true,
     });
+    const queueSize = numberOption(values['queue-size'], 'queue-size', { min: 1, max: 64, integer: true });
     const baselineMaxMB = numberOption(values['baseline-max-mb'], 'baseline-max-mb', { min: 0 });
     const result = await runBench({
       sizesMB: values['skip-transfer'] ? [] : sizes,
@@ -75,6 +78,7 @@ Progress goes to stderr. Exit status: 0 on success, 1 when a measurement failed,
         : { discovery: { instances: instances ?? defaults.instances, files: files ?? defaults.files } }),
       ...(gzipLevel === undefined ? {} : { gzipLevel }),
       ...(partSizeMB === undefined ? {} : { partSizeMB }),
+      ...(queueSize === undefined ? {} : { queueSize }),
       baselineMaxMB: baselineMaxMB ?? 4096,
       progress: (line) => io.stderr.write(`[bench] ${line}\n`),
     });
