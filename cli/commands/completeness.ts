@@ -15,8 +15,8 @@ const USAGE = `Usage: rds-log-archiver completeness --cluster C [--instance I] -
 
 Answers "is every log file of cluster C written in [T1, T2) archived?" Per instance and hour:
 files seen, archived (with bytes), pending, failed, lost; the coverage holes (periods in which
-files may have come and gone unseen: before the first listing, or a gap between two listings
-longer than the log retention); then a verdict line, COMPLETE or INCOMPLETE and why.
+files may have come and gone unseen: before what the first listing could see, or the unseen part
+of a gap between two listings longer than the log retention); then a verdict line, COMPLETE or INCOMPLETE and why.
 On a terminal an instance x hour grid shows the state at a glance (--grid / --no-grid to force).
 
 Options:

@@ -8,10 +8,12 @@
  *   current generation is pending while an older one is archived counts as pending and is also
  *   counted as `growing`: its object in S3 lacks the newest bytes, so the hour is not complete yet.
  * - Coverage holes are periods in which files may have come and gone unseen:
- *   `never-listed` (the window starts before the instance's first listing), `gap` (a recorded gap
- *   between two listings longer than the retention), `ongoing-gap` (not listed for longer than the
- *   retention, up to now). The whole gap is reported, not just the part the retention cannot cover:
- *   on AWS the retention shrinks under storage pressure by an amount the tool cannot know.
+ *   `never-listed` (before what the instance's first listing could still see: its time minus the
+ *   retention), `gap` (the unseen part of a gap between two listings longer than the retention:
+ *   from the first listing to the second minus the retention), `ongoing-gap` (not listed for
+ *   longer than the retention, up to now). A listing sees every file written within the retention
+ *   before it; set ARCHIVER_RETENTION_HOURS to the shortest retention expected, since AWS deletes
+ *   sooner under storage pressure.
  * - `not-yet-listed`: the window reaches past the instance's last listing (within the retention).
  *   Files written since then are not known yet, so such a window cannot be called complete.
  * - COMPLETE means: at least one instance known, every file archived, and no hole of any kind.
@@ -157,21 +159,27 @@ export function coverageHoles(
     return [{ instance, kind: 'never-listed', from, to, detail: `${instance} has never been listed` }];
   }
   const holes: CoverageHole[] = [];
-  if (meta.firstListedAt > from) {
+  // A listing sees every file RDS still retains, i.e. every file last written within the retention
+  // before it. So the first listing covers the retention period before it, and after a gap longer
+  // than the retention only its first part went unseen. (Set ARCHIVER_RETENTION_HOURS to the
+  // shortest retention you expect: AWS may delete sooner when local storage runs low.)
+  const coveredFrom = meta.firstListedAt - meta.retentionMs;
+  if (coveredFrom > from) {
     holes.push({
       instance,
       kind: 'never-listed',
-      ...clip(from, meta.firstListedAt),
+      ...clip(from, coveredFrom),
       firstListedAt: meta.firstListedAt,
-      detail: `not listed before ${formatInstant(meta.firstListedAt)} (first listing)`,
+      detail: `first listed ${formatInstant(meta.firstListedAt)}: files gone before ${formatInstant(coveredFrom)} were never seen`,
     });
   }
   for (const gap of gaps) {
-    if (gap.instance !== instance || !overlaps(gap.from, gap.to, from, to)) continue;
+    const unseenTo = gap.to - gap.retentionMs;
+    if (gap.instance !== instance || !overlaps(gap.from, unseenTo, from, to)) continue;
     holes.push({
       instance,
       kind: 'gap',
-      ...clip(gap.from, gap.to),
+      ...clip(gap.from, unseenTo),
       gapFrom: gap.from,
       gapTo: gap.to,
       retentionMs: gap.retentionMs,
@@ -338,7 +346,7 @@ export function verdictOf(
   const never = count('never-listed');
   if (never.length > 0) {
     reasons.push(
-      `window starts before the first listing of ${never.map((h) => `${h.instance} (${h.firstListedAt !== undefined ? formatInstant(h.firstListedAt) : 'never listed'})`).join(', ')}`,
+      `window starts before what the first listing of ${never.map((h) => `${h.instance} (${h.firstListedAt !== undefined ? formatInstant(h.firstListedAt) : 'never listed'})`).join(', ')} could see`,
     );
   }
   if (totals.pending > 0) {

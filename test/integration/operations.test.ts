@@ -155,9 +155,10 @@ describe('Operations on the local stack', () => {
       [FILES.P.name]: 'seen',
       [FILES.L.name]: 'lost',
     });
+    // The listing at T1 still saw the last 24 h (the retention): only the gap's first hour went unseen.
     expect(report.holes.map((hole) => [hole.instance, hole.kind, hole.from, hole.to])).toEqual([
-      [I1, 'gap', T0, T1],
-      [I2, 'gap', T0, T1],
+      [I1, 'gap', T0, T1 - 24 * HOUR],
+      [I2, 'gap', T0, T1 - 24 * HOUR],
     ]);
     const i2 = report.instances.find((i) => i.instance === I2)!;
     expect(i2.hours.find((row) => row.hour === T1)).toMatchObject({
@@ -169,7 +170,8 @@ describe('Operations on the local stack', () => {
       cell: 'failed',
     });
     expect(i2.hours.find((row) => row.hour === T1 + HOUR)?.cell).toBe('lost');
-    expect(i2.hours.find((row) => row.hour === T0 + 3 * HOUR)?.cell).toBe('hole');
+    expect(i2.hours.find((row) => row.hour === T0)?.cell).toBe('hole');
+    expect(i2.hours.find((row) => row.hour === T0 + 3 * HOUR)?.cell).toBe('empty');
     expect(report.verdict.complete).toBe(false);
     expect(report.verdict.reasons.join('\n')).toMatch(/1 file lost/);
     expect(report.verdict.reasons.join('\n')).toMatch(/3 files failed/);
@@ -188,7 +190,7 @@ describe('Operations on the local stack', () => {
     );
     expect(shown.code).toBe(1);
     expect(shown.out).toMatch(/^INCOMPLETE: .*1 file lost/m);
-    expect(shown.out).toContain(`${I2}  ???`);
+    expect(shown.out).toContain(`${I2}  ?..`);
   });
 
   it('status and failures show the failed and lost files and the DLQ depth', async () => {

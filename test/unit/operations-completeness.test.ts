@@ -159,6 +159,17 @@ describe('buildCompletenessReport', () => {
     expect(report.verdict.complete).toBe(true);
   });
 
+  it('does not count the part of a gap the next listing still saw', () => {
+    const holes = coverageHoles(INSTANCE, meta(INSTANCE), [gap(INSTANCE, W - 20 * HOUR, W + 20 * HOUR)], {
+      from: W - 30 * HOUR,
+      to: W + 30 * HOUR,
+      now: W + 4 * HOUR,
+    });
+    expect(holes.filter((hole) => hole.kind === 'gap')).toEqual([
+      expect.objectContaining({ from: W - 20 * HOUR, to: W - 4 * HOUR }),
+    ]);
+  });
+
   it('reports a recorded listing gap as a hole on every hour it touches, and INCOMPLETE', () => {
     const report = buildCompletenessReport(
       input({
@@ -166,7 +177,7 @@ describe('buildCompletenessReport', () => {
         to: W + 5 * HOUR,
         now: W + 30 * HOUR,
         instances: [meta(INSTANCE, { lastListedAt: W + 29 * HOUR })],
-        gaps: [gap(INSTANCE, W - 20 * HOUR, W + 2 * HOUR + 30 * MINUTE), gap(OTHER, W, W + 26 * HOUR)],
+        gaps: [gap(INSTANCE, W - 20 * HOUR, W + 26 * HOUR + 30 * MINUTE), gap(OTHER, W, W + 26 * HOUR)],
         files: [file(INSTANCE, 3, 0)],
       }),
     );
@@ -182,19 +193,23 @@ describe('buildCompletenessReport', () => {
     expect(report.instances[0]!.hours.map((h) => h.cell)).toEqual(['hole', 'hole', 'archived', 'empty']);
     expect(report.verdict.complete).toBe(false);
     expect(report.verdict.reasons[0]).toBe(
-      `1 coverage hole, listing gaps longer than retention: ${INSTANCE} 2024-09-30 04:00Z - 2024-10-01 02:30Z`,
+      `1 coverage hole, listing gaps longer than retention: ${INSTANCE} 2024-09-30 04:00Z - 2024-10-02 02:30Z`,
     );
   });
 
   it('marks hours before the first listing, an ongoing gap and a not-yet-listed tail', () => {
     const window = { from: W, to: W + 6 * HOUR, now: W + 40 * HOUR };
+    // The first listing saw everything written in the retention before it.
     expect(
-      coverageHoles(INSTANCE, meta(INSTANCE, { firstListedAt: W + 2 * HOUR }), [], window)[0],
+      coverageHoles(INSTANCE, meta(INSTANCE, { firstListedAt: W + 2 * HOUR + RETENTION }), [], window)[0],
     ).toMatchObject({
       kind: 'never-listed',
       from: W,
       to: W + 2 * HOUR,
     });
+    expect(coverageHoles(INSTANCE, meta(INSTANCE, { firstListedAt: W + 2 * HOUR }), [], window)).toEqual([
+      expect.objectContaining({ kind: 'ongoing-gap' }),
+    ]);
     const stale = coverageHoles(INSTANCE, meta(INSTANCE, { lastListedAt: W + 3 * HOUR }), [], window);
     expect(stale).toEqual([
       expect.objectContaining({
@@ -237,12 +252,14 @@ describe('buildCompletenessReport', () => {
     const one = buildCompletenessReport(input({ instance: 'nobody' }));
     expect(one.verdict.complete).toBe(false);
     expect(one.holes[0]).toMatchObject({ instance: 'nobody', kind: 'never-listed' });
-    expect(one.verdict.reasons).toEqual(['window starts before the first listing of nobody (never listed)']);
+    expect(one.verdict.reasons).toEqual([
+      'window starts before what the first listing of nobody (never listed) could see',
+    ]);
     const late = buildCompletenessReport(
-      input({ instances: [meta(INSTANCE, { firstListedAt: W + 90 * MINUTE })] }),
+      input({ instances: [meta(INSTANCE, { firstListedAt: W + 90 * MINUTE + RETENTION })] }),
     );
     expect(late.verdict.reasons).toEqual([
-      `window starts before the first listing of ${INSTANCE} (2024-10-01 01:30Z)`,
+      `window starts before what the first listing of ${INSTANCE} (2024-10-02 01:30Z) could see`,
     ]);
     const none = buildCompletenessReport(input({ instances: [] }));
     expect(none.verdict.reasons).toEqual(['no instance of this cluster has been listed']);
