@@ -32,7 +32,17 @@ export function createArchiverHandler(deps: Deps | (() => Deps), options: { time
     setMaxListeners(10 + event.Records.length * 50, signal);
     const archiveDeps: ArchiveDeps = { ...d, workerId: context.awsRequestId };
     // Each record is its own promise: one failing record never fails the rest of the batch.
-    return Promise.allSettled(event.Records.map((record) => archiveRecord(record, archiveDeps, signal)));
+    // Identical bodies (an at-least-once duplicate, a sweep's re-send) run one after the other, so
+    // the second sees the first's result and is acknowledged, instead of bouncing off its lease.
+    const previous = new Map<string, Promise<unknown>>();
+    return Promise.allSettled(
+      event.Records.map((record) => {
+        const before = previous.get(record.body) ?? Promise.resolve();
+        const run = before.catch(() => undefined).then(() => archiveRecord(record, archiveDeps, signal));
+        previous.set(record.body, run);
+        return run;
+      }),
+    );
   };
   return middy<SQSEvent, SQSBatchResponse>(base as never, {
     timeoutEarlyInMillis: options.timeoutMarginMs ?? TIMEOUT_MARGIN_MS,

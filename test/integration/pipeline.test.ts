@@ -117,6 +117,20 @@ describe('Pipeline on the local stack', () => {
     expect(after.LastModified).toEqual(before.LastModified);
   });
 
+  it('acknowledges a duplicate in the same batch without a retry', async () => {
+    harness = await startPipelineHarness('pipe-batchdup', { workload: { instancesPerCluster: 1 } });
+    await harness.discover();
+    const [message] = await harness.peekMessages(harness.res.queueUrl);
+    await harness.res.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: harness.res.queueUrl, MessageBody: message!.Body! }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the peeked messages become visible again
+    const drained = await harness.drain({ concurrency: 1 });
+    expect(drained.failed).toBe(0);
+    expect(harness.pipeline.counters.retries).toBe(0);
+    expect(harness.pipeline.counters.filesArchived).toBe(rotatedAuditFiles(harness).length);
+  });
+
   it('archives a file that grew after archival again, as generation 2 on the same key', async () => {
     harness = await startPipelineHarness('pipe-grow', { workload: { logKinds: ['error'] } });
     const instance = 'aurora-audit-1-instance-1';
