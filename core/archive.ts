@@ -37,7 +37,14 @@ export interface ArchiveDeps {
   downloader: LogFileDownloader;
   config: Pick<
     ArchiverConfig,
-    'bucket' | 'dlqUrl' | 'leaseMs' | 'maxAttempts' | 'gzipLevel' | 'partSizeBytes' | 'uploadConcurrency'
+    | 'bucket'
+    | 'dlqUrl'
+    | 'leaseMs'
+    | 'maxAttempts'
+    | 'gzipLevel'
+    | 'partSizeBytes'
+    | 'uploadConcurrency'
+    | 'objectDigest'
   >;
   log: Log;
   metrics: PipelineMetrics;
@@ -119,6 +126,7 @@ export async function archiveRecord(
       gzipLevel: deps.config.gzipLevel,
       partSize: deps.config.partSizeBytes,
       queueSize: deps.config.uploadConcurrency,
+      recordDigest: deps.config.objectDigest,
       signal,
     });
     const finishedAt = now();

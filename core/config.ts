@@ -8,6 +8,7 @@ import { hasControlCharacters } from './text.js';
 
 export type KeyLayout = 'seed' | 'hive';
 export type DownloadPathVersion = 'auto' | 'v19' | 'v13';
+export type ObjectDigestMode = 'metadata' | 'tags' | 'none';
 
 export interface ClusterTagSelector {
   key: string;
@@ -34,6 +35,7 @@ export interface ArchiverConfig {
   partSizeBytes: number;
   uploadConcurrency: number;
   downloadPath: DownloadPathVersion;
+  objectDigest: ObjectDigestMode;
 }
 
 /** What one use case needs on top of the always-required settings. */
@@ -96,6 +98,11 @@ export const CONFIG_VARIABLES = [
     'ARCHIVER_DOWNLOAD_PATH',
     'auto',
     '`auto` tries `/v19/` then falls back to `/v13/`; or force `v19` / `v13`.',
+  ],
+  [
+    'ARCHIVER_OBJECT_DIGEST',
+    'metadata',
+    'Where the source SHA-256 goes on the object: `metadata` (a copy onto itself; any S3 store), `tags` (no copy, no extra version; AWS), `none`.',
   ],
 ] as const;
 
@@ -176,6 +183,7 @@ export function loadConfig(env: Env, need: ConfigNeed): ArchiverConfig {
     partSizeBytes: reader.int('ARCHIVER_PART_SIZE_MB', 8, 5, 512) * 1024 * 1024,
     uploadConcurrency: reader.int('ARCHIVER_UPLOAD_CONCURRENCY', 4, 1, 16),
     downloadPath: reader.oneOf('ARCHIVER_DOWNLOAD_PATH', ['auto', 'v19', 'v13'] as const, 'auto'),
+    objectDigest: reader.oneOf('ARCHIVER_OBJECT_DIGEST', ['metadata', 'tags', 'none'] as const, 'metadata'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

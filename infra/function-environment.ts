@@ -28,6 +28,9 @@ export function functionEnvironment(s: Settings, r: RuntimeResources): Record<st
     ARCHIVER_SWEEP_AFTER_SECONDS: String(s.sweepAfterSeconds),
     ARCHIVER_MAX_ATTEMPTS: String(s.maxReceiveCount),
     ARCHIVER_RETENTION_HOURS: String(s.rdsLogRetentionHours),
+    // On AWS the digest goes in object tags: no copy, so no second version to keep (Object Lock
+    // would keep it for the whole retention). The local emulator lacks tagging: not the default there.
+    ARCHIVER_OBJECT_DIGEST: 'tags',
   };
   if (s.clusters.length > 0) env.ARCHIVER_CLUSTERS = s.clusters.join(',');
   if (s.clusterTag !== undefined) env.ARCHIVER_CLUSTER_TAG = s.clusterTag;

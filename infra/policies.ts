@@ -114,8 +114,8 @@ export function archiverStatements(a: PolicyArns): PolicyStatement[] {
     },
     // Malformed messages are parked on the DLQ with a reason instead of being retried.
     { Sid: 'ParkMalformed', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [a.dlq] },
-    // After the upload the archiver copies the object onto itself (from its exact version) to stamp
-    // the source SHA-256 into its metadata: CopyObject needs GetObject(Version) on the source.
+    // After the upload the archiver tags the object version with the source SHA-256 and size
+    // (ARCHIVER_OBJECT_DIGEST=tags). GetObject(Version) serves the `metadata` mode's CopyObject.
     {
       Sid: 'WriteArchive',
       Effect: 'Allow',
@@ -123,6 +123,8 @@ export function archiverStatements(a: PolicyArns): PolicyStatement[] {
         's3:PutObject',
         's3:GetObject',
         's3:GetObjectVersion',
+        's3:PutObjectTagging',
+        's3:PutObjectVersionTagging',
         's3:AbortMultipartUpload',
         's3:ListMultipartUploadParts',
       ],

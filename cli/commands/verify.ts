@@ -91,7 +91,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     // Created at the first object, when the total is known, so it can draw a bar.
     let progress: Progress | undefined;
     const result = await runVerify(
-      { ledger: p.clients.ledger, s3: p.clients.s3, bucket: p.config.bucket, now: () => now },
+      {
+        ledger: p.clients.ledger,
+        s3: p.clients.s3,
+        bucket: p.config.bucket,
+        objectDigest: p.config.objectDigest,
+        now: () => now,
+      },
       {
         filter: filterFrom(values),
         logType: values['log-type'].replace(/\/+$/, ''),

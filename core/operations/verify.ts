@@ -5,6 +5,7 @@
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectDigestMode } from '../config.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { readArchivedObject } from '../transfer/read-archived.js';
 import { mapLimit } from './concurrency.js';
@@ -23,6 +24,8 @@ export interface VerifyDeps {
   ledger: Ledger;
   s3: S3Client;
   bucket: string;
+  /** Where the archiver put the source digest; tags are only read when they are used. */
+  objectDigest?: ObjectDigestMode;
   now?: () => number;
 }
 
@@ -140,7 +143,10 @@ async function verifyOne(
 
 async function readObject(deps: VerifyDeps, key: string, signal?: AbortSignal): Promise<ObjectReading> {
   try {
-    const object = await readArchivedObject(deps.s3, deps.bucket, key, signal ? { signal } : {});
+    const object = await readArchivedObject(deps.s3, deps.bucket, key, {
+      tags: deps.objectDigest === 'tags',
+      ...(signal ? { signal } : {}),
+    });
     return { kind: 'read', sha256: object.sha256, bytes: object.bytes, recorded: object.recorded };
   } catch (error) {
     if (isNotFound(error)) return { kind: 'missing' };

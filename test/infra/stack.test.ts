@@ -155,6 +155,8 @@ describe.each([
     expect(env.ARCHIVER_QUEUE_URL).toMatch(/^\$\{aws_sqs_queue\..+\.url\}$/);
     expect(env.ARCHIVER_DLQ_URL).toMatch(/^\$\{aws_sqs_queue\..+\.url\}$/);
     expect(env.ARCHIVER_BUCKET).toMatch(/^\$\{aws_s3_bucket\..+\.bucket\}$/);
+    // No copy onto itself on AWS: the digest goes in tags, so no second version is kept.
+    expect(env.ARCHIVER_OBJECT_DIGEST).toBe('tags');
   });
 
   it('starts the discoverer on a schedule EventBridge may invoke', () => {

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
         partSizeBytes: 8 * 1024 * 1024,
         uploadConcurrency: 4,
         downloadPath: 'auto',
+        objectDigest: 'metadata',
       });
     });
 
@@ -81,6 +82,7 @@ describe('loadConfig', () => {
           ARCHIVER_PART_SIZE_MB: '16',
           ARCHIVER_UPLOAD_CONCURRENCY: '2',
           ARCHIVER_DOWNLOAD_PATH: 'v13',
+          ARCHIVER_OBJECT_DIGEST: 'tags',
         },
         'archive',
       );
@@ -105,6 +107,7 @@ describe('loadConfig', () => {
         partSizeBytes: 16 * 1024 * 1024,
         uploadConcurrency: 2,
         downloadPath: 'v13',
+        objectDigest: 'tags',
       });
     });
 
