@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../cli/registry.js';
+import { CONFIG_VARIABLES } from '../../core/config.js';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+describe('README', () => {
+  it('documents every configuration variable with its default and meaning', () => {
+    // Table rows as cells, whatever padding the formatter gave them.
+    const rows = readme
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => line.split(' | ').map((cell) => cell.replace(/^\|\s*|\s*\|$/g, '').trim()));
+    for (const [name, fallback, meaning] of CONFIG_VARIABLES) {
+      const row = rows.find((cells) => cells[0] === `\`${name}\``);
+      expect(row, name).toEqual([`\`${name}\``, fallback ? `\`${fallback}\`` : '', meaning]);
+    }
+  });
+
+  it('shows the install, test and start commands that .ci/run and npm use', () => {
+    const ci = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
+    for (const command of ['npm ci', 'npm test']) {
+      expect(readme).toContain(command);
+      expect(ci).toMatch(new RegExp(`^${command}$`, 'm'));
+    }
+    expect(readme).toContain('npm start');
+  });
+
+  it('mentions every CLI command', () => {
+    for (const command of COMMANDS)
+      expect(readme, command.name).toContain(`rds-log-archiver ${command.name}`);
+  });
+});
