@@ -39,8 +39,8 @@ Options:
   --skip-transfer      Run the discovery benchmark only.
   --skip-discovery     Run the transfer benchmark only.
   --gzip-level N       zlib level for all three ways (default 6).
-  --part-size-mb N     Multipart part size of the archiver (default 8).
-  --queue-size N       Parts the archiver uploads at once (default 4).
+  --part-size-mb N     Multipart part size of the archiver (default 5, as ARCHIVER_PART_SIZE_MB).
+  --queue-size N       Parts the archiver uploads at once (default 2, as ARCHIVER_UPLOAD_CONCURRENCY).
   --baseline-max-mb N  Skip the baseline above this size (it holds the file twice; default 4096).
   --json               Print the result as JSON on stdout.
 

@@ -48,9 +48,9 @@ export interface ArchiveStreamOptions {
   metadata: Record<string, string>;
   /** zlib level 0-9 (default 6). */
   gzipLevel?: number;
-  /** Multipart part size in bytes (default 8 MiB, at least 5 MiB). */
+  /** Multipart part size in bytes (default 5 MiB, the minimum: see README "Performance"). */
   partSize?: number;
-  /** Parts uploaded concurrently (default 4). */
+  /** Parts uploaded concurrently (default 2: gzip output is far slower than two parts carry). */
   queueSize?: number;
   /** Aborting stops the transfer, aborts the multipart upload and publishes nothing. */
   signal?: AbortSignal;
@@ -76,8 +76,8 @@ export interface ArchiveResult {
 
 /** zlib output chunk: large enough to keep per-chunk overhead negligible, small enough to stream. */
 const GZIP_CHUNK_BYTES = 128 * 1024;
-const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
-const DEFAULT_QUEUE_SIZE = 4;
+const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
+const DEFAULT_QUEUE_SIZE = 2;
 
 /**
  * Archives `source` to `s3://bucket/key` as gzip, hashing and counting the source in the same pass.

@@ -37,8 +37,8 @@ describe('loadConfig', () => {
         maxAttempts: 5,
         retentionMs: 24 * 3_600_000,
         gzipLevel: 6,
-        partSizeBytes: 8 * 1024 * 1024,
-        uploadConcurrency: 4,
+        partSizeBytes: 5 * 1024 * 1024,
+        uploadConcurrency: 2,
         downloadPath: 'auto',
         objectDigest: 'metadata',
       });
