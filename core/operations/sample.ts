@@ -1,16 +1,6 @@
 /** Random samples for `verify --sample`, reproducible with a seed. */
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; enough to pick objects, not for secrets. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../random.js';
 
 /**
  * `n` items picked uniformly without replacement (partial Fisher-Yates), in their original order.

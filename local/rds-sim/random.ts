@@ -1,5 +1,7 @@
 /** Small deterministic hashing and pseudo-random helpers (no crypto needed: only reproducibility). */
 
+import { seededRandom } from '../../core/random.js';
+
 /** 32-bit FNV-1a of a string. */
 export function hashString(text: string): number {
   let h = 0x811c9dc5;
@@ -22,16 +24,7 @@ export function mix(a: number, b: number): number {
 }
 
 /** A seeded generator of floats in [0, 1) (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 /** Picks one element of a non-empty list. */
 export function pick<T>(rand: () => number, items: readonly T[]): T {
