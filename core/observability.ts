@@ -4,6 +4,10 @@
  * progress display. Core never decides where logs go.
  */
 
+/** The service name on every log line and metric, and the metrics namespace (alarms use both). */
+export const SERVICE_NAME = 'rds-log-archiver';
+export const METRICS_NAMESPACE = 'RdsLogArchiver';
+
 export type LogAttributes = Record<string, unknown>;
 
 export interface Log {

@@ -5,10 +5,14 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type Log, type LogAttributes, type PipelineMetrics, redact } from '../core/observability.js';
-
-export const SERVICE_NAME = 'rds-log-archiver';
-export const METRICS_NAMESPACE = 'RdsLogArchiver';
+import {
+  type Log,
+  type LogAttributes,
+  METRICS_NAMESPACE,
+  type PipelineMetrics,
+  redact,
+  SERVICE_NAME,
+} from '../core/observability.js';
 
 /** Wraps a Powertools logger; attribute values that look like secrets are redacted first. */
 export function powertoolsLog(logger: Logger): Log {

@@ -2,6 +2,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/observability.js';
 
 export interface AlarmsProps {
   namePrefix: string;
@@ -109,6 +110,22 @@ export class ArchiverAlarms extends Construct {
       period: 300,
       evaluationPeriods: 1,
       threshold: props.oldestMessageAlarmSeconds,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      ...actions,
+    });
+
+    // An audit gap: a log file left RDS before it was archived (the archiver's EMF metric).
+    new CloudwatchMetricAlarm(this, 'files-lost', {
+      alarmName: `${props.namePrefix}-files-lost`,
+      alarmDescription: "A log file was gone from RDS before it was archived: an audit gap. See 'failures'.",
+      namespace: METRICS_NAMESPACE,
+      metricName: 'FilesLost',
+      dimensions: { service: SERVICE_NAME },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
       ...actions,

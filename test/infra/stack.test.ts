@@ -208,6 +208,7 @@ describe.each([
         'ApproximateNumberOfMessagesVisible',
         'Errors',
         'Errors',
+        'FilesLost',
         'Invocations',
       ].sort(),
     );
