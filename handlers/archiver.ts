@@ -26,8 +26,20 @@ type Deps = Omit<ArchiveDeps, 'workerId'>;
  */
 export function createArchiverHandler(deps: Deps | (() => Deps), options: { timeoutMarginMs?: number } = {}) {
   const resolve = typeof deps === 'function' ? deps : () => deps;
-  const base = async (event: SQSEvent, context: Context, { signal }: { signal: AbortSignal }) => {
+  const marginMs = options.timeoutMarginMs ?? TIMEOUT_MARGIN_MS;
+  const base = async (event: SQSEvent, context: Context) => {
     const d = resolve();
+    // Our own early-timeout signal rather than middy's: middy races its timeout against the
+    // handler and returns while records are still aborting, and Lambda freezes that background
+    // work mid-write. Here every record sees the abort, releases its claim, and only then does
+    // the invocation return (their failures become batchItemFailures).
+    const timeout = new AbortController();
+    const remainingMs = context.getRemainingTimeInMillis() - marginMs;
+    const timer = setTimeout(
+      () => timeout.abort(new Error('Lambda timeout approaching')),
+      Math.max(0, remainingMs),
+    );
+    const { signal } = timeout;
     // Every record's download and upload listen on this one signal; Node warns past 10 listeners.
     setMaxListeners(10 + event.Records.length * 50, signal);
     const archiveDeps: ArchiveDeps = { ...d, workerId: context.awsRequestId };
@@ -35,18 +47,20 @@ export function createArchiverHandler(deps: Deps | (() => Deps), options: { time
     // Identical bodies (an at-least-once duplicate, a sweep's re-send) run one after the other, so
     // the second sees the first's result and is acknowledged, instead of bouncing off its lease.
     const previous = new Map<string, Promise<unknown>>();
-    return Promise.allSettled(
-      event.Records.map((record) => {
-        const before = previous.get(record.body) ?? Promise.resolve();
-        const run = before.catch(() => undefined).then(() => archiveRecord(record, archiveDeps, signal));
-        previous.set(record.body, run);
-        return run;
-      }),
-    );
+    try {
+      return await Promise.allSettled(
+        event.Records.map((record) => {
+          const before = previous.get(record.body) ?? Promise.resolve();
+          const run = before.catch(() => undefined).then(() => archiveRecord(record, archiveDeps, signal));
+          previous.set(record.body, run);
+          return run;
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   };
-  return middy<SQSEvent, SQSBatchResponse>(base as never, {
-    timeoutEarlyInMillis: options.timeoutMarginMs ?? TIMEOUT_MARGIN_MS,
-  }).use(
+  return middy<SQSEvent, SQSBatchResponse>(base as never, { timeoutEarlyInMillis: 0 }).use(
     sqsPartialBatchFailure({
       // core already logged each failure with its context; this only notes which messages return.
       logger: (reason: unknown, record: { messageId: string }) =>

@@ -1,5 +1,5 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveFileNames, parseLogFileName } from '../../core/log-files.js';
 import { parseArchiveMessage } from '../../core/messages.js';
@@ -242,6 +242,52 @@ describe('Pipeline on the local stack', () => {
     expect(harness.pipeline.counters.lost).toBe(2); // one found by the discoverer, one by the archiver
     const keys = await harness.objectKeys();
     expect(keys.some((key) => key.includes(vanishing!.name.split('/')[1]!))).toBe(false);
+  });
+
+  it('re-sends work stranded between the ledger write and the send, once, after the sweep period', async () => {
+    harness = await startPipelineHarness('pipe-sweep', { workload: { instancesPerCluster: 1 } });
+    const rotated = rotatedAuditFiles(harness);
+    await harness.discover();
+    // The sends are lost (as if the discoverer died right after its ledger writes).
+    const lost = await harness.peekMessages(harness.res.queueUrl);
+    for (const message of lost) {
+      await harness.res.clients.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: harness.res.queueUrl, ReceiptHandle: message.ReceiptHandle! }),
+      );
+    }
+    expect((await harness.discover()).enqueued).toBe(0); // not stranded yet
+    harness.clock.advance(31 * 60_000); // past ARCHIVER_SWEEP_AFTER_SECONDS (1800)
+    const [first, second] = await Promise.all([harness.discover(), harness.discover()]);
+    expect(first.instances[0]!.rearmed + second.instances[0]!.rearmed).toBe(rotated.length);
+    await harness.drain();
+    for (const file of rotated) await expectArchivedIntact(harness, file);
+  });
+
+  it('aborts download and upload shortly before the function timeout, releasing the claim, leaving no object', async () => {
+    harness = await startPipelineHarness('pipe-timeout', {
+      workload: { instancesPerCluster: 1, logKinds: ['error'] },
+      // At least the function timeout, as on AWS: no second delivery while the first still runs.
+      visibilityTimeoutSeconds: 5,
+      maxReceiveCount: 2,
+      env: { ARCHIVER_MAX_ATTEMPTS: '2' },
+    });
+    const instance = 'aurora-audit-1-instance-1';
+    const name = 'audit/audit.log.0.2026-02-28-20-00.3';
+    harness.sim.world.addFile(instance, name, {
+      size: 20 * 1024 * 1024,
+      lastWritten: harness.clock.now() - 3_600_000,
+    });
+    harness.sim.faults.add({ kind: 'slow', bytesPerSecond: 1024 * 1024, file: name });
+    await harness.discover();
+    // A 4 s function whose work is aborted 2 s before its end: far too short for 20 s of download.
+    await harness.drain({ functionTimeoutMs: 4_000, timeoutMarginMs: 2_000 });
+    const record = await harness.ledgerFile(instance, name);
+    expect(record?.state).toBe('failed');
+    expect(record?.attempts).toBe(2);
+    expect(record?.lastError).toMatch(/abort/i);
+    expect(record?.leaseOwner).toBeUndefined();
+    expect(await harness.objectKeys()).toEqual([]);
+    expect(await harness.peekMessages(harness.res.dlqUrl)).toHaveLength(1);
   });
 
   it('archives through /v13/ when /v19/ is unavailable (auto), and through a forced /v13/', async () => {

@@ -35,7 +35,11 @@ export interface PipelineHarness {
   clock: SimClock;
   env: Record<string, string>;
   discover(): Promise<DiscoverSummary>;
-  drain(options?: { concurrency?: number }): Promise<DrainStats>;
+  drain(options?: {
+    concurrency?: number;
+    functionTimeoutMs?: number;
+    timeoutMarginMs?: number;
+  }): Promise<DrainStats>;
   ledgerFile(instance: string, logFileName: string): Promise<FileRecord | undefined>;
   objectKeys(): Promise<string[]>;
   /** gunzips an object; returns its bytes' SHA-256 and count. */
@@ -90,13 +94,13 @@ export async function startPipelineHarness(
     clock,
     env,
     discover: () => discover(pipeline.discoverDeps(now)),
-    drain: ({ concurrency = 2 } = {}) =>
+    drain: ({ concurrency = 2, functionTimeoutMs = 60_000, timeoutMarginMs = 2_000 } = {}) =>
       runEventSource({
         sqs: pipeline.clients.sqs,
         queueUrl: res.queueUrl,
-        handler: pipeline.archiverHandler(now, 2_000) as never,
+        handler: pipeline.archiverHandler(now, timeoutMarginMs) as never,
         concurrency,
-        functionTimeoutMs: 60_000,
+        functionTimeoutMs,
       }),
     ledgerFile: (instance, logFileName) => pipeline.clients.ledger.getFile(instance, logFileName),
     objectKeys: async () => {
