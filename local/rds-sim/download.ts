@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AwsErrorAnswer } from './errors.js';
+import { AwsErrorAnswer, serverErrorAnswer } from './errors.js';
 import type { FaultRegistry } from './faults.js';
 import type { SimClock } from './types.js';
 import type { SimWorldInternal } from './world.js';
@@ -66,14 +66,7 @@ export function planDownload(route: DownloadRoute, ctx: DownloadContext): Downlo
   }
   const [failure] = ctx.faults.take(target, ['throttle', 'server-error', 'always-fail']);
   if (failure?.kind === 'throttle') throw new AwsErrorAnswer(429, 'ThrottlingException', 'Rate exceeded');
-  if (failure?.kind === 'server-error') {
-    const status = failure.status ?? 500;
-    throw new AwsErrorAnswer(
-      status,
-      status === 503 ? 'ServiceUnavailable' : 'InternalFailure',
-      'An internal error has occurred.',
-    );
-  }
+  if (failure?.kind === 'server-error') throw serverErrorAnswer(failure.status);
   if (failure?.kind === 'always-fail') {
     throw new AwsErrorAnswer(500, 'InternalFailure', 'An internal error has occurred.');
   }

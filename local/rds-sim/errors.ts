@@ -29,3 +29,12 @@ export class AwsErrorAnswer extends RdsSimError {
     this.name = 'AwsErrorAnswer';
   }
 }
+
+/** What an injected `server-error` fault answers: 503 ServiceUnavailable, otherwise InternalFailure. */
+export function serverErrorAnswer(status = 500): AwsErrorAnswer {
+  return new AwsErrorAnswer(
+    status,
+    status === 503 ? 'ServiceUnavailable' : 'InternalFailure',
+    'An internal error has occurred.',
+  );
+}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { realClock } from './clock.js';
 import { handleControl } from './control-plane.js';
 import { parseDownloadPath, planDownload, sendDownload } from './download.js';
-import { AwsErrorAnswer } from './errors.js';
+import { AwsErrorAnswer, serverErrorAnswer } from './errors.js';
 import { createFaultRegistry } from './faults.js';
 import { handleQuery, isKnownAction } from './query-api.js';
 import { verifySigV4 } from './sigv4.js';
@@ -138,14 +138,7 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
       };
       const [failure] = faults.take(apiTarget, ['throttle', 'server-error']);
       if (failure?.kind === 'throttle') throw new AwsErrorAnswer(400, 'Throttling', 'Rate exceeded');
-      if (failure?.kind === 'server-error') {
-        const status = failure.status ?? 500;
-        throw new AwsErrorAnswer(
-          status,
-          status === 503 ? 'ServiceUnavailable' : 'InternalFailure',
-          'An internal error has occurred.',
-        );
-      }
+      if (failure?.kind === 'server-error') throw serverErrorAnswer(failure.status);
       const emptyListing =
         action === 'DescribeDBLogFiles' && faults.take(apiTarget, ['empty-listing']).length > 0;
       const xml = handleQuery(params, { world, region, requestId, emptyListing });
