@@ -210,4 +210,43 @@ describe('archiveStream', () => {
     expect(error).toMatchObject({ code: 'NoSuchBucket', retryable: false });
     expect(download.body.destroyed).toBe(true);
   });
+
+  it('records the digest as tags on the uploaded version, with no copy (ARCHIVER_OBJECT_DIGEST=tags)', async () => {
+    // The one AWS call here no local store can serve: fauxqs 1.9.2 answers PutObjectTagging by
+    // REPLACING the object with the tagging XML. So this middleware answers that one command itself
+    // and records its input; the download and the upload still run against the simulator and fauxqs.
+    const tagged: Array<Record<string, unknown>> = [];
+    let copies = 0;
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'CopyObjectCommand') copies += 1;
+        if (context.commandName !== 'PutObjectTaggingCommand') return next(args);
+        tagged.push(args.input as Record<string, unknown>);
+        return { response: {} as never, output: { $metadata: {} } as never };
+      },
+      { step: 'initialize', name: 'answerPutObjectTagging' },
+    );
+    try {
+      const { key, run } = await archive(SMALL, { recordDigest: 'tags' });
+      const result = await run;
+      expect(result.digestRecorded).toBe('tags');
+      expect(copies).toBe(0);
+      expect(tagged).toEqual([
+        expect.objectContaining({
+          Bucket: bucket,
+          Key: key,
+          Tagging: {
+            TagSet: [
+              { Key: 'source-sha256', Value: await sim.world.sha256(instance, SMALL) },
+              { Key: 'source-bytes', Value: String(SMALL_SIZE) },
+            ],
+          },
+        }),
+      ]);
+      const object = await readArchivedObject(s3, bucket, key);
+      expect(object.sha256).toBe(result.sha256);
+    } finally {
+      s3.middlewareStack.remove('answerPutObjectTagging');
+    }
+  });
 });
