@@ -11,8 +11,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ArchiverConfig } from './config.js';
+import { type EndpointService, endpointOverride } from './endpoints.js';
 import { Ledger } from './ledger/ledger.js';
 import { createLogFileDownloader, type LogFileDownloader } from './rds/download.js';
+import { resolveRdsEndpoint } from './rds/endpoint.js';
 
 export interface PipelineClients {
   rds: RDSClient;
@@ -64,7 +66,8 @@ export function createPipelineClients(
   const downloader = createLogFileDownloader({
     region: config.region,
     pathVersion: config.downloadPath,
-    ...(endpoint(env, 'RDS').endpoint ? { endpoint: endpoint(env, 'RDS').endpoint } : {}),
+    // The same endpoint the RDS client lists from: a simulator, LocalStack, or AWS itself.
+    endpoint: resolveRdsEndpoint(config.region, env),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.onDownloadPathChosen ? { onPathChosen: options.onDownloadPathChosen } : {}),
   });
@@ -85,7 +88,7 @@ export function createPipelineClients(
   };
 }
 
-function endpoint(env: Env, service: 'RDS' | 'DYNAMODB' | 'SQS' | 'S3'): { endpoint?: string } {
-  const url = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+function endpoint(env: Env, service: EndpointService): { endpoint?: string } {
+  const url = endpointOverride(service, env);
   return url ? { endpoint: url } : {};
 }

@@ -4,15 +4,16 @@
  * or the archiver would list files on one endpoint (a simulator, LocalStack) and download from AWS.
  */
 
-/** Environment variables consulted, most specific first (the SDK's service-specific override wins). */
-const ENDPOINT_ENV_VARS = ['AWS_ENDPOINT_URL_RDS', 'AWS_ENDPOINT_URL'] as const;
-
+import { endpointOverride } from '../endpoints.js';
 /**
  * The RDS endpoint URL for `region`: the environment override when set, else
  * `https://rds.{region}.amazonaws.com` (`.amazonaws.com.cn` in the China partition).
  * Returned without a trailing slash.
  */
-export function resolveRdsEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveRdsEndpoint(
+  region: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
   const override = rdsEndpointOverride(env);
   if (override) return override;
   if (!/^[a-z0-9-]+$/.test(region)) throw new Error(`Invalid AWS region: ${JSON.stringify(region)}`);
@@ -21,10 +22,8 @@ export function resolveRdsEndpoint(region: string, env: NodeJS.ProcessEnv = proc
 }
 
 /** The override only (for SDK client wiring: `new RDSClient({ endpoint: rdsEndpointOverride() })`). */
-export function rdsEndpointOverride(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const name of ENDPOINT_ENV_VARS) {
-    const value = env[name]?.trim();
-    if (value) return value.replace(/\/+$/, '');
-  }
-  return undefined;
+export function rdsEndpointOverride(
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  return endpointOverride('RDS', env);
 }
