@@ -10,12 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import {
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { queueDepth } from '../core/operations/queue-depth.js';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
@@ -98,24 +98,10 @@ async function receive(options: EventSourceOptions): Promise<Message[]> {
   }
 }
 
-/** Drained: no message visible and none in flight (waiting out a visibility timeout). */
+/** Drained: no message visible, none in flight (waiting out a visibility timeout), none delayed. */
 async function isDrained(sqs: SQSClient, queueUrl: string): Promise<boolean> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  const attributes = out.Attributes ?? {};
-  return (
-    Number(attributes.ApproximateNumberOfMessages ?? 0) === 0 &&
-    Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) === 0 &&
-    Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0) === 0
-  );
+  const depth = await queueDepth(sqs, queueUrl);
+  return depth.visible + depth.inFlight + depth.delayed === 0;
 }
 
 async function invoke(options: EventSourceOptions, messages: Message[]): Promise<BatchResult> {

@@ -1,4 +1,5 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { queueDepth } from '../../core/operations/queue-depth.js';
 import { startLocalStack } from '../../local/stack.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -142,24 +143,6 @@ function printSummary(io: CliIo, s: Record<string, unknown> & { bytesIn: number;
     io,
     '  The local stack is in memory and has now stopped; `rds-log-archiver local up` keeps one running.',
   );
-}
-
-interface Depth {
-  visible: number;
-  inFlight: number;
-}
-
-async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<Depth> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
 }
 
 /** Live progress: redrawn in place on a terminal, a line every 15 s elsewhere. */
