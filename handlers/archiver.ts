@@ -12,7 +12,6 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type ArchiveDeps, archiveRecord } from '../core/archive.js';
 import { createPipelineClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
-import type { Log } from '../core/observability.js';
 import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
 /** Abort downloads and uploads this long before the Lambda timeout, so claims are released cleanly. */
@@ -64,16 +63,12 @@ export function createArchiverHandler(deps: Deps | (() => Deps), options: { time
     sqsPartialBatchFailure({
       // core already logged each failure with its context; this only notes which messages return.
       logger: (reason: unknown, record: { messageId: string }) =>
-        resolveLog(resolve).debug('Record returned to the queue', {
+        resolve().log.debug('Record returned to the queue', {
           messageId: record.messageId,
           reason: String(reason),
         }),
     }),
   );
-}
-
-function resolveLog(resolve: () => Deps): Log {
-  return resolve().log;
 }
 
 let lambdaDeps: Deps | undefined;
