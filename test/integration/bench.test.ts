@@ -1,30 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../bench/report.js';
-
-const BIN = join(process.cwd(), 'bin', 'rds-log-archiver.js');
-
-/** Runs the CLI to completion; the bench starts (and stops) its own private local stack. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { CLI_BIN, runNode } from '../support/processes.js';
 
 describe('bench command', () => {
   it('measures tiny transfers and a tiny discovery and prints the documented JSON shape', async () => {
-    const { code, stdout, stderr } = await runCli([
+    const { code, stdout, stderr } = await runNode([
+      CLI_BIN,
       'bench',
       '--quick',
       '--json',
@@ -70,7 +51,7 @@ describe('bench command', () => {
   }, 60_000);
 
   it('documents its options in --help', async () => {
-    const { code, stdout } = await runCli(['bench', '--help']);
+    const { code, stdout } = await runNode([CLI_BIN, 'bench', '--help']);
     expect(code).toBe(0);
     for (const option of [
       '--quick',

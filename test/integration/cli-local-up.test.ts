@@ -16,17 +16,9 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile, type StackStateFile } from '../../local/env-file.js';
+import { alive } from '../support/processes.js';
 
 const BIN = join(process.cwd(), 'bin', 'rds-log-archiver.js');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor<T>(
   probe: () => T | undefined | Promise<T | undefined>,

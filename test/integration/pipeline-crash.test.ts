@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../../local/rds-sim/index.js';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
+import { CLI_BIN, spawnCollecting } from '../support/processes.js';
 
 let harness: PipelineHarness | undefined;
 afterEach(async () => {
@@ -40,15 +40,10 @@ describe('Archiver crash', () => {
     const slow = h.sim.faults.add({ kind: 'slow', bytesPerSecond: 8 * 1024 * 1024, file: name });
     expect((await h.discover()).enqueued).toBe(1);
 
-    const child = spawn(
-      process.execPath,
-      ['bin/rds-log-archiver.js', 'archive', '--concurrency', '1', '--log-level', 'silent'],
-      {
-        env: { ...process.env, ...h.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        stdio: 'ignore',
-      },
+    const { child, exited } = spawnCollecting(
+      [CLI_BIN, 'archive', '--concurrency', '1', '--log-level', 'silent'],
+      h.env,
     );
-    const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       await until(async () => (await h.ledgerFile(instance, name))?.state === 'archiving', 30_000);
       await sleep(4_000); // about 32 MiB downloaded: parts are in flight

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import {
   CreateBucketCommand,
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SIM_CREDENTIALS, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
 import { uniquePrefix } from '../../local/resources.js';
 import type { ArchiveChildInput, ArchiveChildOutput } from '../support/archive-child.js';
+import { spawnCollecting } from '../support/processes.js';
 import { localStack, type TestClients, testClients } from '../support/stack.js';
 
 const GiB = 1024 ** 3;
@@ -67,22 +67,8 @@ describe('archiveStream memory', () => {
       bucket,
       key,
     };
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/support/archive-child.ts', JSON.stringify(input)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const run = spawnCollecting(['--import', 'tsx', 'test/support/archive-child.ts', JSON.stringify(input)]);
+    const { child, exited } = run;
     let peakSampled = 0;
     let samples = 0;
     const sampler = setInterval(() => {
@@ -99,9 +85,14 @@ describe('archiveStream memory', () => {
       clearInterval(sampler);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    expect(stderr.split('\n').filter((l) => /Error/.test(l) && !/NodeVersion|node >=22/.test(l))).toEqual([]);
+    expect(
+      run
+        .stderr()
+        .split('\n')
+        .filter((l) => /Error/.test(l) && !/NodeVersion|node >=22/.test(l)),
+    ).toEqual([]);
     expect(code).toBe(0);
-    const out = JSON.parse(stdout.trim().split('\n').pop()!) as ArchiveChildOutput;
+    const out = JSON.parse(run.stdout().trim().split('\n').pop()!) as ArchiveChildOutput;
     expect(out.bytes).toBe(GiB);
     expect(out.sha256).toBe(await sim.world.sha256(instance, FILE));
     expect(samples).toBeGreaterThan(5);

@@ -4,16 +4,13 @@
  * queue draining). The pipeline runs on the simulator's clock unless told otherwise.
  */
 
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { pipeline as streamPipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { bufferIo } from '../../cli/io.js';
 import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
 import { type DiscoverSummary, discover } from '../../core/discover.js';
 import type { FileRecord } from '../../core/ledger/records.js';
+import { readArchivedObject } from '../../core/transfer/read-archived.js';
 import {
   type Fault,
   manualClock,
@@ -116,16 +113,8 @@ export async function startPipelineHarness(
       return keys.sort();
     },
     readObject: async (key) => {
-      const out = await res.clients.s3.send(new GetObjectCommand({ Bucket: res.bucket, Key: key }));
-      const hash = createHash('sha256');
-      let bytes = 0;
-      await streamPipeline(out.Body as Readable, createGunzip(), async (source: AsyncIterable<Buffer>) => {
-        for await (const chunk of source) {
-          hash.update(chunk);
-          bytes += chunk.length;
-        }
-      });
-      return { sha256: hash.digest('hex'), bytes, metadata: out.Metadata ?? {} };
+      const { sha256, bytes, metadata } = await readArchivedObject(res.clients.s3, res.bucket, key);
+      return { sha256, bytes, metadata };
     },
     peekMessages: async (queueUrl) => {
       const messages: Message[] = [];
