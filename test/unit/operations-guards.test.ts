@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unknownNameProblem } from '../../core/operations/known-names.js';
+import { buildStatusReport } from '../../core/operations/status-report.js';
 import { verifyNextSteps, verifyVerdict } from '../../core/operations/verify-advice.js';
 import type { VerifyFinding } from '../../core/operations/verify-check.js';
 
@@ -93,5 +94,14 @@ describe('verifyNextSteps', () => {
     expect(text).toContain('ab'.repeat(32));
     expect(text).toContain('rds-log-archiver verify --instance orders-1');
     expect(text).toMatch(/has no command that archives a file again/);
+  });
+});
+
+describe('buildStatusReport with nothing to show', () => {
+  it('asks about the discoverer only when no filter was given', () => {
+    const report = (filter: { cluster?: string }) =>
+      buildStatusReport({ now: 0, filter, instances: [], files: new Map() }).attention;
+    expect(report({})).toEqual(['no instance has been listed yet (is the discoverer running?)']);
+    expect(report({ cluster: 'nope' })).toEqual(['no instance of cluster nope is known to the ledger']);
   });
 });
