@@ -35,7 +35,8 @@ that has grown since (its newest generation not archived yet) counts as pending 
 Reads: the cluster's files by hour and its listing gaps from the by-cluster-hour index
 (C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.
 
-Exit status: 0 COMPLETE; 1 INCOMPLETE; 2 usage error.`;
+Exit status: 0 COMPLETE; 1 INCOMPLETE, or --cluster/--instance names something the ledger has
+never listed (the error says which names it knows); 2 usage error.`;
 
 /** The report as text: hour table, holes, unfinished files, grid, verdict. */
 export function renderCompleteness(

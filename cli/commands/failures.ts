@@ -23,7 +23,8 @@ ${FILTER_HELP}
 Reads: the 'failed' and 'lost' partitions of the by-state index (sparse: only files in those
 states). No table scan.
 
-Exit status: 0 none; 1 there are failed or lost files; 2 usage error.`;
+Exit status: 0 none; 1 there are failed or lost files, or --cluster/--instance names something
+the ledger has never listed (the error says which names it knows); 2 usage error.`;
 
 /** Failure rows as text. */
 export function renderFailures(rows: readonly FailureRow[]): string {

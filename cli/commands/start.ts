@@ -34,7 +34,8 @@ Options:
   --seed N               Workload seed (default 1).
   --interval-seconds S   Real seconds between discovery passes (default 5).
   --duration S           Stop by itself after S real seconds (default: run until Ctrl-C).
-  --json                 Print the final summary as JSON.
+  --json                 Print the final summary as JSON: stdout is exactly one JSON document
+                         (progress and logs go to stderr).
   --log-level LEVEL      debug | info | warn (default) | error | silent (stderr, JSON lines).`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
@@ -59,7 +60,9 @@ Options:
     const duration = int('duration', 1, 86_400);
     const level = logLevel(values['log-level']);
 
-    println(io, 'Starting the local stack: DynamoDB Local, fauxqs (SQS + S3), RDS simulator...');
+    // Progress goes to stderr, like the ticker and the logs: stdout holds only the summary, so that
+    // with --json it is exactly one JSON document.
+    io.stderr.write('Starting the local stack: DynamoDB Local, fauxqs (SQS + S3), RDS simulator...\n');
     const stack = await startLocalStack({
       prefix: 'start',
       speed,
@@ -85,9 +88,8 @@ Options:
     };
     const pipeline = pipelineFromEnv({ ...io, env }, 'run', level);
     const now = () => stack.rds.clock.now();
-    println(
-      io,
-      `Archiving clusters ${env.ARCHIVER_CLUSTERS} into s3://${stack.resources.bucket} (Ctrl-C to stop).`,
+    io.stderr.write(
+      `Archiving clusters ${env.ARCHIVER_CLUSTERS} into s3://${stack.resources.bucket} (Ctrl-C to stop).\n`,
     );
     const ticker = startTicker(io, pipeline.counters, pipeline.clients.sqs, stack.resources, now);
     const startedAt = Date.now();

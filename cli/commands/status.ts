@@ -27,7 +27,8 @@ index, GetQueueAttributes on both queues. No table scan.
 
 Lost files are reported on record but are not 'attention': nothing can bring them back.
 Exit status: 0 nothing needs attention; 1 something does (failed files, messages in the DLQ, an
-instance not listed for longer than its retention, no instance listed); 2 usage error.`;
+instance not listed for longer than its retention, no instance listed), or --cluster/--instance
+names something the ledger has never listed (the error says which names it knows); 2 usage error.`;
 
 function depth(name: string, q: QueueDepth | undefined): string {
   return q ? `${name}: ${q.visible} waiting, ${q.inFlight} in flight` : `${name}: (URL not set)`;

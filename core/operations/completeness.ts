@@ -7,6 +7,7 @@
 import type { Ledger } from '../ledger/ledger.js';
 import { buildCompletenessReport, type CompletenessReport } from './completeness-report.js';
 import { OperationsError } from './errors.js';
+import { assertKnownNames } from './known-names.js';
 import { HOUR_MS, hourStart } from './time.js';
 
 export interface CompletenessDeps {
@@ -27,7 +28,10 @@ export interface CompletenessOptions {
 /** Longest window one report covers (a grid line per hour beyond this is not an overview). */
 export const MAX_WINDOW_MS = 93 * 24 * HOUR_MS;
 
-/** Reads the ledger facts for the window and builds the report. */
+/**
+ * Reads the ledger facts for the window and builds the report.
+ * @throws UnknownNameError when the cluster or instance is one the ledger has never listed.
+ */
 export async function runCompleteness(
   deps: CompletenessDeps,
   options: CompletenessOptions,
@@ -41,6 +45,10 @@ export async function runCompleteness(
     deps.ledger.clusterGaps(options.cluster),
     deps.ledger.instances(),
   ]);
+  assertKnownNames(
+    { cluster: options.cluster, ...(options.instance !== undefined ? { instance: options.instance } : {}) },
+    instances,
+  );
   return buildCompletenessReport({
     cluster: options.cluster,
     logType: options.logType,

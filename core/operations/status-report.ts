@@ -5,7 +5,7 @@
  */
 
 import { FILE_STATES, type FileRecord, type FileState, type InstanceMeta } from '../ledger/records.js';
-import { type FileFilter, matchesFilter } from './filters.js';
+import { describeFilter, type FileFilter, matchesFilter } from './filters.js';
 import { formatDuration } from './time.js';
 
 /** Approximate message counts of a queue (SQS only knows them approximately). */
@@ -112,7 +112,13 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     });
 
   const attention: string[] = [];
-  if (instances.length === 0) attention.push('no instance has been listed yet (is the discoverer running?)');
+  if (instances.length === 0) {
+    attention.push(
+      input.filter.cluster === undefined && input.filter.instance === undefined
+        ? 'no instance has been listed yet (is the discoverer running?)'
+        : `no instance of ${describeFilter(input.filter)} is known to the ledger`,
+    );
+  }
   for (const instance of instances) {
     if (instance.listingStale) {
       attention.push(

@@ -10,6 +10,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { FileRecord } from '../ledger/records.js';
 import { mapLimit } from './concurrency.js';
 import { type FileFilter, matchesFilter } from './filters.js';
+import { knownInstances } from './known-names.js';
 import { retiredCount } from './ledger-reads.js';
 import { queueDepth } from './queue-depth.js';
 import { buildStatusReport, type StatusReport } from './status-report.js';
@@ -32,10 +33,15 @@ export interface StatusOptions {
   signal?: AbortSignal;
 }
 
-/** Builds the status report from the ledger and SQS. */
+/**
+ * Builds the status report from the ledger and SQS.
+ * @throws UnknownNameError when the filter names a cluster or instance the ledger has never listed.
+ */
 export async function runStatus(deps: StatusDeps, options: StatusOptions): Promise<StatusReport> {
   const now = (deps.now ?? Date.now)();
-  const instances = (await deps.ledger.instances()).filter((meta) => matchesFilter(meta, options.filter));
+  const instances = (await knownInstances(deps.ledger, options.filter)).filter((meta) =>
+    matchesFilter(meta, options.filter),
+  );
   const files = new Map<string, FileRecord[]>();
   const retired = options.history ? new Map<string, number>() : undefined;
   await mapLimit(

@@ -54,10 +54,11 @@ export function planDownload(route: DownloadRoute, ctx: DownloadContext): Downlo
     file: route.file,
     version: route.version,
   };
-  if (ctx.faults.take(target, ['path-unavailable']).length > 0) {
+  const [unavailable] = ctx.faults.take(target, ['path-unavailable']);
+  if (unavailable?.kind === 'path-unavailable') {
     throw new AwsErrorAnswer(
-      404,
-      'UnknownOperationException',
+      unavailable.status ?? 404,
+      unavailable.code ?? 'UnknownOperationException',
       `Unknown operation: GET /${route.version}/downloadCompleteLogFile`,
     );
   }

@@ -69,7 +69,8 @@ export type FaultSpec =
   | { kind: 'vanish' }
   | { kind: 'grow-during-download'; growBytes: number }
   | { kind: 'always-fail' }
-  | { kind: 'path-unavailable'; version: 'v13' | 'v19' };
+  /** The path answers as an unknown route: `status` (default 404) with `code` (default UnknownOperationException). */
+  | { kind: 'path-unavailable'; version: 'v13' | 'v19'; status?: number; code?: string };
 
 /** A fault plus where it applies: `instance` exact, `file` substring, `times` counts down per match. */
 export type Fault = FaultSpec & { instance?: string; file?: string; times?: number };

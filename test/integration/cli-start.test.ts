@@ -15,9 +15,13 @@ describe('rds-log-archiver start (npm start)', () => {
       '--duration',
       '15',
       '--json',
+      '--log-level',
+      'info',
     ]);
     expect(code, stderr).toBe(0);
-    const summary = JSON.parse(stdout.slice(stdout.indexOf('{')));
+    // The whole of stdout is the one JSON document: progress and logs went to stderr.
+    const summary = JSON.parse(stdout);
+    expect(stderr).toContain('Starting the local stack');
     // One instance with an hour of history: its four writers' rotated files at least.
     expect(summary.filesArchived).toBeGreaterThanOrEqual(4);
     expect(summary.bytesIn).toBeGreaterThan(summary.bytesOut);

@@ -153,7 +153,12 @@ describe('Pipeline on the local stack', () => {
   });
 
   it('retries throttling, 5xx, connection resets and silent truncation until archived', async () => {
-    harness = await startPipelineHarness('pipe-faults', { workload: { instancesPerCluster: 1 } });
+    // /v19/ forced: under auto, a failure on the process's first download is retried on /v13/ at
+    // once (download.test.ts), which would use up two of a file's faults in one attempt.
+    harness = await startPipelineHarness('pipe-faults', {
+      workload: { instancesPerCluster: 1 },
+      env: { ARCHIVER_DOWNLOAD_PATH: 'v19' },
+    });
     const [a, b, c, d] = rotatedAuditFiles(harness);
     harness.sim.faults.add({ kind: 'throttle', target: 'api', times: 3 });
     harness.sim.faults.add({
