@@ -10,7 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { DownloadError } from '../rds/download-errors.js';
 import { ByteCounter, SourceDigest } from './digest.js';
 import { TransferAbortedError, TransferError, UploadFailedError } from './errors.js';
-import { DIGEST_KEYS } from './metadata.js';
+import { DIGEST_KEYS, type RecordDigestMode } from './metadata.js';
 
 /** Content type of every archive object (ContentEncoding is not relied on: some stores drop it). */
 export const ARCHIVE_CONTENT_TYPE = 'application/gzip';
@@ -33,7 +33,7 @@ const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
  *   hand against fauxqs 1.9.2). Use it only against a store known to support tagging.
  * - `none`: the digest lives in the ledger only.
  */
-export type RecordDigestMode = 'metadata' | 'tags' | 'none';
+export type { RecordDigestMode };
 
 /** Inputs of {@link archiveStream}. */
 export interface ArchiveStreamOptions {
