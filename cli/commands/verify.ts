@@ -37,9 +37,7 @@ ${TIME_HELP}
 
 Reads: archived files from the by-cluster-hour index (clusters from the by-state index when no
 --cluster is given), then one GetObject per object (streamed, never held in memory).
-Needs ARCHIVER_BUCKET.
-
-Exit status: 0 every checked object matches; 1 problems found (or interrupted); 2 usage error.`;
+Needs ARCHIVER_BUCKET.`;
 
 /** A verify report as text. */
 export function renderVerify(report: VerifyReport): string {
@@ -125,6 +123,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 're-read archived objects; compare bytes and SHA-256 with the ledger and metadata',
+  exits: { ok: 'every checked object matches', bad: 'problems found (or interrupted)' },
   usage: USAGE,
   run,
 };
