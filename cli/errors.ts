@@ -274,7 +274,7 @@ export const ERROR_RULES: readonly ErrorRule[] = [
     return {
       exit: 'bad',
       lines: [
-        `SQS queue ${queue ?? ''} does not exist${call ? ` (${where(call, env)})` : ''}: check ${variable} ('npx cdktf output' shows queue_url and dlq_url).`,
+        `SQS queue ${queue ? `${queue} ` : ''}does not exist${call ? ` ${place(call, env)}` : ''}: check ${variable} ('npx cdktf output' shows queue_url and dlq_url).`,
       ],
     };
   }),
