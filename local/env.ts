@@ -29,6 +29,8 @@ export function pipelineEnv(input: PipelineEnvInput): Record<string, string> {
   env.AWS_ENDPOINT_URL_SQS = input.endpoints.sqs;
   env.AWS_ENDPOINT_URL_S3 = input.endpoints.s3;
   env.AWS_REGION = input.region;
+  // AWS CLI v1 (and older v2) read only AWS_DEFAULT_REGION.
+  env.AWS_DEFAULT_REGION = input.region;
   env.AWS_ACCESS_KEY_ID = input.credentials.accessKeyId;
   env.AWS_SECRET_ACCESS_KEY = input.credentials.secretAccessKey;
   if (input.credentials.sessionToken !== undefined) env.AWS_SESSION_TOKEN = input.credentials.sessionToken;
