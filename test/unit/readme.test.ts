@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { exitCodesHelp } from '../../cli/errors.js';
 import { COMMANDS } from '../../cli/registry.js';
 import { CONFIG_VARIABLES } from '../../core/config.js';
 import { SETTINGS_DOC } from '../../infra/settings.js';
@@ -15,8 +16,8 @@ const rows = readme
 /** Each declared setting has its own README row: name, default, meaning as declared. */
 function expectDocumented(declared: ReadonlyArray<readonly [string, string, string]>): void {
   for (const [name, fallback, meaning] of declared) {
-    const row = rows.find((cells) => cells[0] === `\`${name}\``);
-    expect(row, name).toEqual([`\`${name}\``, fallback ? `\`${fallback}\`` : '', meaning]);
+    const named = rows.filter((cells) => cells[0] === `\`${name}\``);
+    expect(named, name).toContainEqual([`\`${name}\``, fallback ? `\`${fallback}\`` : '', meaning]);
   }
 }
 
@@ -36,6 +37,10 @@ describe('README', () => {
       expect(ci).toMatch(new RegExp(`^${command}$`, 'm'));
     }
     expect(readme).toContain('npm start');
+  });
+
+  it('states the exit codes as the CLI declares them', () => {
+    expect(readme).toContain(exitCodesHelp());
   });
 
   it('mentions every CLI command', () => {
