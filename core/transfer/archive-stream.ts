@@ -7,6 +7,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { CopyObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { RUNTIME_SETTINGS } from '../config.js';
 import { DownloadError } from '../rds/download-errors.js';
 import { ByteCounter, SourceDigest } from './digest.js';
 import { TransferAbortedError, TransferError, UploadFailedError } from './errors.js';
@@ -76,8 +77,9 @@ export interface ArchiveResult {
 
 /** zlib output chunk: large enough to keep per-chunk overhead negligible, small enough to stream. */
 const GZIP_CHUNK_BYTES = 128 * 1024;
-const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
-const DEFAULT_QUEUE_SIZE = 2;
+// Defaults of ARCHIVER_PART_SIZE_MB and ARCHIVER_UPLOAD_CONCURRENCY, declared in core/config.ts.
+const DEFAULT_PART_SIZE = RUNTIME_SETTINGS.partSizeBytes.default;
+const DEFAULT_QUEUE_SIZE = RUNTIME_SETTINGS.uploadConcurrency.default;
 
 /**
  * Archives `source` to `s3://bucket/key` as gzip, hashing and counting the source in the same pass.
@@ -98,7 +100,10 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
   }
 
   const digest = new SourceDigest(options.expectedBytes);
-  const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: GZIP_CHUNK_BYTES });
+  const gzip = createGzip({
+    level: options.gzipLevel ?? RUNTIME_SETTINGS.gzipLevel.default,
+    chunkSize: GZIP_CHUNK_BYTES,
+  });
   const gzipCounter = new ByteCounter();
   let pipelineDone = false;
   pipeline(source, digest, gzip, gzipCounter, () => {
