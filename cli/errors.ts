@@ -8,7 +8,12 @@
 
 import { type AwsCallContext, awsCallContext } from '../core/aws-call-context.js';
 import { ConfigError, variableOf } from '../core/config.js';
-import { ENDPOINT_SERVICES, type EndpointService, endpointSource } from '../core/endpoints.js';
+import {
+  ENDPOINT_SERVICES,
+  type EndpointService,
+  endpointSource,
+  endpointVariable,
+} from '../core/endpoints.js';
 import { MissingSettingError, OperationsError } from '../core/operations/errors.js';
 import { LocalStackError } from '../local/errors.js';
 
@@ -160,7 +165,7 @@ const SERVICE_NAMES: Record<EndpointService, string> = {
   S3: 'S3',
 };
 
-/** IAM action prefixes of the services. */
+/** IAM action prefixes of the services (also the first label of their AWS endpoint host names). */
 const IAM_PREFIX: Record<EndpointService, string> = {
   RDS: 'rds',
   DYNAMODB: 'dynamodb',
@@ -370,11 +375,14 @@ export const ERROR_RULES: readonly ErrorRule[] = [
         };
       }
       if (service) {
+        // No override: the SDK called AWS's regional endpoint.
+        const region = call?.region || 'the region';
+        const host = call?.region ? ` (https://${IAM_PREFIX[service]}.${call.region}.amazonaws.com)` : '';
         return {
           exit: 'bad',
           lines: [
-            `cannot reach ${SERVICE_NAMES[service]} in ${call?.region ?? 'the region'}: ${words}. Check the network ` +
-              `(proxy, VPC endpoints) and ${variableOf('region')}.`,
+            `cannot reach ${SERVICE_NAMES[service]} at its AWS endpoint in ${region}${host}: ${words}. Check the ` +
+              `network (proxy, VPC endpoints) and ${variableOf('region')}; ${endpointVariable(service)} points it elsewhere.`,
           ],
         };
       }

@@ -120,6 +120,25 @@ describe('describeError', () => {
     );
   });
 
+  it("names AWS's own endpoint when no override is set", async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 52.94.0.1:443'), {
+      code: 'ECONNREFUSED',
+      address: '52.94.0.1',
+      port: 443,
+    });
+    const error = await throughClient(
+      refused,
+      { service: 'DYNAMODB', endpoint: undefined, region: 'eu-west-1' },
+      'QueryCommand',
+      { TableName: 't' },
+    );
+    expect(describeError(error, { env: {} }).lines).toEqual([
+      'cannot reach DynamoDB at its AWS endpoint in eu-west-1 (https://dynamodb.eu-west-1.amazonaws.com): ' +
+        'connection refused. Check the network (proxy, VPC endpoints) and AWS_REGION; ' +
+        'AWS_ENDPOINT_URL_DYNAMODB points it elsewhere.',
+    ]);
+  });
+
   it('says one cause of several failed checks once', () => {
     const missing = () =>
       Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' });
