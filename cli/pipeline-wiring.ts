@@ -3,13 +3,16 @@
  * environment, the same clients and use cases the Lambdas use, and counters for progress.
  */
 
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { ArchiveDeps } from '../core/archive.js';
 import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
-import { type ArchiverConfig, type ConfigNeed, loadConfig } from '../core/config.js';
+import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '../core/config.js';
 import type { DiscoverDeps } from '../core/discover.js';
 import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
+import { MissingSettingError } from '../core/operations/errors.js';
 import { createArchiverHandler } from '../handlers/archiver.js';
-import { UsageError } from './errors.js';
+import { FailuresError, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -93,6 +96,46 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       return createArchiverHandler(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
     },
   };
+}
+
+/**
+ * A setting the need passed to `pipelineFromEnv` made required, typed as present. `loadConfig`
+ * has already reported it missing with every other problem; this only narrows the type.
+ */
+export function requiredSetting<K extends keyof ArchiverConfig>(
+  config: ArchiverConfig,
+  field: K,
+  what: string,
+): NonNullable<ArchiverConfig[K]> {
+  const value = config[field];
+  if (value === undefined || value === null) throw new MissingSettingError(variableOf(field), what);
+  return value as NonNullable<ArchiverConfig[K]>;
+}
+
+/**
+ * Checks, before a pipeline command starts work, that the table, queues and bucket it will use
+ * exist and answer, with one cheap call each (GetItem, GetQueueAttributes, HeadBucket), all at
+ * once. Without it a wrong bucket would fail every file until its attempts ran out and park it in
+ * the DLQ, and a wrong table would fail every instance of a discovery pass one by one.
+ * @throws the one failure, or a FailuresError listing them all
+ */
+export async function checkResources(pipeline: Pipeline, need: 'discover' | 'drain' | 'run'): Promise<void> {
+  const { config, clients } = pipeline;
+  const checks: Promise<unknown>[] = [clients.ledger.getFile('~check', '~check')];
+  const queues = need === 'discover' ? [config.queueUrl] : [config.queueUrl, config.dlqUrl];
+  for (const url of queues) {
+    if (url)
+      checks.push(
+        clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })),
+      );
+  }
+  if (need !== 'discover' && config.bucket)
+    checks.push(clients.s3.send(new HeadBucketCommand({ Bucket: config.bucket })));
+  const failures = (await Promise.allSettled(checks)).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason] : [],
+  );
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new FailuresError('cannot use what the configuration names:', failures);
 }
 
 /**

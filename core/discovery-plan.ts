@@ -7,10 +7,10 @@
  * RDS, and nothing else.
  */
 
-import type { KeyLayout } from './config.js';
 import type { FileRecord, FileState } from './ledger/records.js';
 import { keys, stateIndex } from './ledger/records.js';
 import { fileHour, liveFileNames, logTypeOf } from './log-files.js';
+import type { KeyLayout } from './s3-keys.js';
 import { objectKey, UnsafeKeyError } from './s3-keys.js';
 
 export interface ListedFile {

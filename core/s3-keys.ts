@@ -16,9 +16,12 @@
  * file's key. `!` is never produced by escaping, which keeps its two markers unambiguous.
  */
 
-import type { KeyLayout } from './config.js';
 import { logTypeOf } from './log-files.js';
 import { hasControlCharacters } from './text.js';
+
+/** Object key layouts: `seed` (the seed article's) and `hive` (partition-style segments). */
+export const KEY_LAYOUTS = ['seed', 'hive'] as const;
+export type KeyLayout = (typeof KEY_LAYOUTS)[number];
 
 export interface ObjectKeyInput {
   layout: KeyLayout;
@@ -90,16 +93,29 @@ export function escapeSegment(segment: string): string {
   return escaped;
 }
 
-function safePrefix(prefix: string): string {
-  if (prefix === '') return '';
-  if (
+/**
+ * What is wrong with a key prefix, or undefined when it is safe: it must not start with `/` nor
+ * hold a `.` or `..` segment or control characters. The configuration checks the same rule, so a
+ * prefix this would refuse fails at deployment, not on every file at run time.
+ */
+export function keyPrefixProblem(prefix: string): string | undefined {
+  const unsafe =
     prefix.startsWith('/') ||
     hasControlCharacters(prefix) ||
-    prefix.split('/').some((s) => s === '..' || s === '.')
-  ) {
-    throw new UnsafeKeyError(`Unsafe key prefix "${prefix}"`);
-  }
-  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+    prefix.split('/').some((s) => s === '..' || s === '.');
+  return unsafe
+    ? 'must not start with "/" or contain a "." or ".." segment or control characters'
+    : undefined;
+}
+
+/** A prefix as keys use it: empty, or ending in `/`. */
+export function normalizeKeyPrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+function safePrefix(prefix: string): string {
+  if (keyPrefixProblem(prefix) !== undefined) throw new UnsafeKeyError(`Unsafe key prefix "${prefix}"`);
+  return normalizeKeyPrefix(prefix);
 }
 
 function pad(n: number): string {

@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type ArchiveDeps, archiveRecord } from '../core/archive.js';
-import { createPipelineClients } from '../core/aws-clients.js';
+import { createArchiverClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
 import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
@@ -78,7 +78,7 @@ const powertools = createPowertools();
 function lambdaDependencies(): Deps {
   if (!lambdaDeps) {
     const config = loadConfig(process.env, 'archive');
-    const clients = createPipelineClients(config, {
+    const clients = createArchiverClients(config, {
       onDownloadPathChosen: (event) =>
         powertools.logger[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
     });

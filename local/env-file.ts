@@ -60,10 +60,13 @@ export async function writeStateFiles(dir: string, state: StackStateFile): Promi
   await writeAtomically(join(dir, ENV_FILE), renderEnvFile(state.env));
 }
 
-/** Write-then-rename, so a reader never sees half a file. */
+/**
+ * Write-then-rename, so a reader never sees half a file. Readable by the owner only (0600): both
+ * files hold credentials (the simulator's, but an operator may reuse the pattern for real ones).
+ */
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
+  await writeFile(temporary, text, { mode: 0o600 });
   await rename(temporary, path);
 }
 

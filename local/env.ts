@@ -1,3 +1,5 @@
+import { configEnvironment, RUNTIME_SETTINGS } from '../core/config.js';
+import { endpointVariable } from '../core/endpoints.js';
 import type { EmulatorEndpoints, LocalCredentials } from './aws-config.js';
 import type { PipelineResources } from './resources.js';
 
@@ -24,20 +26,29 @@ export interface PipelineEnvInput {
  */
 export function pipelineEnv(input: PipelineEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
-  if (input.rdsUrl !== undefined) env.AWS_ENDPOINT_URL_RDS = input.rdsUrl;
-  env.AWS_ENDPOINT_URL_DYNAMODB = input.endpoints.dynamodb;
-  env.AWS_ENDPOINT_URL_SQS = input.endpoints.sqs;
-  env.AWS_ENDPOINT_URL_S3 = input.endpoints.s3;
-  env.AWS_REGION = input.region;
+  if (input.rdsUrl !== undefined) env[endpointVariable('RDS')] = input.rdsUrl;
+  env[endpointVariable('DYNAMODB')] = input.endpoints.dynamodb;
+  env[endpointVariable('SQS')] = input.endpoints.sqs;
+  env[endpointVariable('S3')] = input.endpoints.s3;
+  Object.assign(env, configEnvironment({ region: input.region }));
+  // AWS CLI v1 (and older v2) read only AWS_DEFAULT_REGION.
+  const regionFallback = RUNTIME_SETTINGS.region.fallbackVariable;
+  if (regionFallback) env[regionFallback] = input.region;
   env.AWS_ACCESS_KEY_ID = input.credentials.accessKeyId;
   env.AWS_SECRET_ACCESS_KEY = input.credentials.secretAccessKey;
   if (input.credentials.sessionToken !== undefined) env.AWS_SESSION_TOKEN = input.credentials.sessionToken;
-  env.ARCHIVER_TABLE = input.resources.table;
-  env.ARCHIVER_QUEUE_URL = input.resources.queueUrl;
-  env.ARCHIVER_DLQ_URL = input.resources.dlqUrl;
-  env.ARCHIVER_BUCKET = input.resources.bucket;
-  if (input.clusters !== undefined) env.ARCHIVER_CLUSTERS = input.clusters.join(',');
-  if (input.maxAttempts !== undefined) env.ARCHIVER_MAX_ATTEMPTS = String(input.maxAttempts);
-  if (input.retentionHours !== undefined) env.ARCHIVER_RETENTION_HOURS = String(input.retentionHours);
+  // The ARCHIVER_* variables, named by core/config.ts.
+  Object.assign(
+    env,
+    configEnvironment({
+      table: input.resources.table,
+      queueUrl: input.resources.queueUrl,
+      dlqUrl: input.resources.dlqUrl,
+      bucket: input.resources.bucket,
+      clusters: input.clusters,
+      maxAttempts: input.maxAttempts,
+      retentionMs: input.retentionHours === undefined ? undefined : input.retentionHours * 3_600_000,
+    }),
+  );
   return env;
 }

@@ -33,10 +33,7 @@ Counting: a file counts in the hour of its name's timestamp, in one state. A fil
 that has grown since (its newest generation not archived yet) counts as pending ("growing").
 
 Reads: the cluster's files by hour and its listing gaps from the by-cluster-hour index
-(C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.
-
-Exit status: 0 COMPLETE; 1 INCOMPLETE, or --cluster/--instance names something the ledger has
-never listed (the error says which names it knows); 2 usage error.`;
+(C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.`;
 
 /** The report as text: hour table, holes, unfinished files, grid, verdict. */
 export function renderCompleteness(
@@ -144,6 +141,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const completenessCommand: Command = {
   name: 'completeness',
   summary: 'per instance and hour: seen/archived/pending/failed/lost, coverage holes, verdict',
+  exits: {
+    ok: 'COMPLETE',
+    bad: 'INCOMPLETE, or --cluster/--instance names something the ledger has never listed',
+  },
   usage: USAGE,
   run,
 };

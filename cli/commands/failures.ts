@@ -21,10 +21,7 @@ ${FILTER_HELP}
   -h, --help               this help
 
 Reads: the 'failed' and 'lost' partitions of the by-state index (sparse: only files in those
-states). No table scan.
-
-Exit status: 0 none; 1 there are failed or lost files, or --cluster/--instance names something
-the ledger has never listed (the error says which names it knows); 2 usage error.`;
+states). No table scan.`;
 
 /** Failure rows as text. */
 export function renderFailures(rows: readonly FailureRow[]): string {
@@ -54,6 +51,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const failuresCommand: Command = {
   name: 'failures',
   summary: 'failed and lost files with last error, attempts and when',
+  exits: {
+    ok: 'none',
+    bad: 'there are failed or lost files, or --cluster/--instance names something the ledger has never listed',
+  },
   usage: USAGE,
   run,
 };

@@ -89,6 +89,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const localFaultCommand: Command = {
   name: 'fault',
   summary: 'add a fault to the running RDS simulator (or --clear them)',
+  exits: { ok: 'the simulator took the fault (or cleared them)' },
   usage: USAGE,
   run,
 };

@@ -192,6 +192,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const localUpCommand: Command = {
   name: 'up',
   summary: 'start emulators + RDS simulator in the foreground; write DIR/env',
+  exits: { ok: 'the stack ran and stopped cleanly' },
   usage: USAGE,
   run,
 };

@@ -1,4 +1,3 @@
-import { MissingSettingError } from '../../core/operations/errors.js';
 import { describeFilter } from '../../core/operations/filters.js';
 import { type RedriveResult, redrive, startNativeRedrive } from '../../core/operations/redrive.js';
 import { numberOption, parseCommandArgs } from '../args.js';
@@ -6,6 +5,7 @@ import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
+import { requiredSetting } from '../pipeline-wiring.js';
 import { createProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './operations-shared.js';
@@ -36,9 +36,7 @@ ${FILTER_HELP}
   --json                   machine-readable output
   -h, --help               this help
 
-Needs ARCHIVER_QUEUE_URL and ARCHIVER_DLQ_URL (and ARCHIVER_TABLE).
-Exit status: 0 done; 1 interrupted, or malformed/parked messages remain in the DLQ (listed), or
-the move failed; 2 usage error.`;
+Needs ARCHIVER_QUEUE_URL and ARCHIVER_DLQ_URL (and ARCHIVER_TABLE).`;
 
 /** A redrive result as text. */
 export function renderRedrive(result: RedriveResult, filter: string): string {
@@ -98,50 +96,53 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     min: 1,
     max: 500,
   });
-  return await withOperations(io, async (p) => {
-    const { queueUrl, dlqUrl } = p.config;
-    if (!dlqUrl) throw new MissingSettingError('ARCHIVER_DLQ_URL', 'the DLQ to redrive from');
-    if (values.native) {
-      const task = await startNativeRedrive(
-        p.clients.sqs,
-        dlqUrl,
-        maxPerSecond === undefined ? {} : { maxPerSecond },
-      );
-      if (values.json) writeJson(io, { native: true, ...task });
-      else println(io, `Started a message move task from ${task.sourceArn}: ${task.taskHandle}`);
-      return EXIT.ok;
-    }
-    if (!queueUrl)
-      throw new MissingSettingError('ARCHIVER_QUEUE_URL', 'the archive queue to move messages to');
-    // Created at the first message, when the DLQ depth is known, so it can draw a bar.
-    let progress: Progress | undefined;
-    const result = await redrive(
-      { sqs: p.clients.sqs, ledger: p.clients.ledger, queueUrl, dlqUrl },
-      {
-        filter,
-        dryRun: values['dry-run'],
-        signal: io.signal,
-        ...(visibility === undefined ? {} : { visibilityTimeoutSeconds: visibility }),
-        onProgress: (done, total) => {
-          progress ??= createProgress(io.stderr, {
-            label: values['dry-run'] ? 'examining DLQ' : 'redriving',
-            total,
-          });
-          progress.update(done);
+  return await withOperations(
+    io,
+    async (p) => {
+      const dlqUrl = requiredSetting(p.config, 'dlqUrl', 'the DLQ to redrive from');
+      if (values.native) {
+        const task = await startNativeRedrive(
+          p.clients.sqs,
+          dlqUrl,
+          maxPerSecond === undefined ? {} : { maxPerSecond },
+        );
+        if (values.json) writeJson(io, { native: true, ...task });
+        else println(io, `Started a message move task from ${task.sourceArn}: ${task.taskHandle}`);
+        return EXIT.ok;
+      }
+      const queueUrl = requiredSetting(p.config, 'queueUrl', 'the archive queue to move messages to');
+      // Created at the first message, when the DLQ depth is known, so it can draw a bar.
+      let progress: Progress | undefined;
+      const result = await redrive(
+        { sqs: p.clients.sqs, ledger: p.clients.ledger, queueUrl, dlqUrl },
+        {
+          filter,
+          dryRun: values['dry-run'],
+          signal: io.signal,
+          ...(visibility === undefined ? {} : { visibilityTimeoutSeconds: visibility }),
+          onProgress: (done, total) => {
+            progress ??= createProgress(io.stderr, {
+              label: values['dry-run'] ? 'examining DLQ' : 'redriving',
+              total,
+            });
+            progress.update(done);
+          },
         },
-      },
-    );
-    progress?.done(`${result.examined} DLQ message(s) examined`);
-    if (values.json) writeJson(io, result);
-    else println(io, renderRedrive(result, describeFilter(filter)));
-    return result.interrupted || result.reported.length > 0 ? EXIT.bad : EXIT.ok;
-  });
+      );
+      progress?.done(`${result.examined} DLQ message(s) examined`);
+      if (values.json) writeJson(io, result);
+      else println(io, renderRedrive(result, describeFilter(filter)));
+      return result.interrupted || result.reported.length > 0 ? EXIT.bad : EXIT.ok;
+    },
+    values.native ? 'redrive-native' : 'redrive',
+  );
 }
 
 /** `redrive`: DLQ back to the archive queue, filtered, with ledger reset. */
 export const redriveCommand: Command = {
   name: 'redrive',
   summary: 'move DLQ messages (filtered) back to the archive queue and reset their ledger state',
+  exits: { ok: 'done', bad: 'interrupted, or malformed/parked messages remain in the DLQ (listed)' },
   usage: USAGE,
   run,
 };

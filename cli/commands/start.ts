@@ -18,6 +18,7 @@ import {
 export const startCommand: Command = {
   name: 'start',
   summary: 'Run the whole pipeline on the local stack with a simulated workload (what `npm start` runs)',
+  exits: { ok: 'it ran and stopped cleanly' },
   usage: `Usage: rds-log-archiver start [options]
 
 Starts DynamoDB Local, fauxqs (SQS + S3) and the RDS simulator in this process, then runs the

@@ -25,10 +25,7 @@ Reads: heartbeats from the by-state index (INSTANCES), one Query per instance on
 (I#<instance>; H#<instance> with --history), the failed and lost partitions of the by-state
 index, GetQueueAttributes on both queues. No table scan.
 
-Lost files are reported on record but are not 'attention': nothing can bring them back.
-Exit status: 0 nothing needs attention; 1 something does (failed files, messages in the DLQ, an
-instance not listed for longer than its retention, no instance listed), or --cluster/--instance
-names something the ledger has never listed (the error says which names it knows); 2 usage error.`;
+Lost files are reported on record but are not 'attention': nothing can bring them back.`;
 
 function depth(name: string, q: QueueDepth | undefined): string {
   return q ? `${name}: ${q.visible} waiting, ${q.inFlight} in flight` : `${name}: (URL not set)`;
@@ -107,6 +104,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const statusCommand: Command = {
   name: 'status',
   summary: 'files by state per instance, oldest pending work, queue/DLQ depth, last listings',
+  exits: {
+    ok: 'nothing needs attention',
+    bad: 'something does (failed files, DLQ not empty, an instance not listed within its retention, none listed), or --cluster/--instance names something the ledger has never listed',
+  },
   usage: USAGE,
   run,
 };

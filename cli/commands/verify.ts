@@ -41,10 +41,7 @@ that does not exist is an error, not every object missing), then one GetObject p
 (streamed, never held in memory). Needs ARCHIVER_BUCKET.
 
 When it finds problems it says what to do next: restore an earlier version of the object (the
-stack's bucket is versioned), with the AWS CLI commands written out.
-
-Exit status: 0 at least one object checked and every one matches; 1 problems found, nothing to
-check, interrupted, or an unknown cluster, instance or bucket; 2 usage error.`;
+stack's bucket is versioned), with the AWS CLI commands written out.`;
 
 /** The verdict line: VERIFIED only when objects were checked and every one matched. */
 function verdictLine(report: VerifyReport): string {
@@ -146,6 +143,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 're-read archived objects; compare bytes and SHA-256 with the ledger and metadata',
+  exits: {
+    ok: 'at least one object checked and every one matches',
+    bad: 'problems found, nothing to check, interrupted, or an unknown cluster, instance or bucket',
+  },
   usage: USAGE,
   run,
 };

@@ -5,8 +5,8 @@
  */
 
 import { HeadBucketCommand, NoSuchBucket, NoSuchKey, NotFound, type S3Client } from '@aws-sdk/client-s3';
-import type { ObjectDigestMode } from '../config.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { RecordDigestMode } from '../transfer/metadata.js';
 import { readArchivedObject } from '../transfer/read-archived.js';
 import { mapLimit } from './concurrency.js';
 import { OperationsError } from './errors.js';
@@ -33,7 +33,7 @@ export interface VerifyDeps {
   s3: S3Client;
   bucket: string;
   /** Where the archiver put the source digest; tags are only read when they are used. */
-  objectDigest?: ObjectDigestMode;
+  objectDigest?: RecordDigestMode;
   now?: () => number;
 }
 

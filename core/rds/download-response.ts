@@ -4,7 +4,8 @@
  */
 
 /** Which REST path to download through. `auto` tries `/v19/` and falls back to `/v13/`. */
-export type DownloadPathVersion = 'auto' | 'v19' | 'v13';
+export const DOWNLOAD_PATH_VERSIONS = ['auto', 'v19', 'v13'] as const;
+export type DownloadPathVersion = (typeof DOWNLOAD_PATH_VERSIONS)[number];
 /** A concrete path version. */
 export type ConcreteDownloadPath = 'v19' | 'v13';
 

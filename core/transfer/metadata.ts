@@ -13,6 +13,13 @@ export const SOURCE_METADATA_KEYS = {
   lastWritten: 'source-last-written',
 } as const;
 
+/**
+ * Where the source digest is recorded on the object after completion (ARCHIVER_OBJECT_DIGEST):
+ * `metadata` (a copy onto itself), `tags`, or `none` (ledger only). See archive-stream.ts.
+ */
+export const RECORD_DIGEST_MODES = ['metadata', 'tags', 'none'] as const;
+export type RecordDigestMode = (typeof RECORD_DIGEST_MODES)[number];
+
 /** Keys of the digest recorded after completion (as tags or metadata, see `RecordDigestMode`). */
 export const DIGEST_KEYS = { sha256: 'source-sha256', bytes: 'source-bytes' } as const;
 
