@@ -368,8 +368,9 @@ function postgresEntry(ctx: LineContext): EntryTemplate {
   ctx.sessionLine += 1;
   // pgAudit session logging (pgaudit.log = 'read,write,ddl'), then the statement log itself.
   pgPrefix(b, ctx, user, db, ip, port);
+  // PostgreSQL writes a tab after every newline of a message in the stderr log (append_with_tabs).
   b.add(
-    `LOG:  AUDIT: SESSION,${ctx.sessionLine},1,${q.pgClass},${q.command},,,${pgAuditStatement(q.sql)},<not logged>\n`,
+    `LOG:  AUDIT: SESSION,${ctx.sessionLine},1,${q.pgClass},${q.command},,,${pgAuditStatement(q.sql).replaceAll('\n', '\n\t')},<not logged>\n`,
   );
   if (rand() < 0.5) {
     pgPrefix(b, ctx, user, db, ip, port);
