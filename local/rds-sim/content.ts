@@ -213,45 +213,75 @@ function putTime(buf: Buffer, pos: number, secOfDay: number): number {
   return pos + 8;
 }
 
-const UTC = Buffer.from(' UTC');
+/** Eight decimal digits of a non-negative integer below 1e8 (32-bit arithmetic only). */
+function put8(buf: Buffer, pos: number, value: number): void {
+  let v = value | 0;
+  for (let i = 7; i >= 0; i--) {
+    const q = (v / 10) | 0;
+    buf[pos + i] = 48 + v - q * 10;
+    v = q;
+  }
+}
+
+// The date and time of the last second formatted, per format: entries come many per second.
+const prefix = Buffer.alloc(32);
+let prefixSecond = Number.NaN;
+let prefixFormat = -1;
+let prefixLength = 0;
+
+function formatPrefix(fmt: number, sec: number): void {
+  const day = Math.floor(sec / 86_400);
+  civil(day);
+  const secOfDay = sec - day * 86_400;
+  let p: number;
+  if (fmt === TS.MARIADB) {
+    p = putDate(prefix, 0, false);
+    prefix[p++] = SPACE;
+  } else {
+    p = putDate(prefix, 0, true);
+    prefix[p++] = fmt === TS.ISO6 ? 84 /* T */ : SPACE;
+  }
+  prefixLength = putTime(prefix, p, secOfDay);
+  prefixSecond = sec;
+  prefixFormat = fmt;
+}
 
 /** Writes the time `us` (epoch microseconds) at `pos` in the given format. */
 function putTimestamp(buf: Buffer, pos: number, fmt: number, us: number): void {
   if (fmt === TS.US16) {
-    putDigits(buf, pos, us, 16);
+    const high = Math.floor(us / 1e8);
+    put8(buf, pos, high);
+    put8(buf, pos + 8, us - high * 1e8);
     return;
   }
   const sec = Math.floor(us / 1_000_000);
   if (fmt === TS.EPOCH10) {
-    putDigits(buf, pos, sec, 10);
+    const high = Math.floor(sec / 1e8);
+    buf[pos] = 48 + ((high / 10) | 0);
+    buf[pos + 1] = 48 + (high % 10);
+    put8(buf, pos + 2, sec - high * 1e8);
     return;
   }
-  const day = Math.floor(sec / 86_400);
-  const secOfDay = sec - day * 86_400;
-  civil(day);
-  if (fmt === TS.MARIADB) {
-    let p = putDate(buf, pos, false);
-    buf[p++] = SPACE;
-    putTime(buf, p, secOfDay);
-    return;
-  }
-  let p = putDate(buf, pos, true);
+  if (sec !== prefixSecond || fmt !== prefixFormat) formatPrefix(fmt, sec);
+  for (let i = 0; i < prefixLength; i++) buf[pos + i] = prefix[i] as number;
+  let p = pos + prefixLength;
   if (fmt === TS.ISO6) {
-    buf[p++] = 84; // T
-    p = putTime(buf, p, secOfDay);
     buf[p++] = 46; // .
-    putDigits(buf, p, us % 1_000_000, 6);
+    putDigits(buf, p, us - sec * 1_000_000, 6);
     buf[p + 6] = 90; // Z
     return;
   }
-  buf[p++] = SPACE;
-  p = putTime(buf, p, secOfDay);
   if (fmt === TS.PGMS) {
     buf[p++] = 46;
-    putDigits(buf, p, Math.floor((us % 1_000_000) / 1000), 3);
+    putDigits(buf, p, Math.floor((us - sec * 1_000_000) / 1000), 3);
     p += 3;
   }
-  UTC.copy(buf, p);
+  if (fmt !== TS.MARIADB) {
+    buf[p] = 32; // ' UTC'
+    buf[p + 1] = 85;
+    buf[p + 2] = 84;
+    buf[p + 3] = 67;
+  }
 }
 
 /** Epoch ms at which the byte at `offset` of a file was written. */
@@ -259,20 +289,39 @@ export function timeOfOffset(spec: ContentSpec, offset: number): number {
   return timeOfByte(spec.writer, spec.startMs, offset);
 }
 
+// Templates with a host written in (an LRU): serving a block then only copies it and writes times.
+const HOSTED_CACHE = 512;
+const hosted = new Map<string, Buffer>();
+
+function hostedBytes(t: Template, spec: ContentSpec, index: number): Buffer {
+  if (t.hostPos.length === 0 || spec.host.length === 0) return t.buf;
+  const key =
+    index === 0
+      ? `0\u0000${spec.id}\u0000${spec.host}`
+      : `${spec.format}\u0000${spec.host}\u0000${mix(fileHash(spec), index) % POOL_SIZE}`;
+  let buf = hosted.get(key);
+  if (buf) {
+    hosted.delete(key);
+    hosted.set(key, buf);
+    return buf;
+  }
+  buf = Buffer.from(t.buf);
+  const host = Buffer.from(spec.host, 'latin1');
+  for (let i = 0; i < t.hostPos.length; i++) host.copy(buf, t.hostPos[i] as number);
+  if (hosted.size >= HOSTED_CACHE) {
+    const oldest = hosted.keys().next().value;
+    if (oldest !== undefined) hosted.delete(oldest);
+  }
+  hosted.set(key, buf);
+  return buf;
+}
+
 /** Block `index` of a file with its real time and host (a fresh buffer the caller may keep). */
 export function contentBlock(spec: ContentSpec, index: number): Buffer {
   const t = template(spec, index);
   const out = Buffer.allocUnsafe(BLOCK_SIZE);
-  t.buf.copy(out);
+  hostedBytes(t, spec, index).copy(out);
   const base = index * BLOCK_SIZE;
-  const hostLength = spec.host.length;
-  if (t.hostPos.length > 0 && hostLength > 0) {
-    const host = Buffer.from(spec.host, 'latin1');
-    for (let i = 0; i < t.hostPos.length; i++) {
-      const at = t.hostPos[i] as number;
-      for (let j = 0; j < hostLength; j++) out[at + j] = host[j] as number;
-    }
-  }
   const n = t.tsPos.length;
   if (n === 0) return out;
   const w = spec.writer;
