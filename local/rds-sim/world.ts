@@ -132,11 +132,21 @@ export function createWorld(w: ResolvedWorkload, clock: SimClock): SimWorldInter
     return ENGINE_SPECS[engine].retentionMs[kind];
   };
 
+  // The generated files of an instance at one time (tests add many files at the same time).
+  const generatedMemo = new Map<string, { now: number; files: ServedFile[] }>();
+  const generated = (inst: SimInstance, now: number): ServedFile[] => {
+    const memo = generatedMemo.get(inst.id);
+    if (memo && memo.now === now) return memo.files;
+    const files: ServedFile[] = [];
+    for (const stream of streamsOfInstance(inst)) {
+      for (const v of stream.files(now)) files.push(toServed(inst.id, v));
+    }
+    generatedMemo.set(inst.id, { now, files });
+    return files;
+  };
   const served = (inst: SimInstance, now: number): Map<string, ServedFile> => {
     const files = new Map<string, ServedFile>();
-    for (const stream of streamsOfInstance(inst)) {
-      for (const v of stream.files(now)) files.set(v.name, toServed(inst.id, v));
-    }
+    for (const f of generated(inst, now)) files.set(f.name, f);
     for (const [name, o] of overridesOf(inst.id)) {
       if (o.removed) {
         files.delete(name);
@@ -279,6 +289,7 @@ export function createWorld(w: ResolvedWorkload, clock: SimClock): SimWorldInter
         list.sort((a, b) => a - b);
         forcedRotations.set(key, list);
         for (const s of streamsOfInstance(inst)) s.reset();
+        generatedMemo.delete(inst.id);
         rotated.push(live.name);
       }
       return rotated;
