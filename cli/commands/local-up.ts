@@ -236,13 +236,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       endpoints: stack.endpoints,
       names: stack.resources,
       clusters: stack.rds.world.clusters().map((c) => c.id),
-      instances: stack.rds.world
-        .instances()
-        .map((i) => ({
-          id: i.id,
-          engine: i.engine,
-          ...(i.cluster === undefined ? {} : { cluster: i.cluster }),
-        })),
+      instances: stack.rds.world.instances().map((i) => ({
+        id: i.id,
+        engine: i.engine,
+        ...(i.cluster === undefined ? {} : { cluster: i.cluster }),
+      })),
       env: stack.env,
     };
     await writeStateFiles(dir, state);
