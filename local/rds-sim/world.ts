@@ -285,12 +285,15 @@ export function createWorld(w: ResolvedWorkload, clock: SimClock): SimWorldInter
         if (!live || (fileFilter !== undefined && !live.name.includes(fileFilter))) continue;
         const key = `${inst.id}\u0000${stream.id.replace(/\.csv$/, '')}`;
         const list = forcedRotations.get(key) ?? [];
-        if (!list.includes(now)) list.push(now);
+        if (list.includes(now)) continue;
+        list.push(now);
         list.sort((a, b) => a - b);
         forcedRotations.set(key, list);
         for (const s of streamsOfInstance(inst)) s.reset();
         generatedMemo.delete(inst.id);
-        rotated.push(live.name);
+        // A rotation that reopens the same name (PostgreSQL within the same log_filename stamp)
+        // appends to the same file: nothing rotated.
+        if (stream.files(now).some((f) => f.content.startMs === now)) rotated.push(live.name);
       }
       return rotated;
     },

@@ -302,6 +302,27 @@ describe('forced rotation and replaced content', () => {
     expect(w.listFiles('aurora-audit-1-instance-1').filter((f) => f.name.includes('.0.'))).toHaveLength(1);
   });
 
+  it('rotates PostgreSQL now only when the log_filename stamp opens another name', () => {
+    const hourly = world({ engines: ['postgres'], standaloneInstances: 1, historyHours: 0 });
+    hourly.advance(10 * MINUTE + 30_000);
+    expect(hourly.w.rotate('postgres-1')).toEqual([]);
+    expect(hourly.w.listFiles('postgres-1').map((f) => f.name)).toEqual([
+      'error/postgresql.log.2026-03-01-10',
+    ]);
+    const aurora = world({
+      engines: ['aurora-postgresql'],
+      clusters: 1,
+      instancesPerCluster: 1,
+      historyHours: 0,
+    });
+    aurora.advance(10 * MINUTE + 30_000);
+    expect(aurora.w.rotate('aurora-pg-1-instance-1')).toEqual(['error/postgresql.log.2026-03-01-1000']);
+    expect(aurora.w.listFiles('aurora-pg-1-instance-1').map((f) => f.name)).toEqual([
+      'error/postgresql.log.2026-03-01-1000',
+      'error/postgresql.log.2026-03-01-1010',
+    ]);
+  });
+
   it('renames MariaDB audit files now, and gives a name other content on demand', () => {
     const { w, advance } = world({
       engines: ['mariadb'],
