@@ -69,7 +69,7 @@ Workload (the simulated fleet):
   --engine ENGINE          engines of the fleet, repeatable or a comma list (default aurora-mysql):
                            aurora-mysql       clusters aurora-audit-<n>, 4 audit writers, unique names
                            mysql, mariadb     standalone instances mysql-<n> / mariadb-<n>, audit
-                                              plugin (server_audit.log renamed .1, .2 ... on rotation),
+                                              plugin (server_audit.log renamed .1, .2 ...),
                                               hourly error/slow/general logs
                            postgres           standalone instances postgres-<n>, postgresql.log.<hour>
                            aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<hour><minute>
