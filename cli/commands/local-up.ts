@@ -67,12 +67,12 @@ Options:
                            (default local)
 Workload (the simulated fleet):
   --engine ENGINE          engines of the fleet, repeatable or a comma list (default aurora-mysql):
-                           aurora-mysql       clusters aurora-audit-<n>, 4 audit writers, fixed names
+                           aurora-mysql       clusters aurora-audit-<n>, 4 audit writers
                            mysql, mariadb     standalone instances mysql-<n> / mariadb-<n>, audit
                                               plugin (server_audit.log renamed .1, .2 ...),
                                               hourly error/slow/general logs
                            postgres           standalone postgres-<n>, postgresql.log.<date-hour>
-                           aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<date-hour><minute>
+                           aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<date-hourminute>
                            Only the aurora-mysql clusters go into ARCHIVER_CLUSTERS.
   --seed N                 same seed, same world, same bytes (default 1)
   --clusters N             clusters per Aurora engine (default 2)
