@@ -71,8 +71,8 @@ Workload (the simulated fleet):
                            mysql, mariadb     standalone instances mysql-<n> / mariadb-<n>, audit
                                               plugin (server_audit.log renamed .1, .2 ...),
                                               hourly error/slow/general logs
-                           postgres           standalone postgres-<n>, postgresql.log.<date-hour>
-                           aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<date-hourminute>
+                           postgres           standalone postgres-<n>, postgresql.log.<date-HH>
+                           aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<date-HHMM>
                            Only the aurora-mysql clusters go into ARCHIVER_CLUSTERS.
   --seed N                 same seed, same world, same bytes (default 1)
   --clusters N             clusters per Aurora engine (default 2)
