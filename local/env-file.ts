@@ -12,6 +12,8 @@ export interface StackStateFile {
   endpoints: { rds: string; dynamodb: string; sqs: string; s3: string };
   names: { table: string; queueUrl: string; dlqUrl: string; bucket: string };
   clusters: string[];
+  /** Every simulated DB instance with its engine (and cluster, when it has one). */
+  instances?: Array<{ id: string; engine: string; cluster?: string }>;
   env: Record<string, string>;
 }
 

@@ -91,13 +91,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     const credentials = simulator.credentials[0];
     if (credentials === undefined) throw new Error('the RDS simulator accepts no credentials');
+    // The archiver handles Aurora MySQL; the other engines' instances are there to be listed.
+    const archived = simulator.world
+      .clusters()
+      .filter((cluster) => (cluster.engine ?? 'aurora-mysql') === 'aurora-mysql')
+      .map((cluster) => cluster.id);
     const env = pipelineEnv({
       region,
       credentials,
       endpoints: emulators.endpoints,
       rdsUrl: simulator.url,
       resources,
-      clusters: simulator.world.clusters().map((cluster) => cluster.id),
+      ...(archived.length > 0 ? { clusters: archived } : {}),
       maxAttempts: maxReceiveCount,
       ...(options.workload?.retentionHours === undefined
         ? {}

@@ -7,9 +7,13 @@ import {
   writeStateFiles,
 } from '../../local/env-file.js';
 import {
+  ENGINES,
+  type Engine,
   type Fault,
   FaultSpecError,
+  isEngine,
   parseFaultSpec,
+  type SimInstance,
   type WorkloadOptions,
 } from '../../local/rds-sim/index.js';
 import { startLocalStack } from '../../local/stack.js';
@@ -26,13 +30,18 @@ const OPTIONS = {
   region: { type: 'string', default: 'us-east-1' },
   prefix: { type: 'string', default: 'local' },
   seed: { type: 'string' },
+  engine: { type: 'string', multiple: true },
   clusters: { type: 'string' },
+  standalone: { type: 'string' },
   instances: { type: 'string' },
   'history-hours': { type: 'string' },
   'rotate-mb': { type: 'string' },
   'writer-kbps': { type: 'string' },
   speed: { type: 'string' },
   'retention-hours': { type: 'string' },
+  'audit-rotate-bytes': { type: 'string' },
+  'audit-rotations': { type: 'string' },
+  'steady-writers': { type: 'boolean', default: false },
   fault: { type: 'string', multiple: true },
   'max-receive-count': { type: 'string' },
   'visibility-timeout': { type: 'string' },
@@ -56,15 +65,29 @@ Options:
                            (default us-east-1)
   --prefix NAME            resource name prefix: NAME-ledger, NAME-archive, NAME-archive-dlq
                            (default local)
-Workload (the simulated Aurora MySQL fleet):
+Workload (the simulated fleet):
+  --engine ENGINE          engines of the fleet, repeatable or a comma list (default aurora-mysql):
+                           aurora-mysql       clusters aurora-audit-<n>, 4 audit writers
+                           mysql, mariadb     standalone instances mysql-<n> / mariadb-<n>, audit
+                                              plugin (server_audit.log renamed .1, .2 ...),
+                                              hourly error/slow/general logs
+                           postgres           standalone postgres-<n>, postgresql.log.<date-HH>
+                           aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<date-HHMM>
+                           Only the aurora-mysql clusters go into ARCHIVER_CLUSTERS.
   --seed N                 same seed, same world, same bytes (default 1)
-  --clusters N             number of clusters, ids aurora-audit-<n> (default 2)
+  --clusters N             clusters per Aurora engine (default 2)
   --instances N            instances per cluster (default 2)
+  --standalone N           instances per standalone engine (default 2)
   --history-hours H        hours of log files that already exist at start (default 3)
-  --rotate-mb MB           size at which a log file rotates (default 100)
-  --writer-kbps KB         audit log growth per writer, KiB/s (4 writers per instance)
+  --rotate-mb MB           size at which an Aurora MySQL audit file rotates (default 100)
+  --audit-rotate-bytes N   SERVER_AUDIT_FILE_ROTATE_SIZE of mysql/mariadb (default 1000000)
+  --audit-rotations N      SERVER_AUDIT_FILE_ROTATIONS of mysql/mariadb, 0-100 (default 9)
+  --writer-kbps KB         audit log growth per writer, KiB/s (4 writers per Aurora instance)
+  --steady-writers         writers never pause (by default they fall silent for a few minutes
+                           now and then, so live files go quiet)
   --speed X                simulated clock runs X times real time (default 1)
-  --retention-hours H      log files vanish H hours after last written (default 24)
+  --retention-hours H      every log file vanishes H hours after last written (default: each
+                           engine's documented retention, e.g. Aurora audit 24 h)
   --fault SPEC             inject a fault from the start; repeatable. SPEC is
                            kind[:key=value,...], e.g. throttle:times=3,target=api
                            reset:afterBytes=1000,file=audit.log.0   vanish:file=audit.log.1
@@ -89,12 +112,56 @@ function alive(pid: number): boolean {
   }
 }
 
+/** `--engine` values: repeatable, each a comma list; an unknown engine is a usage error. */
+export function enginesFrom(values: string[] | undefined): Engine[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const engines: Engine[] = [];
+  for (const name of values.flatMap((v) => v.split(',')).map((v) => v.trim())) {
+    if (name === '') continue;
+    if (!isEngine(name))
+      throw new UsageError(`--engine ${name}: unknown engine (one of ${ENGINES.join(', ')})`);
+    if (!engines.includes(name)) engines.push(name);
+  }
+  return engines.length > 0 ? engines : undefined;
+}
+
+/** One line per engine: which clusters and instances the simulator serves. */
+export function describeFleet(instances: SimInstance[]): string[] {
+  const lines: string[] = [];
+  for (const engine of ENGINES) {
+    const of = instances.filter((i) => i.engine === engine);
+    if (of.length === 0) continue;
+    const clusters = [...new Set(of.flatMap((i) => (i.cluster === undefined ? [] : [i.cluster])))];
+    lines.push(
+      clusters.length > 0
+        ? `${engine}: clusters ${clusters.join(', ')} (instances ${of.map((i) => i.id).join(', ')})`
+        : `${engine}: standalone instances ${of.map((i) => i.id).join(', ')}`,
+    );
+  }
+  return lines;
+}
+
 function workloadFrom(values: Record<string, unknown>): WorkloadOptions {
   const v = values as Record<string, string | undefined>;
   const workload: WorkloadOptions = {};
   const set = <K extends keyof WorkloadOptions>(key: K, value: WorkloadOptions[K] | undefined) => {
     if (value !== undefined) workload[key] = value;
   };
+  set('engines', enginesFrom(values.engine as string[] | undefined));
+  set('standaloneInstances', numberOption(v.standalone, 'standalone', { integer: true, min: 0, max: 1000 }));
+  set(
+    'auditRotateBytes',
+    numberOption(v['audit-rotate-bytes'], 'audit-rotate-bytes', {
+      integer: true,
+      min: 1,
+      max: 1_000_000_000,
+    }),
+  );
+  set(
+    'auditRotations',
+    numberOption(v['audit-rotations'], 'audit-rotations', { integer: true, min: 0, max: 100 }),
+  );
+  workload.quietPeriods = values['steady-writers'] !== true;
   set('seed', numberOption(v.seed, 'seed', { integer: true, min: 0 }));
   set('clusters', numberOption(v.clusters, 'clusters', { integer: true, min: 1, max: 1000 }));
   set('instancesPerCluster', numberOption(v.instances, 'instances', { integer: true, min: 1, max: 100 }));
@@ -169,12 +236,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       endpoints: stack.endpoints,
       names: stack.resources,
       clusters: stack.rds.world.clusters().map((c) => c.id),
+      instances: stack.rds.world.instances().map((i) => ({
+        id: i.id,
+        engine: i.engine,
+        ...(i.cluster === undefined ? {} : { cluster: i.cluster }),
+      })),
       env: stack.env,
     };
     await writeStateFiles(dir, state);
     if (values.json) {
       writeJson(io, state);
     } else {
+      for (const line of describeFleet(stack.rds.world.instances())) io.stderr.write(`${line}\n`);
       io.stdout.write(renderEnvFile(stack.env));
       io.stderr.write(`\nready: '. ${dir}/env' in another shell; Ctrl-C stops the stack.\n`);
     }

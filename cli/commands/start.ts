@@ -14,6 +14,7 @@ import {
   type PipelineCounters,
   pipelineFromEnv,
 } from '../pipeline-wiring.js';
+import { enginesFrom } from './local-up.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -24,10 +25,13 @@ export const startCommand: Command = {
 Starts DynamoDB Local, fauxqs (SQS + S3) and the RDS simulator in this process, then runs the
 discoverer on a schedule and the archiver continuously against them: it archives the simulated
 history, then keeps going as the simulator writes and rotates new audit logs on an accelerated
-clock. Shows live progress; on Ctrl-C prints a summary and stops everything. Needs Java >= 17
+clock; writers fall silent now and then, so live files are archived once quiet and again if they
+grow. Shows live progress; on Ctrl-C prints a summary and stops everything. Needs Java >= 17
 (DynamoDB Local) and nothing from the network.
 
 Options:
+  --engine ENGINE        Add engines to the simulated fleet (repeatable or a comma list; default
+                         aurora-mysql; see 'local up --help'). Only Aurora MySQL is archived.
   --clusters N           Simulated Aurora clusters (default 2).
   --instances N          Instances per cluster (default 2).
   --history-hours H      Hours of logs that already exist at start (default 3).
@@ -40,6 +44,7 @@ Options:
   --log-level LEVEL      debug | info | warn (default) | error | silent (stderr, JSON lines).`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
+      engine: { type: 'string', multiple: true },
       clusters: { type: 'string' },
       instances: { type: 'string' },
       'history-hours': { type: 'string' },
@@ -68,6 +73,9 @@ Options:
       prefix: 'start',
       speed,
       workload: {
+        // The archiver handles Aurora MySQL: it is always there; other engines come beside it.
+        engines: ['aurora-mysql', ...(enginesFrom(values.engine) ?? []).filter((e) => e !== 'aurora-mysql')],
+        quietPeriods: true,
         clusters: int('clusters', 1, 20) ?? 2,
         instancesPerCluster: int('instances', 1, 20) ?? 2,
         historyHours: int('history-hours', 0, 72) ?? 3,

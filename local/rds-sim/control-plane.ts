@@ -45,7 +45,9 @@ function num(o: Record<string, unknown>, key: string): number {
 /**
  * The simulator's control plane, for tests and the CLI (loopback only, unsigned):
  * `GET /_sim/state`, `POST|DELETE /_sim/faults[/<id>]`, `POST /_sim/clock/advance`,
- * `POST|DELETE /_sim/files`, `GET /_sim/sha256?instance=&name=[&size=]`.
+ * `POST|DELETE /_sim/files`, `POST /_sim/files/replace` ({instance, name, size?}: the name gets
+ * other content), `POST /_sim/rotate` ({instance, file?}: rotate now, as the engine would),
+ * `GET /_sim/sha256?instance=&name=[&size=]`.
  */
 export async function handleControl(
   req: IncomingMessage,
@@ -63,14 +65,14 @@ export async function handleControl(
   try {
     if (method === 'GET' && rawPath === '/_sim/state') {
       const clusters = ctx.world.clusters();
+      const instances = ctx.world.instances();
       json(res, 200, {
         url: ctx.url(),
         region: ctx.region,
         now: ctx.clock.now(),
         clusters,
-        files: Object.fromEntries(
-          clusters.flatMap((c) => c.instances).map((i) => [i, ctx.world.listFiles(i)]),
-        ),
+        instances,
+        files: Object.fromEntries(instances.map((i) => [i.id, ctx.world.listFiles(i.id)])),
         faults: ctx.faults.entries(),
         stats: ctx.stats(),
       });
@@ -96,6 +98,15 @@ export async function handleControl(
         growing: o.growing === true,
       });
       json(res, 200, { added: true });
+    } else if (method === 'POST' && rawPath === '/_sim/files/replace') {
+      const o = parseJson(body);
+      const size = o.size === undefined ? undefined : num(o, 'size');
+      ctx.world.replaceContent(str(o, 'instance'), str(o, 'name'), size === undefined ? {} : { size });
+      json(res, 200, { replaced: true });
+    } else if (method === 'POST' && rawPath === '/_sim/rotate') {
+      const o = parseJson(body);
+      const file = o.file === undefined ? undefined : str(o, 'file');
+      json(res, 200, { rotated: ctx.world.rotate(str(o, 'instance'), file) });
     } else if (method === 'DELETE' && rawPath === '/_sim/files') {
       const o = parseJson(body);
       ctx.world.removeFile(str(o, 'instance'), str(o, 'name'));

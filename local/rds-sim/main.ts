@@ -3,11 +3,13 @@
  * Prints the endpoint URL as the first line of stdout, then serves until SIGINT/SIGTERM.
  *
  * Options (env in brackets): --port [RDS_SIM_PORT], --host, --region [AWS_REGION], --seed [RDS_SIM_SEED],
- * --clusters, --instances, --history-hours, --writer-bps, --rotate-bytes, --retention-hours,
+ * --engine (repeatable or comma list), --clusters, --instances, --standalone, --history-hours,
+ * --writer-bps, --rotate-bytes, --retention-hours, --audit-rotate-bytes, --audit-rotations,
+ * --quiet (writers fall silent now and then),
  * --speed (accelerated clock) [RDS_SIM_SPEED], --start (ISO time or epoch ms), --fault SPEC (repeatable).
  */
 import { parseArgs } from 'node:util';
-import { acceleratedClock, parseFaultSpec, startRdsSimulator } from './index.js';
+import { acceleratedClock, type Engine, parseFaultSpec, startRdsSimulator } from './index.js';
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +17,11 @@ const { values } = parseArgs({
     host: { type: 'string' },
     region: { type: 'string' },
     seed: { type: 'string' },
+    engine: { type: 'string', multiple: true },
+    standalone: { type: 'string' },
+    'audit-rotate-bytes': { type: 'string' },
+    'audit-rotations': { type: 'string' },
+    quiet: { type: 'boolean' },
     clusters: { type: 'string' },
     instances: { type: 'string' },
     'history-hours': { type: 'string' },
@@ -47,6 +54,11 @@ const sim = await startRdsSimulator(
     clock: acceleratedClock(Number.isNaN(start) ? Date.now() : start, speed),
     faults: (values.fault ?? []).map(parseFaultSpec),
     workload: defined({
+      engines: values.engine?.flatMap((e) => e.split(',')).filter((e) => e !== '') as Engine[] | undefined,
+      standaloneInstances: int(values.standalone),
+      auditRotateBytes: int(values['audit-rotate-bytes']),
+      auditRotations: int(values['audit-rotations']),
+      quietPeriods: values.quiet,
       seed: int(values.seed ?? process.env.RDS_SIM_SEED),
       clusters: int(values.clusters),
       instancesPerCluster: int(values.instances),

@@ -167,6 +167,11 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  // AWS endpoints keep idle connections open far longer than Node's 5 s default. With 5 s, a client
+  // reusing a pooled connection can race the server closing it (ECONNRESET), most of all on a
+  // loaded machine where timers run late.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {

@@ -1,4 +1,8 @@
-/** Public types of the RDS simulator (the contract in SIM-CONTRACT.md). */
+/** Public types of the RDS simulator. */
+
+import type { Engine, PgLogFilename } from './engines.js';
+
+export type { Engine, PgLogFilename } from './engines.js';
 
 /** An access key the simulator accepts; a session token makes it a temporary credential. */
 export interface SimCredentials {
@@ -13,18 +17,44 @@ export interface SimClock {
   advance(ms: number): void;
 }
 
-/** Shape of the generated world: clusters -> instances -> log files. */
+/** Shape of the generated world: engines -> clusters / standalone instances -> log files. */
 export interface WorkloadOptions {
   seed?: number;
+  /** Engines of the fleet (default `['aurora-mysql']`); several make a mixed fleet. */
+  engines?: Engine[];
+  /** Clusters per clustered engine (Aurora); default 2. */
   clusters?: number;
+  /** Prefix of the Aurora MySQL cluster ids (default `aurora-audit`). */
   clusterPrefix?: string;
   instancesPerCluster?: number;
+  /** Instances per standalone engine (RDS MySQL, MariaDB, PostgreSQL); default 2. */
+  standaloneInstances?: number;
+  /** Hours of log files that already exist when the world starts (default 3; may be fractional). */
   historyHours?: number;
+  /** Audit writer rate in bytes/s (each writer 80-120% of it); other logs are fractions of it. */
   writerBytesPerSecond?: number;
+  /** Aurora MySQL audit rotation size (default 100 MiB). */
   rotateBytes?: number;
+  /** Overrides every engine's documented retention: files vanish this long after their last write. */
   retentionHours?: number;
-  logKinds?: Array<'audit' | 'error' | 'slowquery'>;
+  logKinds?: Array<'audit' | 'error' | 'slowquery' | 'general'>;
   tags?: Record<string, string>;
+  /** Writers fall silent now and then (deterministically), so live files go quiet. Default false. */
+  quietPeriods?: boolean;
+  /** MariaDB audit plugin SERVER_AUDIT_FILE_ROTATE_SIZE (1-1000000000, default 1000000). */
+  auditRotateBytes?: number;
+  /** MariaDB audit plugin SERVER_AUDIT_FILE_ROTATIONS (0-100, default 9). */
+  auditRotations?: number;
+  /** PostgreSQL log_filename: `hour` (RDS default), `day`, `minute` (Aurora default). */
+  pgLogFilename?: PgLogFilename;
+  /** log_destination includes csvlog: a `.csv` file beside each log file. */
+  pgCsvlog?: boolean;
+  /** log_rotation_age in minutes (1-1440, default 60). */
+  pgRotationAgeMinutes?: number;
+  /** log_rotation_size in kB (default 100000; 0 disables size rotation). */
+  pgRotationSizeKb?: number;
+  /** rds.log_retention_period in minutes (default 4320, max 10080). */
+  pgRetentionMinutes?: number;
 }
 
 /** A log file as DescribeDBLogFiles reports it. */
@@ -38,13 +68,28 @@ export interface SimLogFile {
 /** A cluster of the simulated world; the first instance is the writer. */
 export interface SimCluster {
   id: string;
+  /** Engine of the cluster and its instances (default aurora-mysql). */
+  engine?: Engine;
   instances: string[];
   tags: Record<string, string>;
 }
 
-/** The simulated world: what RDS would list and serve right now. */
+/** A DB instance of the simulated world: a cluster member, or standalone (no `cluster`). */
+export interface SimInstance {
+  id: string;
+  engine: Engine;
+  cluster?: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * The simulated world of one account and Region: what RDS would list and serve right now.
+ * (Several accounts or Regions would be several worlds behind one endpoint.)
+ */
 export interface SimWorld {
   clusters(): SimCluster[];
+  /** Every DB instance, cluster members and standalone ones. */
+  instances(): SimInstance[];
   listFiles(instance: string): SimLogFile[];
   read(instance: string, name: string, opts?: { start?: number; end?: number }): NodeJS.ReadableStream;
   sha256(instance: string, name: string, size?: number): Promise<string>;
@@ -55,7 +100,19 @@ export interface SimWorld {
   ): void;
   setSize(instance: string, name: string, size: number, lastWritten?: number): void;
   removeFile(instance: string, name: string): void;
-  addCluster?(id: string, instances: string[], tags?: Record<string, string>): void;
+  addCluster?(id: string, instances: string[], tags?: Record<string, string>, engine?: Engine): void;
+  /** Adds a standalone instance (no cluster) of an engine with its engine's log streams. */
+  addInstance?(id: string, engine: Engine, tags?: Record<string, string>): void;
+  /**
+   * Rotates now, as the engine would: every rotating log of the instance, or those whose current
+   * file name contains `file`. Returns the names of the files that were live before the rotation.
+   */
+  rotate(instance: string, file?: string): string[];
+  /**
+   * Gives a name other content from now on (a name that comes back with different bytes, as the
+   * hourly MySQL logs and the renamed audit files do): size `size` (default: the current size).
+   */
+  replaceContent(instance: string, name: string, opts?: { size?: number; growing?: boolean }): void;
 }
 
 /** What can go wrong, on demand. */
