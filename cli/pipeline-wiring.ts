@@ -3,12 +3,12 @@
  * environment, the same clients and use cases the Lambdas use, and counters for progress.
  */
 
-import type { ArchiveDeps } from '../core/archive.js';
+import { type ArchiveBatch, type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
 import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
 import { type ArchiverConfig, type ConfigNeed, loadConfig } from '../core/config.js';
 import type { DiscoverDeps } from '../core/discover.js';
 import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
-import { createArchiverHandler } from '../handlers/archiver.js';
+import { clusterSelection } from '../core/rds/cluster-selection.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -51,7 +51,8 @@ export interface Pipeline {
   log: Log;
   counters: PipelineCounters;
   discoverDeps(now?: () => number): DiscoverDeps;
-  archiverHandler(now?: () => number, timeoutMarginMs?: number): ReturnType<typeof createArchiverHandler>;
+  /** The archiver's batch function (what the Lambda runs), for the queue poller. */
+  archiveBatch(now?: () => number, timeoutMarginMs?: number): ArchiveBatch;
 }
 
 /** Builds the pipeline from `io.env`; throws ConfigError (with every problem) on bad settings. */
@@ -65,6 +66,8 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       log[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
   });
   const counters = new PipelineCounters();
+  // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
+  const selection = clusterSelection(clients.rds, { clusters: config.clusters, tag: config.clusterTag });
   return {
     config,
     clients,
@@ -79,18 +82,19 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       metrics: counters,
       ...(now ? { now } : {}),
     }),
-    archiverHandler: (now, timeoutMarginMs) => {
-      const deps: Omit<ArchiveDeps, 'workerId'> = {
+    archiveBatch: (now, timeoutMarginMs) => {
+      const deps: BatchDeps = {
         ledger: clients.ledger,
         s3: clients.s3,
         sqs: clients.sqs,
         downloader: clients.downloader,
+        selection,
         config,
         log,
         metrics: counters,
         ...(now ? { now } : {}),
       };
-      return createArchiverHandler(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
+      return createArchiveBatch(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
     },
   };
 }

@@ -12,14 +12,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ArchiverConfig } from './config.js';
 import { type EndpointService, endpointOverride } from './endpoints.js';
-import { Ledger } from './ledger/ledger.js';
+import { DynamoLedgerStore } from './ledger/dynamodb-store.js';
+import type { LedgerStore } from './ledger/store.js';
 import { createLogFileDownloader, type LogFileDownloader } from './rds/download.js';
 import { resolveRdsEndpoint } from './rds/endpoint.js';
 
 export interface PipelineClients {
   rds: RDSClient;
   dynamo: DynamoDBClient;
-  ledger: Ledger;
+  ledger: LedgerStore;
   sqs: SQSClient;
   s3: S3Client;
   downloader: LogFileDownloader;
@@ -74,7 +75,7 @@ export function createPipelineClients(
   return {
     rds,
     dynamo,
-    ledger: new Ledger(doc, config.table),
+    ledger: new DynamoLedgerStore(doc, config.table),
     sqs,
     s3,
     downloader,

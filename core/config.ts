@@ -140,7 +140,8 @@ export function loadConfig(env: Env, need: ConfigNeed): ArchiverConfig {
     }
   }
   const clusterTag = reader.tag('ARCHIVER_CLUSTER_TAG');
-  if (discovers && clusters.length === 0 && !clusterTag) {
+  // The archiver needs the selection too: it refuses files of clusters outside it.
+  if ((discovers || archives) && clusters.length === 0 && !clusterTag) {
     problems.push(
       'Set ARCHIVER_CLUSTERS (comma list) and/or ARCHIVER_CLUSTER_TAG (key=value): nothing to archive.',
     );

@@ -1,4 +1,3 @@
-import { runEventSource } from '../../local/sqs-event-source.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
@@ -6,6 +5,7 @@ import { println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
 import { formatBytes, LOG_LEVEL_OPTION, logLevel, pipelineFromEnv } from '../pipeline-wiring.js';
 import { createProgress } from '../progress.js';
+import { runEventSource } from '../sqs-event-source.js';
 
 export const archiveCommand: Command = {
   name: 'archive',
@@ -52,8 +52,7 @@ Exit status: 0 when every record was archived (or acknowledged), 1 when some fai
       const stats = await runEventSource({
         sqs: pipeline.clients.sqs,
         queueUrl: pipeline.config.queueUrl,
-        region: pipeline.config.region,
-        handler: pipeline.archiverHandler() as never,
+        handler: pipeline.archiveBatch(),
         batchSize,
         concurrency,
         functionTimeoutMs: timeoutSeconds * 1000,

@@ -6,7 +6,7 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectDigestMode } from '../config.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { readArchivedObject } from '../transfer/read-archived.js';
 import { mapLimit } from './concurrency.js';
 import type { FileFilter } from './filters.js';
@@ -21,7 +21,7 @@ import {
 } from './verify-check.js';
 
 export interface VerifyDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
   s3: S3Client;
   bucket: string;
   /** Where the archiver put the source digest; tags are only read when they are used. */
@@ -126,7 +126,7 @@ async function verifyOne(
 ): Promise<VerifyFinding | Skip> {
   const finding = checkObject(target, await readObject(deps, target.s3Key, signal));
   if (finding.status === 'ok') return finding;
-  const fresh = await deps.ledger.getFile(target.instance, target.logFileName);
+  const fresh = await deps.ledger.getFile(target);
   if (!fresh || (fresh.archivedSha256 === target.sha256 && fresh.state !== 'archiving')) return finding;
   const again = verifyTargets([fresh], {}).targets[0];
   if (!again) {
