@@ -129,11 +129,17 @@ function refused(current: FileRecord | undefined, generation: number, last: bool
         reason: `the ledger has generation ${generation} waiting to settle, not queued: ${NOT_OURS}`,
       };
     default: {
-      // Another worker holds a live lease (or the record moved between reads): come back later.
+      // Another worker holds a live lease (or the record moved between reads): come back later, in
+      // case it gives the claim back. On the last attempt, acknowledge: the holder got the claim
+      // through a message of its own, which it deletes, or which comes back when it fails; if the
+      // holder dies, its lease runs out and the sweep sends the work again. Parking this copy would
+      // only put work that is being done in the DLQ.
       const reason =
         `cannot claim: the ledger has generation ${current.generation} ${current.state}` +
         (current.leaseUntil ? ` (lease until ${new Date(current.leaseUntil).toISOString()})` : '');
-      return last ? { action: 'park', reason } : { action: 'retry', reason, release: false };
+      return last
+        ? { action: 'acknowledge', outcome: 'duplicate', note: `Duplicate of work in progress: ${reason}` }
+        : { action: 'retry', reason, release: false };
     }
   }
 }

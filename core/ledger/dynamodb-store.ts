@@ -204,13 +204,14 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async recordListing(input: ListingInput): Promise<ListingGap | undefined> {
     const { meta, gap } = listingItems(input);
-    // Only move the heartbeat forward: a slower concurrent discoverer must not rewind it.
+    // Only move the heartbeat forward: a slower concurrent discoverer must not rewind it. (Equal
+    // times are the same moment: the later write's observations are as good.)
     await this.doc
       .send(
         new PutCommand({
           TableName: this.table,
           Item: meta,
-          ConditionExpression: 'attribute_not_exists(pk) OR lastListedAt < :now',
+          ConditionExpression: 'attribute_not_exists(pk) OR lastListedAt <= :now',
           ExpressionAttributeValues: { ':now': input.now },
         }),
       )

@@ -105,7 +105,7 @@ export class MemoryLedgerStore implements LedgerStore {
   async recordListing(input: ListingInput): Promise<ListingGap | undefined> {
     const { meta, gap } = listingItems(input);
     const current = this.get(meta) as InstanceMeta | undefined;
-    if (!current || current.lastListedAt < input.now) this.put(meta as unknown as Item);
+    if (!current || current.lastListedAt <= input.now) this.put(meta as unknown as Item);
     if (gap) this.put(gap as unknown as Item);
     return gap;
   }
