@@ -172,10 +172,11 @@ describe('loadConfig', () => {
         'ARCHIVER_PART_SIZE_MB',
         'ARCHIVER_KEY_LAYOUT',
         'ARCHIVER_KEY_PREFIX',
+        'ARCHIVER_CLUSTERS',
       ]) {
         expect(text).toContain(name);
       }
-      expect(problems).toHaveLength(8);
+      expect(problems).toHaveLength(9);
     });
 
     it('puts every problem into the error message', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/registry.js';
 import { CONFIG_VARIABLES } from '../../core/config.js';
+import { renderTransitionTable } from '../../core/ledger/transition-table.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -25,6 +26,11 @@ describe('README', () => {
       expect(ci).toMatch(new RegExp(`^${command}$`, 'm'));
     }
     expect(readme).toContain('npm start');
+  });
+
+  it("shows the ledger's state machine as core/ledger/transitions.ts declares it", () => {
+    const copy = /<!-- transitions:begin -->\n([\s\S]*?)\n<!-- transitions:end -->/.exec(readme)?.[1];
+    expect(copy, 'README: the table between the transitions markers').toBe(renderTransitionTable());
   });
 
   it('mentions every CLI command', () => {
