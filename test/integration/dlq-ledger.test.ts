@@ -21,6 +21,12 @@ afterEach(async () => {
 
 const INSTANCE = 'aurora-audit-1-instance-1';
 
+/**
+ * Two deliveries, and a visibility timeout longer than archiving a record takes on a loaded machine
+ * (a shorter one lets SQS deliver a message again while it is archived; AWS: 6x the function timeout).
+ */
+const QUEUE = { maxReceiveCount: 2, visibilityTimeoutSeconds: 8, env: { ARCHIVER_MAX_ATTEMPTS: '2' } };
+
 /** The rotated audit files the simulator lists now. */
 function rotated(h: PipelineHarness): string[] {
   const names = h.sim.world
@@ -54,7 +60,7 @@ async function cli(h: PipelineHarness, ...argv: string[]) {
 
 describe('Messages for files that left RDS', () => {
   it('are acknowledged by the archiver, and removed from the DLQ by redrive with their outcome', async () => {
-    harness = await startPipelineHarness('dlq-retired', { workload: { instancesPerCluster: 1 } });
+    harness = await startPipelineHarness('dlq-retired', { workload: { instancesPerCluster: 1 }, ...QUEUE });
     const h = harness;
     const [archivedName, lostName] = rotated(h);
     h.sim.faults.add({ kind: 'vanish', file: lostName! });
@@ -119,7 +125,7 @@ describe('Messages for files that left RDS', () => {
 
 describe('Redrive', () => {
   it('rebuilds the message from the ledger, and a dry run says what would happen', async () => {
-    harness = await startPipelineHarness('dlq-rebuild', { workload: { instancesPerCluster: 1 } });
+    harness = await startPipelineHarness('dlq-rebuild', { workload: { instancesPerCluster: 1 }, ...QUEUE });
     const h = harness;
     const [name] = rotated(h);
     h.sim.faults.add({ kind: 'always-fail', file: name! });
