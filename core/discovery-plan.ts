@@ -127,14 +127,20 @@ export function planInstance(input: PlanInput): PlannedAction[] {
 
 /**
  * What the discoverer remembers of the live files for the next pass: size, LastWritten, and since
- * when (its own clock) it has seen them unchanged.
+ * when (its own clock) it has seen them unchanged. Only for files whose readiness a later pass
+ * decides (not recorded yet, waiting, archived or lost): queued and in-flight work needs none.
  */
-export function observeLiveFiles(input: Pick<PlanInput, 'listing' | 'observed' | 'listedAt' | 'now'>) {
+export function observeLiveFiles(
+  input: Pick<PlanInput, 'listing' | 'ledger' | 'observed' | 'listedAt' | 'now'>,
+): Record<string, Observation> {
   const live = liveFileNames(input.listing.map((file) => file.logFileName));
+  const states = new Map(input.ledger.map((record) => [record.logFileName, record.state]));
   const observed: Record<string, Observation> = {};
   for (const file of input.listing) {
-    if (live.has(file.logFileName))
-      observed[file.logFileName] = observe(file, input.observed?.[file.logFileName], input);
+    const state = states.get(file.logFileName);
+    if (!live.has(file.logFileName) || state === 'queued' || state === 'archiving' || state === 'failed')
+      continue;
+    observed[file.logFileName] = observe(file, input.observed?.[file.logFileName], input);
   }
   return observed;
 }

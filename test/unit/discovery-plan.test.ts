@@ -246,6 +246,21 @@ describe('planInstance', () => {
         [NEW]: { size: 5000, lastWritten: T0 + HOUR, since: T0 - HOUR },
       });
     });
+
+    it('remembers live files whose readiness is still to decide, not queued or in-flight work', () => {
+      const other = auroraAuditName(1, Date.UTC(2024, 9, 1, 12));
+      const listing = [ahead, listedFile(other)];
+      for (const state of ['queued', 'archiving', 'failed'] as const) {
+        const ledger = [fileRecord(NEW, { state }), fileRecord(other, { state: 'seen' })];
+        expect(Object.keys(observeLiveFiles(planInput({ listing, ledger })))).toEqual([other]);
+      }
+      for (const state of ['seen', 'archived', 'lost'] as const) {
+        const ledger = [fileRecord(NEW, { state })];
+        expect(Object.keys(observeLiveFiles(planInput({ listing, ledger }))).sort()).toEqual(
+          [NEW, other].sort(),
+        );
+      }
+    });
   });
 
   describe('steady state', () => {
