@@ -91,7 +91,13 @@ export async function archiveRecord(
       attempt,
       maxAttempts: deps.config.maxAttempts,
     });
-    return await carryOut(decision, { record, deps, log: deps.log, now });
+    return await carryOut(decision, {
+      record,
+      deps,
+      log: deps.log.child({ messageId: record.messageId }),
+      now,
+      attempt,
+    });
   }
   const log = deps.log.child({
     cluster: message.cluster,
@@ -102,12 +108,8 @@ export async function archiveRecord(
   });
   const owner = `${deps.workerId}:${record.messageId}`;
   const claim = await claimFile(deps, message, owner, now());
-  let event: ArchiveEvent;
-  if (claim.kind === 'claimed') {
-    event = await archiveClaimed(claim.record, owner, deps, signal, now);
-  } else {
-    event = claim;
-  }
+  const event: ArchiveEvent =
+    claim.kind === 'claimed' ? await archiveClaimed(claim.record, owner, deps, signal, now) : claim;
   const decision = decideArchive({
     event,
     generation: message.generation,
@@ -223,7 +225,7 @@ interface CarryOutContext {
   /** The claim this delivery holds, if it got one. */
   claimed?: FileRecord;
   owner?: string;
-  attempt?: number;
+  attempt: number;
 }
 
 /** Carries out a decision: at most one ledger write, then at most one DLQ send. */

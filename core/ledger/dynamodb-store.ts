@@ -36,6 +36,7 @@ import { type LedgerStore, type ListingInput, listingItems } from './store.js';
 import { LEDGER_INDEXES } from './table.js';
 import { type ArgsOf, RETIREMENT, type TransitionName } from './transitions.js';
 
+/** The ledger in one DynamoDB table (see table.ts), through a document client passed in. */
 export class DynamoLedgerStore implements LedgerStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryLaterError } from '../../core/archive.js';
 import { parkedMessage } from '../../core/dlq.js';
-import type { FileRecord } from '../../core/ledger/records.js';
+import { type FileRecord, keys } from '../../core/ledger/records.js';
 import { formatArchiveMessage, parseArchiveMessage } from '../../core/messages.js';
 import { clusterSelection } from '../../core/rds/cluster-selection.js';
 import type { MemoryPipeline } from '../support/memory-pipeline.js';
@@ -57,7 +57,7 @@ describe('archiving one message', () => {
     const { instance, logFileName } = parseArchiveMessage(body!);
     p.sim.world.removeFile(instance, logFileName);
     await p.discover();
-    expect((await p.ledger.getFile({ instance, logFileName }))?.pk).toBe(`H#${instance}`);
+    expect(keys.isRetired((await p.ledger.getFile({ instance, logFileName }))!)).toBe(true);
 
     expect(await p.archive(body!, { attempt: 1 })).toBe('duplicate');
     expect(await p.take(p.dlqUrl)).toEqual([]);
@@ -71,7 +71,7 @@ describe('archiving one message', () => {
     p.sim.world.removeFile(instance, logFileName);
     expect(await p.archive(body!)).toBe('lost');
     await p.discover();
-    expect((await p.ledger.getFile({ instance, logFileName }))?.pk).toBe(`H#${instance}`);
+    expect(keys.isRetired((await p.ledger.getFile({ instance, logFileName }))!)).toBe(true);
     expect(await p.archive(body!)).toBe('lost');
     expect(await p.take(p.dlqUrl)).toEqual([]);
   });
