@@ -4,7 +4,9 @@
  *
  * A steady-state run plans nothing: files that are unchanged, still settling, or in flight need
  * no write. Writes happen for new files, settled or grown files, stranded work, files gone from
- * RDS, and nothing else.
+ * RDS, and nothing else. Each write is a transition of the ledger's state machine
+ * (ledger/transitions.ts), and whether the ledger would accept it (a lease expired, a lost mark
+ * older than the listing) is asked of that declaration, not written again here.
  */
 
 import type { KeyLayout } from './config.js';
