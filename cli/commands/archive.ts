@@ -12,8 +12,8 @@ export const archiveCommand: Command = {
   summary: 'Drain the archive queue with Lambda semantics, then exit (--follow keeps going)',
   usage: `Usage: rds-log-archiver archive [--follow] [--batch-size N] [--concurrency N] [--timeout-seconds S] [--json]
 
-Runs what the archiver Lambda runs (core/archive-batch.ts) against the archive queue, with the event source
-mapping's semantics: batches in Lambda's event shape, successful records deleted, records in
+Runs what the archiver Lambda runs (core/archive-batch.ts) against the archive queue, with the
+event source mapping's semantics: batches of records, successful records deleted, records in
 batchItemFailures left to reappear after the visibility timeout (and moved to the DLQ by SQS after
 maxReceiveCount). Exits once the queue is empty and nothing is in flight.
 
