@@ -5,13 +5,13 @@
 
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { ArchiveDeps } from '../core/archive.js';
+import { type ArchiveBatch, type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
 import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
 import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '../core/config.js';
 import type { DiscoverDeps } from '../core/discover.js';
 import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
 import { MissingSettingError } from '../core/operations/errors.js';
-import { createArchiverHandler } from '../handlers/archiver.js';
+import { clusterSelection } from '../core/rds/cluster-selection.js';
 import { FailuresError, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -54,7 +54,8 @@ export interface Pipeline {
   log: Log;
   counters: PipelineCounters;
   discoverDeps(now?: () => number): DiscoverDeps;
-  archiverHandler(now?: () => number, timeoutMarginMs?: number): ReturnType<typeof createArchiverHandler>;
+  /** The archiver's batch function (what the Lambda runs), for the queue poller. */
+  archiveBatch(now?: () => number, timeoutMarginMs?: number): ArchiveBatch;
 }
 
 /** Builds the pipeline from `io.env`; throws ConfigError (with every problem) on bad settings. */
@@ -68,6 +69,8 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       log[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
   });
   const counters = new PipelineCounters();
+  // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
+  const selection = clusterSelection(clients.rds, { clusters: config.clusters, tag: config.clusterTag });
   return {
     config,
     clients,
@@ -82,18 +85,19 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       metrics: counters,
       ...(now ? { now } : {}),
     }),
-    archiverHandler: (now, timeoutMarginMs) => {
-      const deps: Omit<ArchiveDeps, 'workerId'> = {
+    archiveBatch: (now, timeoutMarginMs) => {
+      const deps: BatchDeps = {
         ledger: clients.ledger,
         s3: clients.s3,
         sqs: clients.sqs,
         downloader: clients.downloader,
+        selection,
         config,
         log,
         metrics: counters,
         ...(now ? { now } : {}),
       };
-      return createArchiverHandler(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
+      return createArchiveBatch(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
     },
   };
 }
@@ -121,7 +125,7 @@ export function requiredSetting<K extends keyof ArchiverConfig>(
  */
 export async function checkResources(pipeline: Pipeline, need: 'discover' | 'drain' | 'run'): Promise<void> {
   const { config, clients } = pipeline;
-  const checks: Promise<unknown>[] = [clients.ledger.getFile('~check', '~check')];
+  const checks: Promise<unknown>[] = [clients.ledger.getFile({ instance: '~check', logFileName: '~check' })];
   const queues = need === 'discover' ? [config.queueUrl] : [config.queueUrl, config.dlqUrl];
   for (const url of queues) {
     if (url)

@@ -1,25 +1,29 @@
 /**
- * The archive use case for one SQS record: validate, claim the generation in the ledger with a
- * lease, stream the signed download through SHA-256 and gzip into S3, and record the result.
+ * The archive use case for one SQS record: parse, claim the generation in the ledger with a lease,
+ * check the claimed file's cluster against the selection, stream the signed download through
+ * SHA-256 and gzip into S3, and record the result. What to do with the message is decided purely
+ * (archive-decision.ts) and carried out in one step (`carryOut`).
  *
- * Outcomes (the handler turns a thrown error into a batchItemFailure, i.e. a redelivery):
- * - archived, duplicate, stale or lost -> resolves (the message is deleted);
- * - malformed -> parked in the DLQ with its reason, then resolves;
- * - retryable failure -> ledger back to `queued` with the error, throws;
- * - failure on the last attempt -> ledger `failed` with the reason, throws (SQS then moves the
- *   message to the DLQ, where `redrive` finds it).
+ * Only the ledger is trusted: the message names a file and a generation, nothing more. The listed
+ * size, LastWritten, object key and cluster all come from the claimed record, so a stale or forged
+ * message cannot steer a download, and a file outside the selected clusters is never downloaded.
+ *
+ * The result: resolves when the message may be deleted (archived, duplicate, stale, lost, failed
+ * and parked, or parked); throws `RetryLaterError` to have SQS deliver it again.
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { type ArchiveDecision, type ArchiveEvent, decideArchive } from './archive-decision.js';
 import type { ArchiverConfig } from './config.js';
+import { parkedMessage, parkInDlq } from './dlq.js';
 import { TransitionRefusedError } from './ledger/errors.js';
-import type { Ledger } from './ledger/ledger.js';
 import type { FileRecord } from './ledger/records.js';
+import type { LedgerStore } from './ledger/store.js';
 import { type ArchiveMessage, MalformedMessageError, parseArchiveMessage } from './messages.js';
 import type { Log, PipelineMetrics } from './observability.js';
+import type { ClusterSelection } from './rds/cluster-selection.js';
 import type { LogFileDownloader } from './rds/download.js';
-import { LogFileNotFoundError } from './rds/download-errors.js';
 import { archiveStream } from './transfer/archive-stream.js';
 import { archiveObjectMetadata } from './transfer/metadata.js';
 
@@ -31,10 +35,12 @@ export interface ArchiveRecordInput {
 }
 
 export interface ArchiveDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
   s3: S3Client;
   sqs: SQSClient;
   downloader: LogFileDownloader;
+  /** The clusters whose files may be downloaded. */
+  selection: ClusterSelection;
   config: Pick<
     ArchiverConfig,
     | 'bucket'
@@ -53,16 +59,19 @@ export interface ArchiveDeps {
   workerId: string;
 }
 
-export type ArchiveOutcome = 'archived' | 'duplicate' | 'stale' | 'lost' | 'malformed';
+export type ArchiveOutcome = 'archived' | 'duplicate' | 'stale' | 'lost' | 'failed' | 'parked';
 
-/** A claim held by someone else, or a ledger that is behind the message: try again later. */
+/** The message must come back: a retryable failure, or a claim someone else holds. */
 export class RetryLaterError extends Error {
   override name = 'RetryLaterError';
 }
 
+/** The ledger's lastError holds at most this much of a reason. */
+const LEDGER_REASON_CHARS = 2000;
+
 /**
  * Archives the file generation one record names.
- * @throws to ask SQS for a redelivery (after recording the failure in the ledger)
+ * @throws RetryLaterError to ask SQS for a redelivery (after recording the failure in the ledger)
  */
 export async function archiveRecord(
   record: ArchiveRecordInput,
@@ -70,13 +79,25 @@ export async function archiveRecord(
   signal?: AbortSignal,
 ): Promise<ArchiveOutcome> {
   const now = deps.now ?? Date.now;
+  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
   let message: ArchiveMessage;
   try {
     message = parseArchiveMessage(record.body);
   } catch (error) {
     if (!(error instanceof MalformedMessageError)) throw error;
-    await parkInDlq(deps, record, `malformed message: ${error.message}`);
-    return 'malformed';
+    const decision = decideArchive({
+      event: { kind: 'malformed', reason: error.message },
+      generation: 0,
+      attempt,
+      maxAttempts: deps.config.maxAttempts,
+    });
+    return await carryOut(decision, {
+      record,
+      deps,
+      log: deps.log.child({ messageId: record.messageId }),
+      now,
+      attempt,
+    });
   }
   const log = deps.log.child({
     cluster: message.cluster,
@@ -85,33 +106,77 @@ export async function archiveRecord(
     generation: message.generation,
     messageId: record.messageId,
   });
-  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
   const owner = `${deps.workerId}:${record.messageId}`;
+  const claim = await claimFile(deps, message, owner, now());
+  const event: ArchiveEvent =
+    claim.kind === 'claimed' ? await archiveClaimed(claim.record, owner, deps, signal, now) : claim;
+  const decision = decideArchive({
+    event,
+    generation: message.generation,
+    attempt,
+    maxAttempts: deps.config.maxAttempts,
+  });
+  return await carryOut(decision, {
+    record,
+    deps,
+    log,
+    now,
+    ...(claim.kind === 'claimed' ? { claimed: claim.record, owner } : {}),
+    attempt,
+  });
+}
 
-  let claimed: FileRecord;
+type Claim =
+  | { kind: 'claimed'; record: FileRecord }
+  | Extract<ArchiveEvent, { kind: 'refused' | 'ledger-unavailable' }>;
+
+/** Claims the generation. A refusal comes with the record as it is: active, or else retired to history. */
+async function claimFile(
+  deps: ArchiveDeps,
+  message: ArchiveMessage,
+  owner: string,
+  now: number,
+): Promise<Claim> {
   try {
-    claimed = await deps.ledger.claim({
-      instance: message.instance,
-      logFileName: message.logFileName,
+    const record = await deps.ledger.apply('claim', message, {
       generation: message.generation,
+      now,
       owner,
-      now: now(),
-      leaseMs: deps.config.leaseMs,
+      leaseUntil: now + deps.config.leaseMs,
     });
+    return { kind: 'claimed', record };
   } catch (error) {
-    if (!(error instanceof TransitionRefusedError)) throw error;
-    return await refusedClaim(error.current, message, record, deps, log);
+    if (!(error instanceof TransitionRefusedError)) return { kind: 'ledger-unavailable', error };
+    if (error.current) return { kind: 'refused', current: error.current };
+    // Not in the active partition: a file that left RDS after it was archived or lost is in history.
+    try {
+      return { kind: 'refused', current: await deps.ledger.getFile(message) };
+    } catch (readError) {
+      return { kind: 'ledger-unavailable', error: readError };
+    }
   }
+}
 
+/** Everything after a successful claim, as the event the decision reads. */
+async function archiveClaimed(
+  claimed: FileRecord,
+  owner: string,
+  deps: ArchiveDeps,
+  signal: AbortSignal | undefined,
+  now: () => number,
+): Promise<ArchiveEvent> {
   try {
+    if (!(await deps.selection.includes(claimed.cluster))) {
+      return { kind: 'not-selected', cluster: claimed.cluster, selection: deps.selection.description };
+    }
     const download = await deps.downloader.open({
-      instance: message.instance,
-      logFileName: message.logFileName,
+      instance: claimed.instance,
+      logFileName: claimed.logFileName,
       signal,
     });
     const result = await archiveStream({
       source: download.body,
-      expectedBytes: Math.max(message.listedSize, claimed.listedSize),
+      expectedBytes: claimed.listedSize,
       s3: deps.s3,
       bucket: deps.config.bucket!,
       key: claimed.s3Key,
@@ -130,96 +195,111 @@ export async function archiveRecord(
       signal,
     });
     const finishedAt = now();
-    await deps.ledger.completeArchive(
-      claimed,
+    await deps.ledger.apply('complete', claimed, {
+      generation: claimed.generation,
+      now: finishedAt,
       owner,
-      { ...result, lastWritten: Math.max(message.lastWritten, claimed.lastWritten) },
-      finishedAt,
-    );
+      archivedBytes: result.bytes,
+      archivedGzipBytes: result.gzipBytes,
+      archivedSha256: result.sha256,
+      archivedEtag: result.etag,
+      archivedVersionId: result.versionId,
+      archivedLastWritten: claimed.lastWritten,
+    });
     deps.metrics.fileArchived({
       bytes: result.bytes,
       gzipBytes: result.gzipBytes,
       lagMs: Math.max(0, finishedAt - claimed.lastWritten),
     });
-    log.info('Archived', { bytes: result.bytes, gzipBytes: result.gzipBytes, key: claimed.s3Key, attempt });
-    return 'archived';
+    return { kind: 'archived', key: claimed.s3Key, bytes: result.bytes, gzipBytes: result.gzipBytes };
   } catch (error) {
-    if (error instanceof LogFileNotFoundError) {
-      const reason = `RDS answered not found on download (${error.code ?? error.status ?? 'no code'}): the file left RDS before it was archived`;
-      await deps.ledger.markLost(claimed, { reason, now: now(), leaseOwner: owner });
-      deps.metrics.fileLost();
-      log.warn('Log file lost', { reason });
-      return 'lost';
-    }
-    const final = attempt >= deps.config.maxAttempts;
-    const reason = describe(error);
-    await deps.ledger
-      .releaseClaim(claimed, owner, { to: final ? 'failed' : 'queued', error: reason, now: now() })
-      .catch((releaseError: unknown) =>
-        log.error('Could not record the failure in the ledger', { error: releaseError }),
+    return { kind: 'failed', error };
+  }
+}
+
+interface CarryOutContext {
+  record: ArchiveRecordInput;
+  deps: ArchiveDeps;
+  log: Log;
+  now: () => number;
+  /** The claim this delivery holds, if it got one. */
+  claimed?: FileRecord;
+  owner?: string;
+  attempt: number;
+}
+
+/** Carries out a decision: at most one ledger write, then at most one DLQ send. */
+async function carryOut(decision: ArchiveDecision, ctx: CarryOutContext): Promise<ArchiveOutcome> {
+  const { deps, log, claimed, owner } = ctx;
+  const attempt = { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts };
+  switch (decision.action) {
+    case 'acknowledge':
+      log.info(decision.note, { ...attempt, ...decision.details });
+      return decision.outcome;
+    case 'retry':
+      if (decision.release && claimed && owner) {
+        deps.metrics.fileFailed({ final: false });
+        await deps.ledger
+          .apply('release', claimed, {
+            generation: claimed.generation,
+            now: ctx.now(),
+            owner,
+            error: decision.reason.slice(0, LEDGER_REASON_CHARS),
+          })
+          .catch((error: unknown) => log.error('Could not record the failure in the ledger', { error }));
+      }
+      log.warn('Archiving failed: will retry', { ...attempt, reason: decision.reason });
+      throw new RetryLaterError(decision.reason);
+    case 'fail':
+      if (claimed && owner) {
+        // The ledger first: a crash after it leaves FAILED and the message, which comes back and
+        // is claimed again (failed is claimable). A crash before it changes nothing.
+        await deps.ledger.apply('fail', claimed, {
+          generation: claimed.generation,
+          now: ctx.now(),
+          owner,
+          error: decision.reason.slice(0, LEDGER_REASON_CHARS),
+        });
+      }
+      await park(ctx, decision.reason);
+      deps.metrics.fileFailed({ final: true });
+      log.error(
+        decision.why === 'permanent'
+          ? 'Archiving failed for a reason no retry can fix: FAILED, message parked in the DLQ'
+          : 'Archiving failed on the last attempt: FAILED, message parked in the DLQ',
+        { ...attempt, reason: decision.reason },
       );
-    deps.metrics.fileFailed({ final });
-    log[final ? 'error' : 'warn'](
-      final ? 'Archiving failed on the last attempt: going to the DLQ' : 'Archiving failed: will retry',
-      {
-        attempt,
-        maxAttempts: deps.config.maxAttempts,
-        reason,
-      },
-    );
-    throw error;
+      return 'failed';
+    case 'lose':
+      if (claimed && owner) {
+        await deps.ledger.apply('markLost', claimed, {
+          generation: claimed.generation,
+          now: ctx.now(),
+          owner,
+          reason: decision.reason,
+        });
+      }
+      deps.metrics.fileLost();
+      log.warn('Log file lost', { reason: decision.reason });
+      return 'lost';
+    case 'park':
+      await park(ctx, decision.reason);
+      log.error('Parked an unprocessable message in the DLQ', { reason: decision.reason });
+      return 'parked';
   }
 }
 
-/** Why a claim was refused decides between acknowledging and retrying. */
-async function refusedClaim(
-  current: FileRecord | undefined,
-  message: ArchiveMessage,
-  record: ArchiveRecordInput,
-  deps: ArchiveDeps,
-  log: Log,
-): Promise<ArchiveOutcome> {
-  if (!current) {
-    // No ledger entry: the message did not come from our discoverer. Park it where an operator sees it.
-    await parkInDlq(deps, record, 'the ledger has no such file: message not produced by the discoverer');
-    return 'malformed';
-  }
-  if (current.generation > message.generation) {
-    log.info('Stale generation: a newer one is recorded', { current: current.generation });
-    return 'stale';
-  }
-  if (current.generation === message.generation && current.state === 'archived') {
-    log.info('Duplicate delivery: already archived');
-    return 'duplicate';
-  }
-  if (current.generation === message.generation && current.state === 'lost') {
-    log.info('Already recorded as lost');
-    return 'lost';
-  }
-  // Another worker holds a live lease, or the ledger has not caught up: the message must come back.
-  throw new RetryLaterError(
-    `cannot claim: ledger has generation ${current.generation} in state ${current.state}` +
-      (current.leaseUntil ? ` (lease until ${new Date(current.leaseUntil).toISOString()})` : ''),
-  );
-}
-
-/** Sends a message we cannot process to the DLQ with its reason, so it is visible and never lost. */
-async function parkInDlq(deps: ArchiveDeps, record: ArchiveRecordInput, reason: string): Promise<void> {
+/** Sends the message to the DLQ with its reason (an excerpt and digest when it is too large). */
+async function park(ctx: CarryOutContext, reason: string): Promise<void> {
+  const { deps, record } = ctx;
   if (!deps.config.dlqUrl) throw new Error(`ARCHIVER_DLQ_URL is not set; cannot park message: ${reason}`);
-  await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: deps.config.dlqUrl,
-      MessageBody: record.body.length > 0 ? record.body : '(empty body)',
-      MessageAttributes: {
-        reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
-        originalMessageId: { DataType: 'String', StringValue: record.messageId },
-      },
-    }),
-  );
-  deps.log.error('Parked an unprocessable message in the DLQ', { messageId: record.messageId, reason });
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  const parked = parkedMessage({ body: record.body, messageId: record.messageId, reason });
+  if (parked.truncated) {
+    ctx.log.warn('Message too large to park whole: parked its first bytes and a digest', {
+      messageId: record.messageId,
+      bodyBytes: parked.attributes.bodyBytes?.StringValue,
+      bodySha256: parked.attributes.bodySha256?.StringValue,
+    });
+  }
+  await parkInDlq(deps.sqs, deps.config.dlqUrl, parked);
 }

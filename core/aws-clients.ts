@@ -5,7 +5,8 @@
  *
  * Each handler builds only the clients it uses (`createDiscovererClients`,
  * `createArchiverClients`), so its bundle carries only those SDK packages: the discoverer has no
- * S3 client, the archiver no RDS API client (it downloads over signed HTTP). The SDK packages are
+ * S3 client. The archiver downloads over signed HTTP, but keeps an RDS API client to read the
+ * tags of a cluster it is asked to archive (it refuses clusters outside the selection). The SDK packages are
  * marked side-effect free, so esbuild drops the factories a handler does not call
  * (test/infra/bundle.test.ts checks it). Every client records which service, endpoint and
  * resource a failed call was about (core/aws-call-context.ts).
@@ -20,7 +21,8 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { recordCallContext } from './aws-call-context.js';
 import type { ArchiverConfig } from './config.js';
 import { type EndpointService, endpointOverride } from './endpoints.js';
-import { Ledger } from './ledger/ledger.js';
+import { DynamoLedgerStore } from './ledger/dynamodb-store.js';
+import type { LedgerStore } from './ledger/store.js';
 import { createLogFileDownloader, type LogFileDownloader } from './rds/download.js';
 import { resolveRdsEndpoint } from './rds/endpoint.js';
 
@@ -62,11 +64,11 @@ function dynamoClient(config: ClientConfig, options: ClientOptions): DynamoDBCli
   return client;
 }
 
-function ledgerOn(dynamo: DynamoDBClient, table: string): Ledger {
+function ledgerOn(dynamo: DynamoDBClient, table: string): LedgerStore {
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  return new Ledger(doc, table);
+  return new DynamoLedgerStore(doc, table);
 }
 
 function sqsClient(config: ClientConfig, options: ClientOptions): SQSClient {
@@ -99,7 +101,7 @@ function downloaderFor(config: ClientConfig, options: ClientOptions): LogFileDow
 export interface DiscovererClients {
   rds: RDSClient;
   dynamo: DynamoDBClient;
-  ledger: Ledger;
+  ledger: LedgerStore;
   sqs: SQSClient;
   destroy(): void;
 }
@@ -125,10 +127,11 @@ export function createDiscovererClients(
   };
 }
 
-/** The archiver's clients: ledger, SQS (the DLQ), S3, the signed log file downloader. */
+/** The archiver's clients: ledger, SQS (the DLQ), S3, the signed log file downloader, RDS (cluster tags). */
 export interface ArchiverClients {
+  rds: RDSClient;
   dynamo: DynamoDBClient;
-  ledger: Ledger;
+  ledger: LedgerStore;
   sqs: SQSClient;
   s3: S3Client;
   downloader: LogFileDownloader;
@@ -137,17 +140,20 @@ export interface ArchiverClients {
 
 /** Creates the archiver's clients. */
 export function createArchiverClients(config: ClientConfig, options: ClientOptions = {}): ArchiverClients {
+  const rds = rdsClient(config, options);
   const dynamo = dynamoClient(config, options);
   const sqs = sqsClient(config, options);
   const s3 = s3Client(config, options);
   const downloader = downloaderFor(config, options);
   return {
+    rds,
     dynamo,
     ledger: ledgerOn(dynamo, config.table),
     sqs,
     s3,
     downloader,
     destroy() {
+      rds.destroy();
       dynamo.destroy();
       sqs.destroy();
       s3.destroy();

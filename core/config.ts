@@ -250,8 +250,9 @@ function crossChecks(
 ): string[] {
   const { clusters, clusterTag } = RUNTIME_SETTINGS;
   const selectionRead = !unread.has('clusters') && !unread.has('clusterTag');
+  // The archiver needs the selection too: it refuses files of clusters outside it.
   if (
-    needs.has('discover') &&
+    (needs.has('discover') || needs.has('archive')) &&
     selectionRead &&
     config.clusters.length === 0 &&
     config.clusterTag === undefined

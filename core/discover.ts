@@ -2,25 +2,25 @@
  * The discover use case: one pass over every selected instance. For each: list its log files,
  * read what the ledger knows in one Query, plan (discovery-plan.ts), carry the plan out with
  * conditional writes, and send the new work to SQS in batches of 10. A write that loses its
- * condition means another discoverer got there first: that work is theirs to send.
+ * condition means another discoverer got there first: that work is theirs to send. A write that
+ * fails otherwise ends the instance's pass, but only after what was already written is sent.
  */
 
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ArchiverConfig } from './config.js';
-import { type PlannedAction, planInstance } from './discovery-plan.js';
+import { observeLiveFiles, type PlanInput, type PlannedAction, planInstance } from './discovery-plan.js';
 import { TransitionRefusedError } from './ledger/errors.js';
-import type { Ledger } from './ledger/ledger.js';
-import type { FileRecord } from './ledger/records.js';
+import type { LedgerStore } from './ledger/store.js';
 import { isWantedLogFile } from './log-files.js';
-import { type ArchiveMessage, formatArchiveMessage } from './messages.js';
+import { type ArchiveMessage, archiveMessageFor, formatArchiveMessage } from './messages.js';
 import type { Log, PipelineMetrics } from './observability.js';
 import { listLogFiles, type SelectedInstance, selectInstances } from './rds/inventory.js';
 
 export interface DiscoverDeps {
   rds: RDSClient;
   sqs: SQSClient;
-  ledger: Ledger;
+  ledger: LedgerStore;
   config: Pick<
     ArchiverConfig,
     | 'clusters'
@@ -127,24 +127,30 @@ async function discoverInstance(
   now: () => number,
 ): Promise<InstanceOutcome & { sendFailures?: number }> {
   const log = deps.log.child({ cluster: target.cluster, instance: target.instance });
+  // Taken before the listing: a ledger change after this instant is newer than what RDS listed.
+  const listedAt = now();
   const everything = await listLogFiles(deps.rds, target.instance);
   const listing = everything.filter((file) => isWantedLogFile(file.logFileName, deps.config.logTypes));
   const { meta, files } = await deps.ledger.instanceState(target.instance);
   const at = now();
-  const plan = planInstance({
+  const input: PlanInput = {
     ...target,
     listing,
     listedTotal: everything.length,
     ledger: files,
+    ...(meta?.observed ? { observed: meta.observed } : {}),
+    listedAt,
     now: at,
     settleMs: deps.config.settleMs,
     sweepAfterMs: deps.config.sweepAfterMs,
     keyLayout: deps.config.keyLayout,
     keyPrefix: deps.config.keyPrefix,
-  });
+  };
+  const plan = planInstance(input);
   const outcome = emptyOutcome(target);
   outcome.listed = listing.length;
   const toSend: ArchiveMessage[] = [];
+  let failure: unknown;
   for (const action of plan) {
     if (action.kind === 'reject') {
       outcome.rejected.push(`${action.logFileName}: ${action.reason}`);
@@ -155,10 +161,10 @@ async function discoverInstance(
       continue;
     }
     try {
-      const message = await apply(deps.ledger, action, at);
+      const message = await apply(deps.ledger, action);
       outcome.writes += action.kind === 'retire' ? 2 : 1;
       count(outcome, action);
-      if (action.kind === 'lost') {
+      if (action.kind === 'transition' && action.transition === 'markGone') {
         deps.metrics.fileLost();
         log.warn('Log file lost: gone from RDS before it was archived', {
           file: action.file.logFileName,
@@ -167,7 +173,10 @@ async function discoverInstance(
       }
       if (message) toSend.push(message);
     } catch (error) {
-      if (!(error instanceof TransitionRefusedError)) throw error;
+      if (!(error instanceof TransitionRefusedError)) {
+        failure = error;
+        break;
+      }
       outcome.raced += 1;
       log.debug('Another writer changed the file first', {
         file: fileOf(action),
@@ -177,14 +186,28 @@ async function discoverInstance(
   }
   if (listing.length === 0)
     log.warn('RDS listed no wanted log files: nothing is marked missing on an empty listing');
+  // What was recorded `queued` is sent even when a later write failed: otherwise it would wait for
+  // the sweep (ARCHIVER_SWEEP_AFTER_SECONDS) with nothing carrying it.
   const sendFailures = await sendAll(deps, toSend, log);
   outcome.enqueued = toSend.length - sendFailures;
+  if (failure !== undefined) {
+    // No heartbeat: this listing was not carried out, so it must not count as coverage.
+    log.error(
+      'A ledger write failed: sent the work already recorded, and gave up on the instance this pass',
+      {
+        error: failure,
+        sent: outcome.enqueued,
+      },
+    );
+    return { ...outcome, sendFailures, error: failure instanceof Error ? failure.message : String(failure) };
+  }
   const gap = await deps.ledger.recordListing({
     ...target,
     previous: meta,
     now: at,
     count: listing.length,
     retentionMs: deps.config.retentionMs,
+    observed: observeLiveFiles(input),
   });
   outcome.writes += gap ? 2 : 1;
   if (gap) {
@@ -198,66 +221,22 @@ async function discoverInstance(
 }
 
 /** Carries out one planned action; returns the message to send when it enqueues work. */
-async function apply(
-  ledger: Ledger,
-  action: PlannedAction,
-  now: number,
-): Promise<ArchiveMessage | undefined> {
+async function apply(ledger: LedgerStore, action: PlannedAction): Promise<ArchiveMessage | undefined> {
   switch (action.kind) {
     case 'create':
-      await ledger.recordNew(action.record);
-      return action.enqueue ? messageFor(action.record, action.record.generation) : undefined;
-    case 'advance': {
-      await ledger.advance(action.file, {
-        from: action.from,
-        generation: action.file.generation,
-        to: action.to,
-        listedSize: action.listed.size,
-        lastWritten: action.listed.lastWritten,
-        nextGeneration: action.nextGeneration,
-        now,
-      });
-      const generation = action.file.generation + (action.nextGeneration ? 1 : 0);
-      const record = {
-        ...action.file,
-        listedSize: action.listed.size,
-        lastWritten: action.listed.lastWritten,
-      };
-      return action.enqueue ? messageFor(record, generation) : undefined;
+      await ledger.create(action.record);
+      return action.enqueue ? archiveMessageFor(action.record) : undefined;
+    case 'transition': {
+      // The message carries the generation as written (a grown file's is the next one).
+      const written = await ledger.apply(action.transition, action.file, action.args);
+      return action.enqueue ? archiveMessageFor(written) : undefined;
     }
-    case 'rearm':
-      await ledger.rearm(action.file, now);
-      return messageFor(action.file, action.file.generation);
-    case 'present':
-      await ledger.markPresent(action.file, now);
-      return undefined;
-    case 'missing':
-      await ledger.markMissing(action.file, now);
-      return undefined;
-    case 'lost':
-      await ledger.markLost(action.file, { reason: action.reason, now });
-      return undefined;
     case 'retire':
       await ledger.retire(action.file);
       return undefined;
     case 'reject':
       return undefined;
   }
-}
-
-function messageFor(
-  record: Pick<FileRecord, 'cluster' | 'instance' | 'logFileName' | 'listedSize' | 'lastWritten'>,
-  generation: number,
-): ArchiveMessage {
-  return {
-    v: 1,
-    cluster: record.cluster,
-    instance: record.instance,
-    logFileName: record.logFileName,
-    generation,
-    listedSize: record.listedSize,
-    lastWritten: record.lastWritten,
-  };
 }
 
 /**
@@ -292,9 +271,9 @@ async function sendAll(deps: DiscoverDeps, messages: ArchiveMessage[], log: Log)
 
 function count(outcome: InstanceOutcome, action: PlannedAction): void {
   if (action.kind === 'create') outcome.created += 1;
-  else if (action.kind === 'rearm') outcome.rearmed += 1;
-  else if (action.kind === 'lost') outcome.lost += 1;
   else if (action.kind === 'retire') outcome.retired += 1;
+  else if (action.kind === 'transition' && action.transition === 'rearm') outcome.rearmed += 1;
+  else if (action.kind === 'transition' && action.transition === 'markGone') outcome.lost += 1;
 }
 
 function fileOf(action: PlannedAction): string {

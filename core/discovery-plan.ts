@@ -4,11 +4,15 @@
  *
  * A steady-state run plans nothing: files that are unchanged, still settling, or in flight need
  * no write. Writes happen for new files, settled or grown files, stranded work, files gone from
- * RDS, and nothing else.
+ * RDS, and nothing else. Each write is a transition of the ledger's state machine
+ * (ledger/transitions.ts), and whether the ledger would accept it (a lease expired, a lost mark
+ * older than the listing) is asked of that declaration, not written again here.
  */
 
-import type { FileRecord, FileState } from './ledger/records.js';
+import { canApply } from './ledger/evaluate.js';
+import type { FileRecord, Observation } from './ledger/records.js';
 import { keys, stateIndex } from './ledger/records.js';
+import type { TransitionStep } from './ledger/store.js';
 import { fileHour, liveFileNames, logTypeOf } from './log-files.js';
 import type { KeyLayout } from './s3-keys.js';
 import { objectKey, UnsafeKeyError } from './s3-keys.js';
@@ -28,6 +32,10 @@ export interface PlanInput {
   listedTotal?: number;
   /** The instance's active ledger files. */
   ledger: FileRecord[];
+  /** The live files as the previous listing saw them (the heartbeat's `observed`). */
+  observed?: Record<string, Observation>;
+  /** When the listing was taken, before the ledger was read (default: `now`). */
+  listedAt?: number;
   now: number;
   settleMs: number;
   sweepAfterMs: number;
@@ -35,21 +43,29 @@ export interface PlanInput {
   keyPrefix: string;
 }
 
+/** The transitions the discoverer makes on existing records. */
+export type DiscovererTransition =
+  | 'settle'
+  | 'grow'
+  | 'revive'
+  | 'rearm'
+  | 'markPresent'
+  | 'markMissing'
+  | 'markGone';
+
+/** A discoverer transition with its arguments. */
+export type PlannedStep = Extract<TransitionStep, { transition: DiscovererTransition }>;
+
 export type PlannedAction =
   | { kind: 'create'; record: FileRecord; enqueue: boolean }
-  | {
-      kind: 'advance';
+  | ({
+      kind: 'transition';
       file: FileRecord;
-      from: FileState[];
-      to: 'seen' | 'queued';
-      nextGeneration: boolean;
-      listed: ListedFile;
+      /** Send the file's message once the write is accepted. */
       enqueue: boolean;
-    }
-  | { kind: 'rearm'; file: FileRecord; reason: string }
-  | { kind: 'present'; file: FileRecord }
-  | { kind: 'missing'; file: FileRecord }
-  | { kind: 'lost'; file: FileRecord; reason: string }
+      /** Why, for the log (rearm and markGone). */
+      reason?: string;
+    } & PlannedStep)
   | { kind: 'retire'; file: FileRecord }
   /** A file no safe object key can be made for: reported every pass, never silently skipped. */
   | { kind: 'reject'; logFileName: string; reason: string };
@@ -57,6 +73,7 @@ export type PlannedAction =
 /** Listings in which a file must be absent before it is declared lost (one could be a glitch). */
 export const LOST_AFTER_MISSING_LISTINGS = 2;
 
+/** The actions of one discovery pass over one instance. */
 export function planInstance(input: PlanInput): PlannedAction[] {
   const { listing, now } = input;
   const actions: PlannedAction[] = [];
@@ -66,8 +83,7 @@ export function planInstance(input: PlanInput): PlannedAction[] {
 
   for (const file of listing) {
     listed.add(file.logFileName);
-    // Rotated files are final; a live one is archived once it has been quiet for the settle period.
-    const ready = !live.has(file.logFileName) || now - file.lastWritten >= input.settleMs;
+    const ready = !live.has(file.logFileName) || isQuiet(file, input.observed?.[file.logFileName], input);
     const record = known.get(file.logFileName);
     if (!record) {
       try {
@@ -84,7 +100,9 @@ export function planInstance(input: PlanInput): PlannedAction[] {
     }
     const action = planListed(record, file, ready, input);
     if (action) actions.push(action);
-    else if (record.missingListings > 0) actions.push({ kind: 'present', file: record });
+    else if (record.missingListings > 0) {
+      actions.push(step(record, false, { transition: 'markPresent', args: common(record, now) }));
+    }
   }
 
   // An empty listing has been seen transiently on AWS: it never means every file is gone. (A listing
@@ -94,19 +112,76 @@ export function planInstance(input: PlanInput): PlannedAction[] {
     if (listed.has(record.logFileName)) continue;
     if (record.state === 'archived' || record.state === 'lost') {
       actions.push({ kind: 'retire', file: record });
-    } else if (record.state === 'archiving' && (record.leaseUntil ?? 0) >= now) {
-      // Someone is downloading it right now and will find out whether it is still there.
-    } else if (record.missingListings + 1 >= LOST_AFTER_MISSING_LISTINGS) {
-      actions.push({
-        kind: 'lost',
-        file: record,
-        reason: `gone from ${LOST_AFTER_MISSING_LISTINGS} consecutive RDS listings before it was archived (last listed size ${record.listedSize} B)`,
-      });
+      continue;
+    }
+    const counted = { ...common(record, now), missingListings: record.missingListings };
+    // An archiver holding a live lease will find out itself whether the file is still there.
+    if (!canApply(record, 'markMissing', counted)) continue;
+    if (record.missingListings + 1 >= LOST_AFTER_MISSING_LISTINGS) {
+      const reason = `gone from ${LOST_AFTER_MISSING_LISTINGS} consecutive RDS listings before it was archived (last listed size ${record.listedSize} B)`;
+      actions.push(step(record, false, { transition: 'markGone', args: { ...counted, reason } }, reason));
     } else {
-      actions.push({ kind: 'missing', file: record });
+      actions.push(step(record, false, { transition: 'markMissing', args: counted }));
     }
   }
   return actions;
+}
+
+/**
+ * What the discoverer remembers of the live files for the next pass: size, LastWritten, and since
+ * when (its own clock) it has seen them unchanged. Only for files whose readiness a later pass
+ * decides (not recorded yet, waiting, archived or lost): queued and in-flight work needs none.
+ */
+export function observeLiveFiles(
+  input: Pick<PlanInput, 'listing' | 'ledger' | 'observed' | 'listedAt' | 'now'>,
+): Record<string, Observation> {
+  const live = liveFileNames(input.listing.map((file) => file.logFileName));
+  const states = new Map(input.ledger.map((record) => [record.logFileName, record.state]));
+  const observed: Record<string, Observation> = {};
+  for (const file of input.listing) {
+    const state = states.get(file.logFileName);
+    if (!live.has(file.logFileName) || state === 'queued' || state === 'archiving' || state === 'failed')
+      continue;
+    observed[file.logFileName] = observe(file, input.observed?.[file.logFileName], input);
+  }
+  return observed;
+}
+
+function observe(
+  file: ListedFile,
+  previous: Observation | undefined,
+  input: Pick<PlanInput, 'listedAt' | 'now'>,
+): Observation {
+  if (previous && previous.size === file.size && previous.lastWritten === file.lastWritten) return previous;
+  return { size: file.size, lastWritten: file.lastWritten, since: input.listedAt ?? input.now };
+}
+
+/**
+ * Whether a live file has been quiet for the settle period. Two clocks are involved: RDS's
+ * LastWritten and ours. They can disagree (the simulator's runs ahead with `--speed`; a host's can
+ * drift), so the rule that always holds is our own observation: size and LastWritten unchanged
+ * across listings for the settle period, by our clock. RDS's LastWritten alone may also say so,
+ * unless we saw the file change since the last listing (then it is being written, whatever the
+ * clocks say).
+ */
+function isQuiet(file: ListedFile, previous: Observation | undefined, input: PlanInput): boolean {
+  const seen = observe(file, previous, input);
+  if (input.now - seen.since >= input.settleMs) return true;
+  const changed = previous !== undefined && seen !== previous;
+  return !changed && input.now - file.lastWritten >= input.settleMs;
+}
+
+function common(record: FileRecord, now: number) {
+  return { generation: record.generation, now };
+}
+
+function step(
+  file: FileRecord,
+  enqueue: boolean,
+  planned: PlannedStep,
+  reason?: string,
+): Extract<PlannedAction, { kind: 'transition' }> {
+  return { kind: 'transition', file, enqueue, ...planned, ...(reason === undefined ? {} : { reason }) };
 }
 
 function planListed(
@@ -116,52 +191,41 @@ function planListed(
   input: PlanInput,
 ): PlannedAction | undefined {
   const to = ready ? 'queued' : 'seen';
+  const base = common(record, input.now);
+  const figures = { listedSize: file.size, lastWritten: file.lastWritten };
+  const stranded = input.now - record.stateSince > input.sweepAfterMs;
   switch (record.state) {
     case 'seen':
-      return ready
-        ? {
-            kind: 'advance',
-            file: record,
-            from: ['seen'],
-            to,
-            nextGeneration: false,
-            listed: file,
-            enqueue: true,
-          }
-        : undefined;
+      return ready ? step(record, true, { transition: 'settle', args: { ...base, ...figures } }) : undefined;
     case 'archived':
       // The file grew after it was archived: archive it again as the next generation (same key).
       if (file.size > (record.archivedBytes ?? record.listedSize)) {
-        return {
-          kind: 'advance',
-          file: record,
-          from: ['archived'],
-          to,
-          nextGeneration: true,
-          listed: file,
-          enqueue: ready,
-        };
+        return step(record, ready, { transition: 'grow', args: { ...base, ...figures, to } });
       }
       return undefined;
-    case 'lost':
-      // Listed again after being declared lost: it is here after all, so archive it.
-      return {
-        kind: 'advance',
-        file: record,
-        from: ['lost'],
-        to,
-        nextGeneration: true,
-        listed: file,
-        enqueue: ready,
-      };
+    case 'lost': {
+      // Listed again after being declared lost: it is here after all, so archive it. Unless it was
+      // marked lost after this listing was taken: then the listing is the older news.
+      const args = { ...base, ...figures, to, listedAt: input.listedAt ?? input.now } as const;
+      return canApply(record, 'revive', args)
+        ? step(record, ready, { transition: 'revive', args })
+        : undefined;
+    }
     case 'queued':
-      return input.now - record.stateSince > input.sweepAfterMs
-        ? { kind: 'rearm', file: record, reason: 'queued without progress' }
+      return stranded
+        ? step(
+            record,
+            true,
+            { transition: 'rearm', args: { ...base, since: record.stateSince } },
+            'queued without progress',
+          )
         : undefined;
-    case 'archiving':
-      return (record.leaseUntil ?? 0) < input.now && input.now - record.stateSince > input.sweepAfterMs
-        ? { kind: 'rearm', file: record, reason: 'archiving lease expired' }
+    case 'archiving': {
+      const args = { ...base, since: record.stateSince };
+      return stranded && canApply(record, 'rearm', args)
+        ? step(record, true, { transition: 'rearm', args }, 'archiving lease expired')
         : undefined;
+    }
     case 'failed':
       // Waits in the DLQ for an operator's redrive.
       return undefined;

@@ -94,6 +94,14 @@ export function discovererStatements(a: PolicyArns): PolicyStatement[] {
 /** The archiver consumes the queue, downloads log files and writes them to the bucket. */
 export function archiverStatements(a: PolicyArns): PolicyStatement[] {
   return [
+    // A file is only downloaded when its cluster is selected: with a tag selector, that is one
+    // DescribeDBClusters per cluster (core/rds/cluster-selection.ts).
+    {
+      Sid: 'CheckClusterSelection',
+      Effect: 'Allow',
+      Action: ['rds:DescribeDBClusters'],
+      Resource: [`${a.rdsArnPrefix}:cluster:*`],
+    },
     {
       Sid: 'DownloadLogs',
       Effect: 'Allow',
@@ -112,7 +120,7 @@ export function archiverStatements(a: PolicyArns): PolicyStatement[] {
       ],
       Resource: [a.queue],
     },
-    // Malformed messages are parked on the DLQ with a reason instead of being retried.
+    // Messages that cannot be processed (malformed, or failed for good) are parked on the DLQ with a reason.
     { Sid: 'ParkMalformed', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [a.dlq] },
     // After the upload the archiver tags the object version with the source SHA-256 and size
     // (ARCHIVER_OBJECT_DIGEST=tags). GetObject(Version) serves the `metadata` mode's CopyObject.

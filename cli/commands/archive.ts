@@ -1,4 +1,3 @@
-import { runEventSource } from '../../local/sqs-event-source.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
@@ -13,6 +12,7 @@ import {
   requiredSetting,
 } from '../pipeline-wiring.js';
 import { createProgress } from '../progress.js';
+import { runEventSource } from '../sqs-event-source.js';
 
 export const archiveCommand: Command = {
   name: 'archive',
@@ -20,8 +20,8 @@ export const archiveCommand: Command = {
   exits: { ok: 'every record was archived (or acknowledged)', bad: 'some failed' },
   usage: `Usage: rds-log-archiver archive [--follow] [--batch-size N] [--concurrency N] [--timeout-seconds S] [--json]
 
-Runs the archiver Lambda's handler locally against the archive queue, with the event source
-mapping's semantics: batches in Lambda's event shape, successful records deleted, records in
+Runs what the archiver Lambda runs (core/archive-batch.ts) against the archive queue, with the
+event source mapping's semantics: batches of records, successful records deleted, records in
 batchItemFailures left to reappear after the visibility timeout (and moved to the DLQ by SQS after
 maxReceiveCount). Exits once the queue is empty and nothing is in flight.
 
@@ -56,8 +56,7 @@ Options:
       const stats = await runEventSource({
         sqs: pipeline.clients.sqs,
         queueUrl,
-        region: pipeline.config.region,
-        handler: pipeline.archiverHandler() as never,
+        handler: pipeline.archiveBatch(),
         batchSize,
         concurrency,
         functionTimeoutMs: timeoutSeconds * 1000,

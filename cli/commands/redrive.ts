@@ -13,15 +13,18 @@ import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './opera
 const USAGE = `Usage: rds-log-archiver redrive [--cluster C] [--instance I] [--dry-run] [--json]
        rds-log-archiver redrive --native [--max-per-second N] [--json]
 
-Moves DLQ messages back to the archive queue, only those naming files that match the filter
-(the others stay in the DLQ), and resets each file's ledger state (failed -> queued, attempts 0)
-so it is retried afresh. Fix the cause first ('failures' shows the last errors).
+For each DLQ message naming a file that matches the filter (the others stay in the DLQ), the
+ledger decides: a failed file goes back to the archive queue in a message rebuilt from the ledger
+(not from the DLQ body) and is reset (failed -> queued, attempts 0), so it is retried afresh; a
+message for a file already archived or lost (also one retired to history), or for a generation
+since replaced, is removed from the DLQ and listed. Fix the cause first ('failures' shows the
+last errors).
 
 Safe to interrupt at any point (Ctrl-C stops between messages): each message is first sent to
 the archive queue, then its ledger entry is reset, and only then is it deleted from the DLQ. An
 interrupt can leave a second copy on the archive queue; the archiver acknowledges it without
 work. Messages it does not move are made visible again at the end.
-Malformed messages, and messages the archiver parked with a reason, are listed and left in place.
+Malformed messages, and messages for files the ledger does not know, are listed and left in place.
 
 Options:
 ${FILTER_HELP}
@@ -47,24 +50,34 @@ export function renderRedrive(result: RedriveResult, filter: string): string {
         { header: 'INSTANCE', value: (m) => m.message.instance },
         { header: 'FILE', value: (m) => m.message.logFileName },
         { header: 'GEN', value: (m) => m.message.generation },
-        {
-          header: 'LEDGER',
-          value: (m) => (result.dryRun && m.ledger === 'reset' ? 'failed (would reset)' : m.ledger),
-        },
+        { header: 'LEDGER', value: (m) => (m.ledger === 'would-reset' ? 'failed (would reset)' : m.ledger) },
       ]),
       '',
     );
   }
+  if (result.removed.length > 0) {
+    lines.push(
+      result.dryRun
+        ? 'Would remove from the DLQ (nothing is due for them):'
+        : 'Removed from the DLQ (nothing is due for them):',
+    );
+    for (const r of result.removed)
+      lines.push(
+        `  ${r.message.instance}  ${r.message.logFileName}  gen ${r.message.generation}  ${r.detail}`,
+      );
+    lines.push('');
+  }
   if (result.reported.length > 0) {
-    lines.push('Left in the DLQ (malformed or parked):');
+    lines.push('Left in the DLQ (malformed, or unknown to the ledger):');
     for (const r of result.reported)
       lines.push(`  ${r.messageId}  ${r.reason}  body: ${r.body.slice(0, 80)}`);
     lines.push('');
   }
   lines.push(
     `${result.dryRun ? 'DRY RUN: would move' : 'Moved'} ${result.moved.length} message(s) matching ${filter} ` +
-      `of ${result.examined} examined; ${result.kept} for other files left in the DLQ; ` +
-      `${result.reported.length} malformed/parked left in the DLQ.${result.interrupted ? ' INTERRUPTED: rerun to continue.' : ''}`,
+      `of ${result.examined} examined; ${result.dryRun ? 'would remove' : 'removed'} ${result.removed.length} with nothing due; ` +
+      `${result.kept} for other files left in the DLQ; ` +
+      `${result.reported.length} malformed/unknown left in the DLQ.${result.interrupted ? ' INTERRUPTED: rerun to continue.' : ''}`,
   );
   return lines.join('\n');
 }

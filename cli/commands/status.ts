@@ -87,7 +87,6 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     runStatus(
       {
         ledger: p.clients.ledger,
-        dynamo: p.clients.dynamo,
         sqs: p.clients.sqs,
         ...(p.config.queueUrl ? { queueUrl: p.config.queueUrl } : {}),
         ...(p.config.dlqUrl ? { dlqUrl: p.config.dlqUrl } : {}),

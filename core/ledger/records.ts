@@ -1,22 +1,6 @@
 /**
- * The ledger's records and their keys (see table.ts for the physical layout).
- *
- * State machine of one log file (every arrow is one conditional write; `g` = generation):
- *
- * ```
- *            discoverer: first seen, live & not settled              discoverer: settled / rotated
- *   (none) ──────────────────────────────────────────────> seen ─────────────────────────────┐
- *      │      discoverer: first seen, final or settled                                       v
- *      └────────────────────────────────────────────────────────────────────────────────> queued <──┐
- *                                                                                             │      │ archiver: retryable error
- *   archiver claim (g matches; queued, failed, or archiving with an expired lease) ──> archiving ───┘ (attempt < max)
- *                                                                                             │
- *          archiver: bytes >= listed size, object uploaded ──> archived ──(grew: g+1)──> seen | queued
- *          archiver: last attempt failed ──> failed ──(operator redrive)──> queued
- *          archiver: download says not found / discoverer: gone from 2 listings ──> lost
- * ```
- * Sweeps: queued too long, or archiving with an expired lease, is sent again (queued).
- * Archived and lost files that RDS no longer lists are retired to the history partition.
+ * The ledger's records and their keys (see table.ts for the physical layout). How a file record
+ * moves between states is declared once, in transitions.ts (rendered for people in the README).
  */
 
 export const FILE_STATES = ['seen', 'queued', 'archiving', 'archived', 'failed', 'lost'] as const;
@@ -76,6 +60,18 @@ export interface InstanceMeta {
   retentionMs: number;
   gsi1pk: typeof INSTANCES_PK;
   gsi1sk: string;
+  /**
+   * The live files as this discoverer saw them, by name: how it judges a file quiet without
+   * comparing RDS's LastWritten with its own clock. Rides on the heartbeat, so costs no write.
+   */
+  observed?: Record<string, Observation>;
+}
+
+/** Size and LastWritten of a live file as listed, and since when (discoverer's clock) they are unchanged. */
+export interface Observation {
+  size: number;
+  lastWritten: number;
+  since: number;
 }
 
 /** A period in which an instance was not listed for longer than its log retention. */
@@ -94,10 +90,37 @@ export interface ListingGap {
 export const META_SK = '#META';
 export const INSTANCES_PK = 'INSTANCES';
 
+/** What names one file record: today the instance and the file's name (see `keys.activeFile`). */
+export interface FileKey {
+  instance: string;
+  logFileName: string;
+}
+
+/** A table item's primary key. */
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
 export const keys = {
   activePk: (instance: string) => `I#${instance}`,
   retiredPk: (instance: string) => `H#${instance}`,
   fileSk: (logFileName: string) => `F#${logFileName}`,
+  /** The table key of a file's record in the active partition. */
+  activeFile: (file: FileKey): TableKey => ({
+    pk: keys.activePk(file.instance),
+    sk: keys.fileSk(file.logFileName),
+  }),
+  /** The table key of a file's record once retired to the history partition. */
+  retiredFile: (file: FileKey): TableKey => ({
+    pk: keys.retiredPk(file.instance),
+    sk: keys.fileSk(file.logFileName),
+  }),
+  /** Whether a sort key names a file record (not the heartbeat or a gap). */
+  isFileSk: (sk: string): boolean => sk.startsWith('F#'),
+  /** Whether a record was read from the history partition. */
+  isRetired: (record: Pick<FileRecord, 'pk' | 'instance'>): boolean =>
+    record.pk === keys.retiredPk(record.instance),
   gapSk: (from: number) => `GAP#${iso(from)}`,
   statePk: (state: FileState) => `S#${state}`,
   stateSk: (since: number, instance: string, logFileName: string) =>

@@ -4,14 +4,14 @@
  * then the pure report.
  */
 
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { buildCompletenessReport, type CompletenessReport } from './completeness-report.js';
 import { OperationsError } from './errors.js';
 import { assertKnownNames } from './known-names.js';
 import { HOUR_MS, hourStart } from './time.js';
 
 export interface CompletenessDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
   now?: () => number;
 }
 

@@ -5,8 +5,8 @@
  * nothing must not read as "all is well".
  */
 
-import type { Ledger } from '../ledger/ledger.js';
 import type { InstanceMeta } from '../ledger/records.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { OperationsError } from './errors.js';
 import type { FileFilter } from './filters.js';
 
@@ -67,7 +67,7 @@ export function assertKnownNames(filter: FileFilter, known: readonly KnownInstan
  * Reads the ledger's instances once (one Query on the by-state index) and checks the filter
  * against them. @returns the instances read, for the caller to reuse.
  */
-export async function knownInstances(ledger: Ledger, filter: FileFilter): Promise<InstanceMeta[]> {
+export async function knownInstances(ledger: LedgerStore, filter: FileFilter): Promise<InstanceMeta[]> {
   const instances = await ledger.instances();
   assertKnownNames(filter, instances);
   return instances;

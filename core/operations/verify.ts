@@ -5,7 +5,7 @@
  */
 
 import { HeadBucketCommand, NoSuchBucket, NoSuchKey, NotFound, type S3Client } from '@aws-sdk/client-s3';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../ledger/store.js';
 import type { RecordDigestMode } from '../transfer/metadata.js';
 import { readArchivedObject } from '../transfer/read-archived.js';
 import { mapLimit } from './concurrency.js';
@@ -29,7 +29,7 @@ export class BucketNotFoundError extends OperationsError {
 }
 
 export interface VerifyDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
   s3: S3Client;
   bucket: string;
   /** Where the archiver put the source digest; tags are only read when they are used. */
@@ -172,7 +172,7 @@ async function verifyOne(
 ): Promise<VerifyFinding | Skip> {
   const finding = checkObject(target, await readObject(deps, target.s3Key, signal));
   if (finding.status === 'ok') return finding;
-  const fresh = await deps.ledger.getFile(target.instance, target.logFileName);
+  const fresh = await deps.ledger.getFile(target);
   if (!fresh || (fresh.archivedSha256 === target.sha256 && fresh.state !== 'archiving')) return finding;
   const again = verifyTargets([fresh], {}).targets[0];
   if (!again) {

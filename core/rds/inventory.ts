@@ -44,13 +44,9 @@ export async function selectInstances(
     }
   }
   if (selector.tag) {
-    const { key, value } = selector.tag;
     for await (const page of paginateDescribeDBClusters({ client: rds }, {})) {
       for (const cluster of page.DBClusters ?? []) {
-        if (
-          cluster.DBClusterIdentifier &&
-          cluster.TagList?.some((tag) => tag.Key === key && tag.Value === value)
-        ) {
+        if (cluster.DBClusterIdentifier && carriesTag(cluster, selector.tag)) {
           found.set(cluster.DBClusterIdentifier, cluster);
         }
       }
@@ -64,6 +60,11 @@ export async function selectInstances(
     for (const instance of members.sort()) instances.push({ cluster, instance });
   }
   return { instances, missingClusters };
+}
+
+/** Whether a cluster carries the selecting tag (`key=value`). */
+export function carriesTag(cluster: DBCluster, tag: ClusterTagSelector): boolean {
+  return cluster.TagList?.some((t) => t.Key === tag.key && t.Value === tag.value) ?? false;
 }
 
 /** Every log file of an instance (paged), with sizes and LastWritten as RDS reports them. */

@@ -8,6 +8,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { bufferIo } from '../../cli/io.js';
 import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
+import { type DrainStats, runEventSource } from '../../cli/sqs-event-source.js';
 import { type DiscoverSummary, discover } from '../../core/discover.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
@@ -19,7 +20,6 @@ import {
   startRdsSimulator,
   type WorkloadOptions,
 } from '../../local/rds-sim/index.js';
-import { type DrainStats, runEventSource } from '../../local/sqs-event-source.js';
 import { createTestResources, type TestResources } from './stack.js';
 
 /** 2026-03-01T00:00Z: a fixed start, so names and hours are the same on every run. */
@@ -95,11 +95,11 @@ export async function startPipelineHarness(
       runEventSource({
         sqs: pipeline.clients.sqs,
         queueUrl: res.queueUrl,
-        handler: pipeline.archiverHandler(now, timeoutMarginMs) as never,
+        handler: pipeline.archiveBatch(now, timeoutMarginMs),
         concurrency,
         functionTimeoutMs,
       }),
-    ledgerFile: (instance, logFileName) => pipeline.clients.ledger.getFile(instance, logFileName),
+    ledgerFile: (instance, logFileName) => pipeline.clients.ledger.getFile({ instance, logFileName }),
     objectKeys: async () => {
       const keys: string[] = [];
       let token: string | undefined;

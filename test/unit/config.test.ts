@@ -180,10 +180,11 @@ describe('loadConfig', () => {
         'ARCHIVER_PART_SIZE_MB',
         'ARCHIVER_KEY_LAYOUT',
         'ARCHIVER_KEY_PREFIX',
+        'ARCHIVER_CLUSTERS',
       ]) {
         expect(text).toContain(name);
       }
-      expect(problems).toHaveLength(8);
+      expect(problems).toHaveLength(9);
     });
 
     it('puts every problem into the error message', () => {
@@ -237,12 +238,11 @@ describe('loadConfig', () => {
       ]);
     });
 
-    it('archive needs neither the queue URL nor clusters', () => {
-      const config = loadConfig(
-        validEnv({ ARCHIVER_QUEUE_URL: undefined, ARCHIVER_CLUSTERS: undefined }),
-        'archive',
-      );
-      expect(config.clusters).toEqual([]);
+    it('archive needs no queue URL, but clusters or a tag: it refuses files of other clusters', () => {
+      expect(loadConfig(validEnv({ ARCHIVER_QUEUE_URL: undefined }), 'archive').queueUrl).toBeUndefined();
+      expect(problemsOf(validEnv({ ARCHIVER_CLUSTERS: undefined }), 'archive')).toEqual([
+        expect.stringMatching(/ARCHIVER_CLUSTERS.*ARCHIVER_CLUSTER_TAG/),
+      ]);
     });
   });
 

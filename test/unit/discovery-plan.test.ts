@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { LOST_AFTER_MISSING_LISTINGS, type PlannedAction, planInstance } from '../../core/discovery-plan.js';
+import {
+  LOST_AFTER_MISSING_LISTINGS,
+  observeLiveFiles,
+  type PlannedAction,
+  type PlannedStep,
+  planInstance,
+} from '../../core/discovery-plan.js';
 import { keys } from '../../core/ledger/records.js';
+import type { ArgsOf } from '../../core/ledger/transitions.js';
 import {
   archivedRecord,
   auroraAuditName,
@@ -22,12 +29,12 @@ const SWEEP = 30 * MINUTE;
 const OLD = auroraAuditName(0, Date.UTC(2024, 9, 1, 11, 0));
 const NEW = auroraAuditName(0, Date.UTC(2024, 9, 1, 12, 0));
 
-/** Kinds of the planned actions with their file names, for compact assertions. */
+/** Kinds (or transitions) of the planned actions with their file names, for compact assertions. */
 function summary(actions: PlannedAction[]): string[] {
   return actions.map((a) => {
-    const name =
-      a.kind === 'create' ? a.record.logFileName : a.kind === 'reject' ? a.logFileName : a.file.logFileName;
-    return `${a.kind} ${name}`;
+    if (a.kind === 'create') return `create ${a.record.logFileName}`;
+    if (a.kind === 'reject') return `reject ${a.logFileName}`;
+    return `${a.kind === 'transition' ? a.transition : a.kind} ${a.file.logFileName}`;
   });
 }
 
@@ -39,6 +46,13 @@ function only<K extends PlannedAction['kind']>(
   const [action] = actions;
   expect(action?.kind).toBe(kind);
   return action as Extract<PlannedAction, { kind: K }>;
+}
+
+/** The only action, a transition by this name. */
+function onlyStep<N extends PlannedStep['transition']>(actions: PlannedAction[], name: N) {
+  const action = only(actions, 'transition');
+  expect(action.transition).toBe(name);
+  return action as Extract<PlannedAction, { kind: 'transition' }> & { transition: N; args: ArgsOf<N> };
 }
 
 describe('planInstance', () => {
@@ -146,19 +160,14 @@ describe('planInstance', () => {
   });
 
   describe('settling', () => {
-    it('advances a seen file to queued once it has been quiet for the settle period', () => {
+    it('settles a seen file (to queued) once it has been quiet for the settle period', () => {
       const listed = listedFile(NEW, { size: 2048, lastWritten: T0 - SETTLE });
-      const action = only(
+      const action = onlyStep(
         planInstance(planInput({ listing: [listed], ledger: [fileRecord(NEW, { state: 'seen' })] })),
-        'advance',
+        'settle',
       );
-      expect(action).toMatchObject({
-        from: ['seen'],
-        to: 'queued',
-        nextGeneration: false,
-        enqueue: true,
-        listed,
-      });
+      expect(action.enqueue).toBe(true);
+      expect(action.args).toEqual({ generation: 1, now: T0, listedSize: 2048, lastWritten: T0 - SETTLE });
     });
 
     it('advances the previous live file to queued when rotation makes it final', () => {
@@ -171,9 +180,86 @@ describe('planInstance', () => {
           ledger: [fileRecord(OLD, { state: 'seen' })],
         }),
       );
-      expect(summary(actions)).toEqual([`advance ${OLD}`, `create ${NEW}`]);
-      expect(actions[0]).toMatchObject({ to: 'queued', enqueue: true });
+      expect(summary(actions)).toEqual([`settle ${OLD}`, `create ${NEW}`]);
+      expect(actions[0]).toMatchObject({ enqueue: true });
       expect(actions[1]).toMatchObject({ enqueue: false, record: { state: 'seen' } });
+    });
+  });
+
+  describe('quietness when the clocks disagree', () => {
+    // RDS's LastWritten and the discoverer's clock need not agree: the simulator's runs ahead with
+    // `--speed`, and a host's clock can drift either way. Quiet means: seen unchanged, by our clock.
+    const ahead = listedFile(NEW, { size: 5000, lastWritten: T0 + HOUR });
+
+    it('waits at first sight when LastWritten is ahead of our clock, and records what it saw', () => {
+      const input = planInput({ listing: [ahead], listedAt: T0 - SECOND });
+      expect(only(planInstance(input), 'create').record.state).toBe('seen');
+      expect(observeLiveFiles(input)).toEqual({
+        [NEW]: { size: 5000, lastWritten: T0 + HOUR, since: T0 - SECOND },
+      });
+    });
+
+    it('settles a file seen unchanged for the settle period by our clock, whatever LastWritten says', () => {
+      const observed = { [NEW]: { size: 5000, lastWritten: T0 + HOUR, since: T0 - SETTLE } };
+      const ledger = [fileRecord(NEW, { state: 'seen', listedSize: 5000, lastWritten: T0 + HOUR })];
+      onlyStep(planInstance(planInput({ listing: [ahead], ledger, observed })), 'settle');
+      const early = { [NEW]: { ...observed[NEW]!, since: T0 - SETTLE + 1 } };
+      expect(planInstance(planInput({ listing: [ahead], ledger, observed: early }))).toEqual([]);
+    });
+
+    it('does not settle a file seen changing, even when LastWritten looks old by our clock', () => {
+      const behind = listedFile(NEW, { size: 6000, lastWritten: T0 - HOUR });
+      const observed = { [NEW]: { size: 5000, lastWritten: T0 - HOUR - MINUTE, since: T0 - 2 * HOUR } };
+      const input = planInput({ listing: [behind], ledger: [fileRecord(NEW, { state: 'seen' })], observed });
+      expect(planInstance(input)).toEqual([]);
+      // It starts being quiet now.
+      expect(observeLiveFiles(input)[NEW]).toEqual({ size: 6000, lastWritten: T0 - HOUR, since: T0 });
+    });
+
+    it('keeps waiting with a grown archived file until it is quiet, then queues its next generation', () => {
+      const grown = listedFile(NEW, { size: 9000, lastWritten: T0 + HOUR });
+      const changing = { [NEW]: { size: 8000, lastWritten: T0 + HOUR - MINUTE, since: T0 - HOUR } };
+      const archived = archivedRecord(NEW, { listedSize: 5000 });
+      expect(
+        onlyStep(
+          planInstance(planInput({ listing: [grown], ledger: [archived], observed: changing })),
+          'grow',
+        ).args.to,
+      ).toBe('seen');
+      const quiet = { [NEW]: { size: 9000, lastWritten: T0 + HOUR, since: T0 - SETTLE } };
+      const waiting = fileRecord(NEW, { state: 'seen', generation: 2, listedSize: 9000 });
+      onlyStep(planInstance(planInput({ listing: [grown], ledger: [waiting], observed: quiet })), 'settle');
+    });
+
+    it('with no settle period, archives a live file at once', () => {
+      const create = only(planInstance(planInput({ listing: [ahead], settleMs: 0 })), 'create');
+      expect(create.enqueue).toBe(true);
+    });
+
+    it('remembers only live files, keeping since for those unchanged', () => {
+      const observed = {
+        [NEW]: { size: 5000, lastWritten: T0 + HOUR, since: T0 - HOUR },
+        [OLD]: { size: 1, lastWritten: 1, since: 1 },
+        'audit/gone': { size: 1, lastWritten: 1, since: 1 },
+      };
+      expect(observeLiveFiles(planInput({ listing: [listedFile(OLD), ahead], observed }))).toEqual({
+        [NEW]: { size: 5000, lastWritten: T0 + HOUR, since: T0 - HOUR },
+      });
+    });
+
+    it('remembers live files whose readiness is still to decide, not queued or in-flight work', () => {
+      const other = auroraAuditName(1, Date.UTC(2024, 9, 1, 12));
+      const listing = [ahead, listedFile(other)];
+      for (const state of ['queued', 'archiving', 'failed'] as const) {
+        const ledger = [fileRecord(NEW, { state }), fileRecord(other, { state: 'seen' })];
+        expect(Object.keys(observeLiveFiles(planInput({ listing, ledger })))).toEqual([other]);
+      }
+      for (const state of ['seen', 'archived', 'lost'] as const) {
+        const ledger = [fileRecord(NEW, { state })];
+        expect(Object.keys(observeLiveFiles(planInput({ listing, ledger }))).sort()).toEqual(
+          [NEW, other].sort(),
+        );
+      }
     });
   });
 
@@ -220,28 +306,30 @@ describe('planInstance', () => {
   });
 
   describe('growth after archiving', () => {
-    it('advances a grown, settled file to the next generation, queued', () => {
+    it('grows a grown, settled file into its next generation, queued', () => {
       const listed = listedFile(NEW, { size: 2048, lastWritten: T0 - HOUR });
-      const action = only(
+      const action = onlyStep(
         planInstance(planInput({ listing: [listed], ledger: [archivedRecord(NEW)] })),
-        'advance',
+        'grow',
       );
-      expect(action).toMatchObject({
-        from: ['archived'],
+      expect(action.enqueue).toBe(true);
+      expect(action.args).toEqual({
+        generation: 1,
+        now: T0,
         to: 'queued',
-        nextGeneration: true,
-        enqueue: true,
-        listed,
+        listedSize: 2048,
+        lastWritten: T0 - HOUR,
       });
     });
 
-    it('advances a grown file still being written to the next generation, seen', () => {
+    it('grows a grown file still being written into its next generation, seen', () => {
       const listed = listedFile(NEW, { size: 2048, lastWritten: T0 - SECOND });
-      const action = only(
+      const action = onlyStep(
         planInstance(planInput({ listing: [listed], ledger: [archivedRecord(NEW)] })),
-        'advance',
+        'grow',
       );
-      expect(action).toMatchObject({ from: ['archived'], to: 'seen', nextGeneration: true, enqueue: false });
+      expect(action.enqueue).toBe(false);
+      expect(action.args.to).toBe('seen');
     });
 
     it('queues a grown file at once when it has rotated', () => {
@@ -255,14 +343,15 @@ describe('planInstance', () => {
         }),
       );
       expect(actions).toEqual([
-        expect.objectContaining({ kind: 'advance', to: 'queued', nextGeneration: true, enqueue: true }),
+        expect.objectContaining({ kind: 'transition', transition: 'grow', enqueue: true }),
       ]);
+      expect(actions[0]).toMatchObject({ args: { to: 'queued' } });
     });
   });
 
   describe('sweep', () => {
     it('rearms a file queued for longer than the sweep period', () => {
-      const rearm = only(
+      const rearm = onlyStep(
         planInstance(
           planInput({
             listing: [listedFile(OLD)],
@@ -272,11 +361,16 @@ describe('planInstance', () => {
         'rearm',
       );
       expect(rearm.reason).toBe('queued without progress');
+      // Conditional on the stateSince read: two discoverers re-send it once between them.
+      expect(rearm.args).toEqual({ generation: 1, now: T0, since: T0 - SWEEP - 1 });
     });
 
     it('rearms a file whose archiving lease has expired', () => {
       const record = fileRecord(OLD, { state: 'archiving', stateSince: T0 - SWEEP - 1, leaseUntil: T0 - 1 });
-      const rearm = only(planInstance(planInput({ listing: [listedFile(OLD)], ledger: [record] })), 'rearm');
+      const rearm = onlyStep(
+        planInstance(planInput({ listing: [listedFile(OLD)], ledger: [record] })),
+        'rearm',
+      );
       expect(rearm.reason).toBe('archiving lease expired');
     });
 
@@ -315,8 +409,8 @@ describe('planInstance', () => {
     it('does treat wanted files as gone when RDS still lists other log types', () => {
       const actions = planInstance(planInput({ listing: [], listedTotal: 3, ledger: inFlight }));
       expect(summary(actions)).toEqual([
-        `missing ${OLD}`,
-        `lost ${auroraAuditName(1, T0 - HOUR)}`,
+        `markMissing ${OLD}`,
+        `markGone ${auroraAuditName(1, T0 - HOUR)}`,
         `retire ${auroraAuditName(2, T0 - HOUR)}`,
       ]);
     });
@@ -326,7 +420,7 @@ describe('planInstance', () => {
       const actions = planInstance(
         planInput({ listing: [listedFile(NEW, { lastWritten: T0 - SECOND })], ledger: [record] }),
       );
-      expect(summary(actions)).toEqual([`create ${NEW}`, `missing ${OLD}`]);
+      expect(summary(actions)).toEqual([`create ${NEW}`, `markMissing ${OLD}`]);
     });
 
     it('declares a file absent from a second listing lost, with a reason', () => {
@@ -335,18 +429,19 @@ describe('planInstance', () => {
       const actions = planInstance(
         planInput({ listing: [listedFile(NEW)], ledger: [record, fileRecord(NEW)] }),
       );
-      const lost = actions.find((a) => a.kind === 'lost');
-      expect(lost).toBeDefined();
-      expect(lost?.file).toBe(record);
-      expect(lost?.kind === 'lost' && lost.reason).toMatch(/2 consecutive RDS listings.*777 B/);
-      expect(summary(actions)).toEqual([`lost ${OLD}`]);
+      expect(summary(actions)).toEqual([`markGone ${OLD}`]);
+      const gone = actions[0] as Extract<PlannedAction, { kind: 'transition' }> & { transition: 'markGone' };
+      expect(gone.file).toBe(record);
+      expect(gone.reason).toMatch(/2 consecutive RDS listings.*777 B/);
+      // Conditional on the count read: a concurrent pass that saw the file again wins.
+      expect(gone.args).toMatchObject({ missingListings: 1, reason: gone.reason });
     });
 
     it.each(['queued', 'failed'] as const)('treats a %s file the same way', (state) => {
       const actions = planInstance(
         planInput({ listing: [listedFile(NEW)], ledger: [fileRecord(NEW), fileRecord(OLD, { state })] }),
       );
-      expect(summary(actions)).toEqual([`missing ${OLD}`]);
+      expect(summary(actions)).toEqual([`markMissing ${OLD}`]);
     });
 
     it.each([
@@ -371,30 +466,48 @@ describe('planInstance', () => {
       const actions = planInstance(
         planInput({ listing: [listedFile(NEW)], ledger: [record, fileRecord(NEW)] }),
       );
-      expect(summary(actions)).toEqual([`missing ${OLD}`]);
+      expect(summary(actions)).toEqual([`markMissing ${OLD}`]);
     });
 
     it('reports a missing file that is listed again as present', () => {
       const record = fileRecord(OLD, { state: 'queued', missingListings: 1 });
       expect(summary(planInstance(planInput({ listing: [listedFile(OLD)], ledger: [record] })))).toEqual([
-        `present ${OLD}`,
+        `markPresent ${OLD}`,
       ]);
     });
 
-    it('archives a lost file that is listed again as its next generation', () => {
+    it('revives a lost file that is listed again, as its next generation', () => {
       const listed = listedFile(OLD, { lastWritten: T0 - HOUR });
       const record = fileRecord(OLD, { state: 'lost', lostReason: 'gone', missingListings: 2 });
-      const action = only(
-        planInstance(planInput({ listing: [listed, listedFile(NEW)], ledger: [record, fileRecord(NEW)] })),
-        'advance',
+      const action = onlyStep(
+        planInstance(
+          planInput({
+            listing: [listed, listedFile(NEW)],
+            ledger: [record, fileRecord(NEW)],
+            listedAt: T0 - SECOND,
+          }),
+        ),
+        'revive',
       );
-      expect(action).toMatchObject({
-        from: ['lost'],
+      expect(action.enqueue).toBe(true);
+      expect(action.args).toEqual({
+        generation: 1,
+        now: T0,
         to: 'queued',
-        nextGeneration: true,
-        enqueue: true,
-        listed,
+        listedSize: 1024,
+        lastWritten: T0 - HOUR,
+        listedAt: T0 - SECOND,
       });
+    });
+
+    it('does not revive a file marked lost after the listing was taken: the listing is older news', () => {
+      const record = fileRecord(OLD, { state: 'lost', lostReason: 'not found', stateSince: T0 - SECOND });
+      const listing = [listedFile(OLD), listedFile(NEW)];
+      const input = { listing, ledger: [record, fileRecord(NEW)] };
+      expect(planInstance(planInput({ ...input, listedAt: T0 - 2 * SECOND }))).toEqual([]);
+      expect(summary(planInstance(planInput({ ...input, listedAt: T0 - SECOND + 1 })))).toEqual([
+        `revive ${OLD}`,
+      ]);
     });
   });
 });

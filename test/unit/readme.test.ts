@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { exitCodesHelp } from '../../cli/errors.js';
 import { COMMANDS } from '../../cli/registry.js';
 import { CONFIG_VARIABLES } from '../../core/config.js';
+import { renderTransitionTable } from '../../core/ledger/transition-table.js';
 import { SETTINGS_DOC } from '../../infra/settings.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -41,6 +42,11 @@ describe('README', () => {
 
   it('states the exit codes as the CLI declares them', () => {
     expect(readme).toContain(exitCodesHelp());
+  });
+
+  it("shows the ledger's state machine as core/ledger/transitions.ts declares it", () => {
+    const copy = /<!-- transitions:begin -->\n([\s\S]*?)\n<!-- transitions:end -->/.exec(readme)?.[1];
+    expect(copy, 'README: the table between the transitions markers').toBe(renderTransitionTable());
   });
 
   it('mentions every CLI command', () => {
