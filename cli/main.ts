@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { type Command, helpText } from './command.js';
 import { debugText, describeError, EXIT, exitCodesHelp, UsageError } from './errors.js';
 import { type CliIo, println } from './io.js';
 import { COMMANDS } from './registry.js';
+import { version } from './version.js';
 
 const TOOL = 'rds-log-archiver';
 
-/** The package version, read from package.json next to this folder. */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+export { version };
 
 /** The tool's `--help` text: usage and the command list from the registry. */
 export function toolUsage(commands: readonly Command[] = COMMANDS): string {

@@ -85,6 +85,26 @@ export interface UnfinishedFile {
   lastError?: string;
 }
 
+/**
+ * The hourly digest chain's state over a report's window, as `verify --digests` establishes it.
+ * Nothing fills it yet: hourly digest objects and `verify --digests` are still to come. A report
+ * without it must say that the chain was not checked, never guess a status.
+ */
+export interface DigestChainStatus {
+  /**
+   * `intact`: every hour of the window has its digest, each linked to the one before and matching
+   * the archive; `broken`: a digest is missing, unlinked or does not match (see `problems`);
+   * `incomplete`: some hours have no digest yet (too recent), the rest are intact.
+   */
+  status: 'intact' | 'broken' | 'incomplete';
+  /** When the chain was checked (epoch ms). */
+  checkedAt: number;
+  /** Hours whose digest was checked. */
+  hoursChecked: number;
+  /** What is wrong, per hour (empty when intact). */
+  problems: { hour: number; detail: string }[];
+}
+
 export interface CompletenessReport {
   cluster: string;
   logType: string;
@@ -98,6 +118,8 @@ export interface CompletenessReport {
   unfinished: UnfinishedFile[];
   totals: FileCounts;
   verdict: { complete: boolean; reasons: string[] };
+  /** The digest chain over the window, when it was checked (see DigestChainStatus). */
+  digestChain?: DigestChainStatus;
 }
 
 export interface CompletenessInput {
