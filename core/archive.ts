@@ -205,6 +205,9 @@ async function archiveClaimed(
       archivedEtag: result.etag,
       archivedVersionId: result.versionId,
       archivedLastWritten: claimed.lastWritten,
+      archivedKey: claimed.s3Key,
+      cluster: claimed.cluster,
+      logType: claimed.logType,
     });
     deps.metrics.fileArchived({
       bytes: result.bytes,

@@ -10,6 +10,9 @@
  * | retired log file     | `H#<instance>`      | `F#<logFileName>`     | same as active (kept)                | same as active (kept)                     |
  * | instance heartbeat   | `I#<instance>`      | `#META`               | `INSTANCES` / `<cluster>#<instance>` | -                                         |
  * | listing gap          | `I#<instance>`      | `GAP#<fromIso>`       | -                                    | `C#<cluster>#GAPS` / `<fromIso>#<inst>`   |
+ * | archive event        | `E#<hourIso>`       | `<inst>#<file sk>#g<gen>#<atIso>` | -                        | -                                         |
+ * | hour seal            | `E#<hourIso>`       | `#SEAL`               | -                                    | -                                         |
+ * | digest chain head    | `DIGEST#CHAIN`      | `#HEAD`               | -                                    | -                                         |
  *
  * Reads and what serves them:
  * - all active files + heartbeat of one instance: one Query on the table, pk = `I#<instance>`;
@@ -17,6 +20,7 @@
  * - work by state (sweeps, failure lists): Query gsi1 on `S#<state>`, sorted by when it entered
  *   that state. gsi1 is sparse: archived files drop out of it, so it stays small;
  * - every instance (status): Query gsi1 on `INSTANCES`;
+ * - archive events of one hour (the digester, archive-events.ts): one Query on `E#<hourIso>`;
  * - files of a cluster by hour (completeness): Query gsi2 on `C#<cluster>#<logType>` with
  *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`.
  *
