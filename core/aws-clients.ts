@@ -13,6 +13,7 @@
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -82,6 +83,13 @@ function sqsClient(config: ClientConfig, options: ClientOptions): SQSClient {
 function s3Client(config: ClientConfig, options: ClientOptions): S3Client {
   const { about, settings } = base(config, options, 'S3');
   const client = new S3Client({ ...settings, ...(about.endpoint ? { forcePathStyle: true } : {}) });
+  recordCallContext(client, about);
+  return client;
+}
+
+function kmsClient(config: ClientConfig, options: ClientOptions): KMSClient {
+  const { about, settings } = base(config, options, 'KMS');
+  const client = new KMSClient(settings);
   recordCallContext(client, about);
   return client;
 }
@@ -162,8 +170,54 @@ export function createArchiverClients(config: ClientConfig, options: ClientOptio
   };
 }
 
+/** The digester's clients: ledger, S3 (writes digests), KMS when digests are signed with a KMS key. */
+export interface DigesterClients {
+  dynamo: DynamoDBClient;
+  ledger: LedgerStore;
+  s3: S3Client;
+  /** Created on first use: only a KMS signing key needs it. */
+  kms(): KMSClient;
+  destroy(): void;
+}
+
+/** Creates the digester's clients (KMS lazily). */
+export function createDigesterClients(config: ClientConfig, options: ClientOptions = {}): DigesterClients {
+  const dynamo = dynamoClient(config, options);
+  const s3 = s3Client(config, options);
+  let kms: KMSClient | undefined;
+  return {
+    dynamo,
+    ledger: ledgerOn(dynamo, config.table),
+    s3,
+    kms: () => {
+      kms ??= kmsClient(config, options);
+      return kms;
+    },
+    destroy() {
+      dynamo.destroy();
+      s3.destroy();
+      kms?.destroy();
+    },
+  };
+}
+
+/** What `verify --digests` uses: S3 alone (an auditor's read-only role needs nothing else). */
+export interface AuditClients {
+  s3: S3Client;
+  destroy(): void;
+}
+
+/** Creates the auditor's client. */
+export function createAuditClients(
+  config: Pick<ArchiverConfig, 'region'>,
+  options: ClientOptions = {},
+): AuditClients {
+  const s3 = s3Client({ region: config.region, table: '', downloadPath: 'auto' }, options);
+  return { s3, destroy: () => s3.destroy() };
+}
+
 /** Every client of the pipeline (the CLI runs both halves and the operator commands). */
-export type PipelineClients = DiscovererClients & ArchiverClients;
+export type PipelineClients = DiscovererClients & ArchiverClients & Pick<DigesterClients, 'kms'>;
 
 /** Creates every client the pipeline uses, one of each. */
 export function createPipelineClients(config: ClientConfig, options: ClientOptions = {}): PipelineClients {
@@ -172,6 +226,7 @@ export function createPipelineClients(config: ClientConfig, options: ClientOptio
   const sqs = sqsClient(config, options);
   const s3 = s3Client(config, options);
   const downloader = downloaderFor(config, options);
+  let kms: KMSClient | undefined;
   return {
     rds,
     dynamo,
@@ -179,12 +234,17 @@ export function createPipelineClients(config: ClientConfig, options: ClientOptio
     sqs,
     s3,
     downloader,
+    kms: () => {
+      kms ??= kmsClient(config, options);
+      return kms;
+    },
     destroy() {
       rds.destroy();
       dynamo.destroy();
       sqs.destroy();
       s3.destroy();
       downloader.close();
+      kms?.destroy();
     },
   };
 }
