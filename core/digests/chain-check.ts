@@ -171,17 +171,12 @@ export function checkChain(input: ChainInput): CheckedHour[] {
 
 /**
  * A missing digest is pending (the newest hours, recently ended), before the chain's start (no
- * digest before it, and the next digest found starts the chain: consecutive hours are one
- * problem), or missing.
+ * digest before it, and the next digest found starts the chain), or missing.
  */
 function classifyMissing(checked: CheckedHour[], input: ChainInput): void {
   const lastFound = checked.findLastIndex((c) => c.found);
-  let startRun: CheckedHour | undefined;
   for (const [index, hour] of checked.entries()) {
-    if (hour.found) {
-      startRun = undefined;
-      continue;
-    }
+    if (hour.found) continue;
     if (index > lastFound && hour.hour + HOUR_MS + DIGEST_GRACE_MS > input.now) {
       hour.pending = true;
       continue;
@@ -189,18 +184,12 @@ function classifyMissing(checked: CheckedHour[], input: ChainInput): void {
     const anyBefore = checked.slice(0, index).some((c) => c.found);
     const nextFound = checked.slice(index + 1).find((c) => c.found);
     if (!anyBefore && nextFound?.startsChain) {
-      if (startRun) {
-        const first = startRun.problems[0]!;
-        first.detail = beforeStart(startRun.hour, hour.hour, nextFound.hour);
-      } else {
-        startRun = hour;
-        hour.problems.push({
-          kind: 'before-chain-start',
-          hour: hour.hour,
-          digest: hour.key,
-          detail: beforeStart(hour.hour, hour.hour, nextFound.hour),
-        });
-      }
+      hour.problems.push({
+        kind: 'before-chain-start',
+        hour: hour.hour,
+        digest: hour.key,
+        detail: beforeStart(hour.hour, hour.hour, nextFound.hour),
+      });
       continue;
     }
     hour.problems.push({
@@ -213,6 +202,31 @@ function classifyMissing(checked: CheckedHour[], input: ChainInput): void {
           : `no digest at ${hour.key}: it was deleted, or the digester skipped the hour`,
     });
   }
+}
+
+/**
+ * Consecutive before-chain-start problems as one (a window that starts days before the chain
+ * starts at `start`).
+ */
+export function collapseBeforeStart(
+  problems: readonly DigestProblem[],
+  start: number | undefined,
+): DigestProblem[] {
+  const out: DigestProblem[] = [];
+  for (const problem of problems) {
+    const last = out.at(-1);
+    if (
+      start !== undefined &&
+      problem.kind === 'before-chain-start' &&
+      last?.kind === 'before-chain-start' &&
+      last.hour < problem.hour
+    ) {
+      last.detail = beforeStart(last.hour, problem.hour, start);
+      continue;
+    }
+    out.push({ ...problem });
+  }
+  return out;
 }
 
 function beforeStart(from: number, to: number, start: number): string {

@@ -17,7 +17,13 @@ import { mapLimit } from '../operations/concurrency.js';
 import { HOUR_MS, hoursOf } from '../operations/time.js';
 import { assertBucketExists } from '../operations/verify.js';
 import type { KeyLayout } from '../s3-keys.js';
-import { type CheckedHour, checkChain, type HourReading, type SignatureState } from './chain-check.js';
+import {
+  type CheckedHour,
+  checkChain,
+  collapseBeforeStart,
+  type HourReading,
+  type SignatureState,
+} from './chain-check.js';
 import { digestKey } from './format.js';
 import { hourSegment, isGroupPrefix, isTypePrefix } from './key-hours.js';
 import { checkEntry, type ListedEntry, unlistedObjects } from './object-check.js';
@@ -214,17 +220,20 @@ export async function verifyDigests(
   const windowHours = chain.filter(inWindow);
   const firstInWindow = windowHours[0]!;
   const lastInWindow = windowHours.at(-1)!;
-  const chainProblems = [
-    // The hour before only as the first link: a missing one matters when the window's first links to it.
-    ...before.problems.filter(
-      (p) =>
-        p.kind !== 'before-chain-start' &&
-        (p.kind !== 'digest-missing' || (firstInWindow.found && firstInWindow.body?.previous != null)),
-    ),
-    ...windowHours.flatMap((c) => c.problems),
-    // The hour after vouches for the window's last digest.
-    ...(lastInWindow.found ? after.problems.filter((p) => p.kind !== 'before-chain-start') : []),
-  ];
+  const chainProblems = collapseBeforeStart(
+    [
+      // The hour before only as the first link: a missing one matters when the window's first links to it.
+      ...before.problems.filter(
+        (p) =>
+          p.kind !== 'before-chain-start' &&
+          (p.kind !== 'digest-missing' || (firstInWindow.found && firstInWindow.body?.previous != null)),
+      ),
+      ...windowHours.flatMap((c) => c.problems),
+      // The hour after vouches for the window's last digest.
+      ...(lastInWindow.found ? after.problems.filter((p) => p.kind !== 'before-chain-start') : []),
+    ],
+    chain.find((c) => c.startsChain)?.hour,
+  );
   const found = windowHours.filter((c) => c.found).length;
   const nothing = found === 0 && !before.found && !after.found;
   const problems = nothing ? [] : [...chainProblems, ...objectProblems];

@@ -31,7 +31,7 @@ import { type DigesterDeps, runDigester } from '../../core/digests/digester.js';
 import { digestKey } from '../../core/digests/format.js';
 import type { DigestProblemKind } from '../../core/digests/problems.js';
 import { pemDigestSigner } from '../../core/digests/signing.js';
-import type { DigestVerifyReport } from '../../core/digests/verify-digests.js';
+import { type DigestVerifyReport, verifyDigests } from '../../core/digests/verify-digests.js';
 import { jsonLog } from '../../core/observability.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
@@ -203,6 +203,52 @@ describe('digest chain and verify --digests on the local stack', () => {
     expect(digest).toMatchObject({ hour: '2026-03-01T02:00:00.000Z', objects: [] });
   });
 
+  it('a window that starts before the chain: one before-chain-start problem for those hours, exit 1', async () => {
+    const run = await cli(
+      'verify',
+      '--digests',
+      '--from',
+      '2026-02-28T20:00Z',
+      '--to',
+      '2026-03-01T01:00Z',
+      '--json',
+    );
+    const report = JSON.parse(run.out) as DigestVerifyReport;
+    expect(kinds(report)).toEqual(['before-chain-start']);
+    expect(report.problems[0]).toMatchObject({ hour: T0 - 4 * HOUR });
+    expect(report.problems[0]!.detail).toBe(
+      'no digest for 2026-02-28 20:00Z to 2026-02-28 22:00Z: the chain starts at 2026-02-28 23:00Z (its first digest has previous: null); nothing before it can be verified',
+    );
+    expect(report.chainStart).toBe(H23);
+    expect([report.verdict, run.code]).toEqual(['problems', 1]);
+  });
+
+  it('a window with no digest in it or next to it: NOTHING VERIFIED, exit 1', async () => {
+    const run = await cli('verify', '--digests', '--from', '2026-01-10T00:00Z', '--to', '2026-01-10T05:00Z');
+    expect(run.code).toBe(1);
+    expect(run.out.trimEnd().split('\n').at(-1)).toMatch(
+      /^NOTHING VERIFIED: no digest for this window or the hours next to it under s3:\/\//,
+    );
+  });
+
+  it('recent hours without a digest yet are pending, not problems', async () => {
+    // At 04:10 the digests of 04:00 and 05:00 are not due yet.
+    const report = await verifyDigests(
+      {
+        s3: h.res.clients.s3,
+        bucket: h.res.bucket,
+        keyPrefix: '',
+        keyLayout: 'seed',
+        now: () => h.clock.now(),
+      },
+      { from: T0 + 3 * HOUR, to: T0 + 6 * HOUR },
+    );
+    expect(report.hours.map((x) => x.state)).toEqual(['intact', 'pending', 'pending']);
+    expect(report.pending).toEqual([T0 + 4 * HOUR, T0 + 5 * HOUR]);
+    expect(report.problems).toEqual([]);
+    expect(report.verdict).toBe('verified');
+  });
+
   describe('tampering with one thing is caught', () => {
     afterEach(async () => {
       await restore();
@@ -314,5 +360,161 @@ describe('digest chain and verify --digests on the local stack', () => {
       ]);
       expect([report.verdict, code]).toEqual(['problems', 1]);
     });
+  });
+});
+
+describe('signed digests, and digesters that race or crash', () => {
+  let s: PipelineHarness;
+  const D = 'audit/audit.log.0.2026-03-01-00-00.1';
+  const PUBLIC = 'digest.pub.pem';
+  const keyFiles = async () => {
+    const pair = () => generateKeyPairSync('ed25519');
+    const mine = pair();
+    await writeFile(join(dir, 'digest.pem'), mine.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    await writeFile(join(dir, PUBLIC), mine.publicKey.export({ format: 'pem', type: 'spki' }));
+    await writeFile(join(dir, 'other.pub.pem'), pair().publicKey.export({ format: 'pem', type: 'spki' }));
+  };
+  const signedCli = async (...argv: string[]) => {
+    const env: Record<string, string> = {};
+    for (const name of [
+      'AWS_REGION',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_ENDPOINT_URL_S3',
+      'ARCHIVER_BUCKET',
+    ])
+      env[name] = s.env[name]!;
+    const { io, out, err } = bufferIo({ env, cwd: dir });
+    const code = await main(argv, io);
+    return { code, out: out(), err: err() };
+  };
+  const signedVerify = async (...extra: string[]) => {
+    const run = await signedCli('verify', '--digests', ...WINDOW, '--json', ...extra);
+    return { code: run.code, report: JSON.parse(run.out) as DigestVerifyReport };
+  };
+  const get = async (key: string) => {
+    const out = await s.res.clients.s3.send(new GetObjectCommand({ Bucket: s.res.bucket, Key: key }));
+    return { body: Buffer.from(await out.Body!.transformToByteArray()), metadata: out.Metadata ?? {} };
+  };
+  const put = async (key: string, body: Buffer, metadata: Record<string, string>) => {
+    await s.res.clients.s3.send(
+      new PutObjectCommand({ Bucket: s.res.bucket, Key: key, Body: body, Metadata: metadata }),
+    );
+  };
+
+  beforeAll(async () => {
+    dir ??= await mkdtemp(join(tmpdir(), 'digests-'));
+    await keyFiles();
+    s = await startPipelineHarness('digests-signed', {
+      workload: { logKinds: ['error'] },
+      env: { ARCHIVER_DIGEST_SIGNING_KEY: join(dir, 'digest.pem') },
+    });
+    s.clock.advance(10 * MINUTE);
+    // The first run starts the chain at 23:00 and writes that hour's digest.
+    expect((await runDigester(await s.pipeline.digesterDeps(() => s.clock.now()))).written).toHaveLength(1);
+    s.sim.world.addFile(INSTANCE, D, { size: 25_000, lastWritten: T0 + MINUTE });
+    await s.discover();
+    await s.drain();
+    // 04:10: the digests of 23:00 (the chain's start) to 03:00 are due.
+    s.clock.advance(4 * HOUR);
+  }, 240_000);
+
+  afterAll(async () => {
+    await s?.cleanup();
+  });
+
+  it('two digesters at once commit one chain: each hour once, every digest signed', async () => {
+    const now = () => s.clock.now();
+    const [one, two] = await Promise.all([
+      s.pipeline.digesterDeps(now).then(runDigester),
+      s.pipeline.digesterDeps(now).then(runDigester),
+    ]);
+    expect((await s.pipeline.clients.ledger.digestHead())?.nextHour).toBe(T0 + 4 * HOUR);
+    expect([one.stopped, two.stopped].filter((x) => x === 'head-moved').length).toBeLessThanOrEqual(1);
+    // Whoever lost a race for an hour stopped there; the chain has every hour once.
+    const hours = [...one.written, ...two.written].map((d) => d.hour);
+    expect(new Set(hours)).toEqual(new Set([T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR]));
+    const { code, report } = await signedVerify('--public-key', PUBLIC);
+    expect(report.problems).toEqual([]);
+    expect(report.hours.map((x) => x.signature)).toEqual(['valid', 'valid', 'valid', 'valid']);
+    expect(report.signatures).toMatchObject({ checked: true, algorithm: 'ED25519' });
+    expect([report.verdict, code]).toEqual(['verified', 0]);
+  });
+
+  it('without --public-key the signatures are not checked, and the report says so', async () => {
+    const run = await signedCli('verify', '--digests', ...WINDOW);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('Signatures: not checked (no --public-key); the digests carry signatures.');
+  });
+
+  it('an edited signed digest: its signature no longer verifies, and the next digest no longer links to it', async () => {
+    const key = digestKey('', T0);
+    const original = await get(key);
+    try {
+      const edited = Buffer.from(original.body.toString().replace(/"generation": 1/, '"generation": 2'));
+      expect(edited.equals(original.body)).toBe(false);
+      await put(key, edited, original.metadata);
+      const { code, report } = await signedVerify('--public-key', PUBLIC);
+      expect(report.problems.map((p) => [p.kind, p.hour])).toEqual([
+        ['signature-invalid', T0],
+        ['chain-broken', T0 + HOUR],
+      ]);
+      expect([report.verdict, code]).toEqual(['problems', 1]);
+    } finally {
+      await put(key, original.body, original.metadata);
+    }
+  });
+
+  it('with another public key every signature is invalid; a digest stripped of its signature is signature-missing', async () => {
+    const other = await signedVerify('--public-key', 'other.pub.pem');
+    expect(new Set(kinds(other.report))).toEqual(new Set(['signature-invalid']));
+    expect(other.report.problems).toHaveLength(4 + 1); // the window's four and the one after it
+    expect(other.code).toBe(1);
+
+    const key = digestKey('', T0 + 2 * HOUR);
+    const original = await get(key);
+    try {
+      await put(key, original.body, {});
+      const { code, report } = await signedVerify('--public-key', PUBLIC);
+      expect(report.problems.map((p) => [p.kind, p.hour])).toEqual([['signature-missing', T0 + 2 * HOUR]]);
+      expect([report.verdict, code]).toEqual(['problems', 1]);
+    } finally {
+      await put(key, original.body, original.metadata);
+    }
+  });
+
+  it('a crash between writing a digest and moving the head: the next run writes the same bytes and goes on', async () => {
+    s.clock.advance(HOUR); // 05:10: 04:00 is due
+    const deps = await s.pipeline.digesterDeps(() => s.clock.now());
+    const crashing: DigesterDeps = {
+      ...deps,
+      ledger: {
+        ...deps.ledger,
+        sealHour: (hour, now) => deps.ledger.sealHour(hour, now),
+        archiveEvents: (hour) => deps.ledger.archiveEvents(hour),
+        digestHead: () => deps.ledger.digestHead(),
+        advanceDigestHead: async () => {
+          throw new Error('the digester died here');
+        },
+      },
+    };
+    await expect(runDigester(crashing)).rejects.toThrow('the digester died here');
+    const key = digestKey('', T0 + 4 * HOUR);
+    const written = await get(key);
+    expect((await deps.ledger.digestHead())?.nextHour).toBe(T0 + 4 * HOUR);
+    const rerun = await runDigester(deps);
+    expect(rerun.written.map((d) => d.hour)).toEqual([T0 + 4 * HOUR]);
+    expect((await get(key)).body.equals(written.body)).toBe(true);
+    const run = await signedCli(
+      'verify',
+      '--digests',
+      '--from',
+      '2026-03-01T00:00Z',
+      '--to',
+      '2026-03-01T04:00Z',
+      '--public-key',
+      PUBLIC,
+    );
+    expect(run.code).toBe(0);
   });
 });
