@@ -30,9 +30,7 @@ import { main } from '../../cli/main.js';
 import { type DigesterDeps, runDigester } from '../../core/digests/digester.js';
 import { digestKey } from '../../core/digests/format.js';
 import type { DigestProblemKind } from '../../core/digests/problems.js';
-import { pemDigestSigner } from '../../core/digests/signing.js';
 import { type DigestVerifyReport, verifyDigests } from '../../core/digests/verify-digests.js';
-import { jsonLog } from '../../core/observability.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
 const MINUTE = 60_000;
