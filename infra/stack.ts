@@ -8,6 +8,7 @@ import { ArchiverAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArchiveQuery } from './athena.js';
 import type { BundleDirs } from './bundle.js';
+import { DigestChain } from './digests.js';
 import { functionEnvironment } from './function-environment.js';
 import { HandlerFunction } from './handler-function.js';
 import { LedgerTable } from './ledger-table.js';
@@ -22,7 +23,7 @@ export interface ArchiverStackProps {
   bundles: BundleDirs;
 }
 
-/** The whole deployment: storage, ledger, queues, functions, schedule, alarms, Athena. */
+/** The whole deployment: storage, ledger, queues, functions, schedules, alarms, digest chain, Athena. */
 export class ArchiverStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ArchiverStackProps) {
     super(scope, id);
@@ -127,6 +128,16 @@ export class ArchiverStack extends TerraformStack {
       alarmEmail: s.alarmEmail,
     });
 
+    const digests = new DigestChain(this, 'digests', {
+      settings: s,
+      common,
+      bundleDir: props.bundles.digester,
+      tableArn: ledger.arn,
+      bucketArn: bucket.arn,
+      archiverRole: archiver.role,
+      alarmTopic: alarms.topic,
+    });
+
     const query = new ArchiveQuery(this, 'query', {
       namePrefix: s.name,
       bucketName: bucket.name,
@@ -143,6 +154,8 @@ export class ArchiverStack extends TerraformStack {
       dlq_url: queues.dlq.url,
       discoverer_function: discoverer.fn.functionName,
       archiver_function: archiver.fn.functionName,
+      digester_function: digests.digester.fn.functionName,
+      digest_auditor_policy: digests.auditorPolicy.arn,
       athena_table: `${query.database.name}.${query.table.name}`,
       athena_workgroup: query.workgroup.name,
       alarm_topic: alarms.topic.arn,

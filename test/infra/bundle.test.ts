@@ -106,13 +106,19 @@ describe('bundleHandlers', () => {
 
   it('carries only the SDK clients each function uses', () => {
     // esbuild's (non-minified) output names every bundled module's path in a comment.
-    const bundled = (name: 'discoverer' | 'archiver', pkg: string) =>
+    const bundled = (name: 'discoverer' | 'archiver' | 'digester', pkg: string) =>
       readFileSync(join(first[name], BUNDLE_FILE), 'utf8').includes(`node_modules/@aws-sdk/${pkg}/`);
     expect(bundled('discoverer', 'client-rds')).toBe(true);
     expect(bundled('discoverer', 'client-sqs')).toBe(true);
     expect(bundled('discoverer', 'client-s3')).toBe(false);
     expect(bundled('discoverer', 'lib-storage')).toBe(false);
     expect(bundled('archiver', 'client-s3')).toBe(true);
+    // The digester: the ledger, S3 and (for a KMS signing key) KMS; no RDS, no queue.
+    expect(bundled('digester', 'client-dynamodb')).toBe(true);
+    expect(bundled('digester', 'client-s3')).toBe(true);
+    expect(bundled('digester', 'client-kms')).toBe(true);
+    expect(bundled('digester', 'client-rds')).toBe(false);
+    expect(bundled('digester', 'client-sqs')).toBe(false);
     // The archiver downloads over signed HTTP; it never calls the RDS API.
     expect(bundled('archiver', 'client-rds')).toBe(false);
   });

@@ -31,6 +31,7 @@ import { type DigesterDeps, runDigester } from '../../core/digests/digester.js';
 import { digestKey } from '../../core/digests/format.js';
 import type { DigestProblemKind } from '../../core/digests/problems.js';
 import { type DigestVerifyReport, verifyDigests } from '../../core/digests/verify-digests.js';
+import type { CompletenessReport } from '../../core/operations/completeness-report.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
 const MINUTE = 60_000;
@@ -245,6 +246,35 @@ describe('digest chain and verify --digests on the local stack', () => {
     expect(report.pending).toEqual([T0 + 4 * HOUR, T0 + 5 * HOUR]);
     expect(report.problems).toEqual([]);
     expect(report.verdict).toBe('verified');
+  });
+
+  it('completeness shows the chain of its window: INTACT, then BROKEN (and INCOMPLETE for it) once a digest is gone', async () => {
+    const completeness = async () => {
+      const { io, out } = bufferIo({ env: h.env, cwd: dir });
+      const code = await main(['completeness', '--cluster', 'aurora-audit-1', ...WINDOW, '--json'], io);
+      return { code, report: JSON.parse(out()) as CompletenessReport };
+    };
+    const intact = (await completeness()).report;
+    expect(intact.digestChain).toMatchObject({ status: 'intact', hoursChecked: 4, problems: [] });
+    expect(intact.verdict.reasons.join()).not.toContain('digest chain');
+    await deleteObject(digestKey('', T0 + HOUR));
+    try {
+      const { code, report } = await completeness();
+      expect(report.digestChain).toMatchObject({
+        status: 'broken',
+        hoursChecked: 3,
+        problems: [
+          {
+            hour: T0 + HOUR,
+            detail: expect.stringMatching(/^digest-missing: _digests\/2026\/03\/01\/01.json /),
+          },
+        ],
+      });
+      expect(report.verdict.reasons).toContain('digest chain broken in 1 hour (run verify --digests)');
+      expect(code).toBe(1);
+    } finally {
+      await restore();
+    }
   });
 
   describe('tampering with one thing is caught', () => {
