@@ -48,8 +48,20 @@ export function checkEntry(
   entry: ListedEntry,
   reading: ObjectReading,
   newer: (entry: ListedEntry, etag: string) => ListedEntry | undefined,
+  /**
+   * The current object at the key, when the listed version is gone: on a versioned bucket a later
+   * generation makes the listed one noncurrent, and the lifecycle expires noncurrent versions
+   * (noncurrentVersionExpiryDays). The superset rule then applies as without versions: nothing of
+   * the listed content is lost when the current object begins with exactly those bytes.
+   */
+  current?: ObjectReading,
 ): EntryOutcome {
   const { object } = entry;
+  if (object.versionId !== undefined && reading.kind === 'missing' && current?.kind === 'found') {
+    const { versionId: _gone, ...unversioned } = object;
+    const outcome = checkEntry({ ...entry, object: unversioned }, current, newer);
+    if (outcome.outcome !== 'problem') return outcome;
+  }
   const where = { hour: entry.hour, digest: entry.digest, object: object.key };
   const listed = `generation ${object.generation}${object.versionId ? `, version ${object.versionId}` : ''}`;
   if (reading.kind === 'missing') {
@@ -58,14 +70,14 @@ export function checkEntry(
       problem: {
         kind: 'object-missing',
         ...where,
-        detail: `listed (${listed}, archived ${object.archivedAt}) but not in the bucket: deleted`,
+        detail: `${listed} (archived ${object.archivedAt}) is not in the bucket: deleted${object.versionId ? ', and the object now at the key is not a later generation of it that a later digest lists' : ''}`,
       },
     };
   }
   if (reading.kind === 'unreadable') {
     return {
       outcome: 'problem',
-      problem: { kind: 'object-unreadable', ...where, detail: `listed (${listed}) but ${reading.error}` },
+      problem: { kind: 'object-unreadable', ...where, detail: `${listed} cannot be read: ${reading.error}` },
     };
   }
   if (object.versionId !== undefined || reading.etag === object.etag) {

@@ -166,7 +166,7 @@ export async function verifyDigests(
   const counts = { listed: windowEntries.length, ok: 0, superseded: 0, unlisted: 0 };
   if (options.objects !== false) {
     const layout = chain.find((c) => c.body)?.body?.keyLayout ?? deps.keyLayout;
-    const [readingsByEntry, inArchive] = await Promise.all([
+    const [{ byEntry: readingsByEntry, currents }, inArchive] = await Promise.all([
       readListedObjects(s3, bucket, windowEntries, concurrency, signal, options.onProgress),
       listKeyHours(s3, bucket, keyPrefix, layout, window, concurrency, signal),
     ]);
@@ -187,8 +187,12 @@ export async function verifyDigests(
     const unresolved = () => {
       const byKey = listings();
       const entryNeeds = windowEntries.some((entry) => {
-        const outcome = checkEntry(entry, readingsByEntry.get(entry)!, newer);
-        return outcome.outcome === 'problem' && outcome.problem.kind === 'object-replaced';
+        const outcome = checkEntry(entry, readingsByEntry.get(entry)!, newer, currents.get(entry.object.key));
+        // A longer object no digest read so far lists: a later digest may (a listed version gone too).
+        return (
+          outcome.outcome === 'problem' &&
+          (outcome.problem.kind === 'object-replaced' || currents.get(entry.object.key)?.kind === 'found')
+        );
       });
       return entryNeeds || inArchive.some((o) => !byKey.get(o.key)?.some((e) => e.object.etag === o.etag));
     };
@@ -197,7 +201,7 @@ export async function verifyDigests(
     }
     const reported = new Set<string>();
     for (const entry of windowEntries) {
-      const outcome = checkEntry(entry, readingsByEntry.get(entry)!, newer);
+      const outcome = checkEntry(entry, readingsByEntry.get(entry)!, newer, currents.get(entry.object.key));
       if (outcome.outcome === 'ok') counts.ok += 1;
       else if (outcome.outcome === 'superseded') counts.superseded += 1;
       else {
@@ -276,7 +280,7 @@ async function readListedObjects(
   concurrency: number,
   signal: AbortSignal | undefined,
   onProgress: ((done: number, total: number) => void) | undefined,
-): Promise<Map<ListedEntry, ObjectReading>> {
+): Promise<{ byEntry: Map<ListedEntry, ObjectReading>; currents: Map<string, ObjectReading> }> {
   const reads = new Map<
     string,
     { key: string; versionId?: string; prefixes: number[]; entries: ListedEntry[] }
@@ -311,7 +315,25 @@ async function readListedObjects(
   for (const [index, read] of all.entries()) {
     for (const entry of read.entries) byEntry.set(entry, results[index]!);
   }
-  return byEntry;
+  // Listed versions that are gone: the current object at their key, once per key (checkEntry).
+  const gone = new Map<string, number[]>();
+  for (const [index, read] of all.entries()) {
+    if (read.versionId === undefined || results[index]?.kind !== 'missing') continue;
+    gone.set(read.key, [...(gone.get(read.key) ?? []), ...read.prefixes]);
+  }
+  const currents = new Map<string, ObjectReading>();
+  await mapLimit(
+    [...gone.entries()],
+    concurrency,
+    async ([key, prefixes]) => {
+      currents.set(
+        key,
+        await readObjectFigures(s3, bucket, key, { prefixes, ...(signal ? { signal } : {}) }),
+      );
+    },
+    signal,
+  );
+  return { byEntry, currents };
 }
 
 /** Every object whose key hour is in the window: groups and types by delimiter, then one prefix per hour. */

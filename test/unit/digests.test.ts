@@ -329,6 +329,26 @@ describe('checkEntry and unlistedObjects', () => {
     expect(versioned.outcome === 'problem' && versioned.problem.kind).toBe('object-mismatch');
   });
 
+  it('on a versioned bucket, accepts a listed version that expired when a later generation a later digest lists is current', () => {
+    const versioned: ListedEntry = { ...entry, object: { ...listed, versionId: 'v1' } };
+    const grown = reading({ etag: '"g2"', sourceBytes: 150, sourceSha256: 'c'.repeat(64) });
+    const newer = (e: ListedEntry, etag: string) =>
+      later.object.etag === etag && later.object.archivedAt > e.object.archivedAt ? later : undefined;
+    expect(checkEntry(versioned, { kind: 'missing' }, newer, grown)).toEqual({
+      outcome: 'superseded',
+      by: later,
+    });
+    const gone = checkEntry(versioned, { kind: 'missing' }, none, grown);
+    expect(gone.outcome === 'problem' && gone.problem.kind).toBe('object-missing');
+    const other = checkEntry(
+      versioned,
+      { kind: 'missing' },
+      newer,
+      reading({ etag: '"g2"', prefixSha256: {} }),
+    );
+    expect(other.outcome === 'problem' && other.problem.kind).toBe('object-missing');
+  });
+
   it('finds objects of the key hours that no digest lists by key and ETag', () => {
     const listings = new Map([['k.gz', [entry]]]);
     const problems = unlistedObjects({
