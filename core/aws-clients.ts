@@ -4,8 +4,9 @@
  * AWS, the local emulators or LocalStack. Nothing is created at import.
  *
  * Each handler builds only the clients it uses (`createDiscovererClients`,
- * `createArchiverClients`), so its bundle carries only those SDK packages: the discoverer has no
- * S3 client. The archiver downloads over signed HTTP, but keeps an RDS API client to read the
+ * `createArchiverClients`, `createDigesterClients`), so its bundle carries only those SDK
+ * packages: the discoverer has no S3 client, the digester no RDS or SQS one (and creates its KMS
+ * client only for a KMS signing key). `verify --digests` uses S3 alone (`createAuditClients`). The archiver downloads over signed HTTP, but keeps an RDS API client to read the
  * tags of a cluster it is asked to archive (it refuses clusters outside the selection). The SDK packages are
  * marked side-effect free, so esbuild drops the factories a handler does not call
  * (test/infra/bundle.test.ts checks it). Every client records which service, endpoint and

@@ -1,7 +1,7 @@
 /**
  * Proves the Lambda bundles, not just the sources: bundles the handlers with esbuild, loads the
- * bundled files with `import()` and runs one discovery pass and one archive batch through them against
- * the local stack (DynamoDB Local, fauxqs, the RDS simulator).
+ * bundled files with `import()` and runs one discovery pass, one archive batch and one digester run
+ * through them against the local stack (DynamoDB Local, fauxqs, the RDS simulator).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -123,7 +123,7 @@ describe('bundleHandlers', () => {
     expect(bundled('archiver', 'client-rds')).toBe(false);
   });
 
-  it('runs a discovery pass and an archive batch from the bundled files against the local stack', async () => {
+  it('runs a discovery pass, an archive batch and a digester run from the bundled files against the local stack', async () => {
     const cluster = sim.world.clusters()[0];
     const instance = cluster?.instances[0];
     if (!cluster || !instance) throw new Error('the simulator made no cluster');
@@ -194,5 +194,29 @@ describe('bundleHandlers', () => {
       bytes: SIZE,
       sha256: await sim.world.sha256(instance, FILE),
     });
+
+    // The digester's first run starts the chain at the hour before now and writes every digest
+    // that is due (that hour's, once five minutes of this one have passed).
+    const digester = await load(first.digester);
+    const ran = (await digester(
+      { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
+      context('digester'),
+    )) as {
+      written: Array<{ hour: string; key: string; objects: number }>;
+      nextHour: string;
+      behind: number;
+    };
+    const hour = Math.floor(Date.now() / HOUR) * HOUR;
+    expect(ran.behind).toBe(0);
+    expect([hour - 2 * HOUR, hour - HOUR, hour].map((h) => new Date(h).toISOString())).toContain(
+      ran.nextHour,
+    );
+    for (const digest of ran.written) {
+      const stored = await res.clients.s3.send(new GetObjectCommand({ Bucket: res.bucket, Key: digest.key }));
+      expect(JSON.parse(await stored.Body!.transformToString())).toMatchObject({
+        hour: digest.hour,
+        previous: null,
+      });
+    }
   });
 });
