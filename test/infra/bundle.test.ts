@@ -113,8 +113,10 @@ describe('bundleHandlers', () => {
     expect(bundled('discoverer', 'client-s3')).toBe(false);
     expect(bundled('discoverer', 'lib-storage')).toBe(false);
     expect(bundled('archiver', 'client-s3')).toBe(true);
-    // The archiver downloads over signed HTTP; it never calls the RDS API.
-    expect(bundled('archiver', 'client-rds')).toBe(false);
+    // The archiver downloads over signed HTTP, but reads a cluster's tags (DescribeDBClusters)
+    // before downloading when clusters are chosen by tag (core/rds/cluster-selection.ts).
+    expect(bundled('archiver', 'client-rds')).toBe(true);
+    expect(bundled('archiver', 'lib-dynamodb')).toBe(true);
   });
 
   it('runs a discovery pass and an archive batch from the bundled files against the local stack', async () => {
