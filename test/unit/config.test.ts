@@ -323,6 +323,8 @@ describe('loadConfig', () => {
         'ARCHIVER_DLQ_URL',
         'ARCHIVER_BUCKET',
         'ARCHIVER_GZIP_LEVEL',
+        // The archiver refuses files outside the selection, so draining needs one too.
+        'Set',
       ]);
     });
   });
