@@ -162,29 +162,12 @@ export function createArchiverClients(config: ClientConfig, options: ClientOptio
   };
 }
 
-/** Every client of the pipeline (the CLI runs both halves and the operator commands). */
+/**
+ * Every client of the pipeline (the CLI runs both halves and the operator commands). Since the
+ * archiver reads cluster tags, its clients are a superset of the discoverer's: one set serves both.
+ */
 export type PipelineClients = DiscovererClients & ArchiverClients;
 
 /** Creates every client the pipeline uses, one of each. */
-export function createPipelineClients(config: ClientConfig, options: ClientOptions = {}): PipelineClients {
-  const rds = rdsClient(config, options);
-  const dynamo = dynamoClient(config, options);
-  const sqs = sqsClient(config, options);
-  const s3 = s3Client(config, options);
-  const downloader = downloaderFor(config, options);
-  return {
-    rds,
-    dynamo,
-    ledger: ledgerOn(dynamo, config.table),
-    sqs,
-    s3,
-    downloader,
-    destroy() {
-      rds.destroy();
-      dynamo.destroy();
-      sqs.destroy();
-      s3.destroy();
-      downloader.close();
-    },
-  };
-}
+export const createPipelineClients: (config: ClientConfig, options?: ClientOptions) => PipelineClients =
+  createArchiverClients;
