@@ -185,9 +185,10 @@ export async function handleControl(
     } else if (method === 'DELETE' && rawPath === '/_sim/files') {
       const o = parseJson(body);
       const site = siteOf(ctx, query, o);
+      const instance = str(o, 'instance');
       // Deletions before this one are found first, so the removal cannot hide one of them.
-      site.deletions.sweep();
-      site.world.removeFile(str(o, 'instance'), str(o, 'name'));
+      site.deletions.sweep(instance);
+      site.world.removeFile(instance, str(o, 'name'));
       json(res, 200, { removed: true });
     } else if (method === 'GET' && rawPath === '/_sim/sha256') {
       const instance = query.get('instance') ?? '';

@@ -12,9 +12,11 @@ import type { ServedFile, SimWorldInternal } from './world.js';
  * download was not published in full.
  *
  * The world is a pure function of time and nothing runs in the background, so deletions are found
- * by looking back: each sweep walks from the last sweep to now in steps shorter than any file can
- * live (half the shortest retention), sees which files went away, and finds the exact moment of
- * each by bisection. A file gone at exactly its last write plus its retention was deleted by
+ * by looking back: a sweep of an instance walks from its last sweep to now in steps no longer than
+ * any file can live (its shortest retention), sees which files went away, and finds the exact
+ * moment of each (last write plus retention, confirmed; else by bisection). Every question about
+ * an instance's events sweeps it first, so an event is always recorded before any answer whose
+ * window covers its date. A file gone at exactly its last write plus its retention was deleted by
  * retention; the storage-pressure control records its own deletions; anything else that vanished
  * (a test's explicit removal, a `vanish` fault) leaves no event, as RDS would not know of it.
  *
@@ -50,8 +52,8 @@ export interface DeletionRecord {
 
 /** The deletion watch of one account-Region world. */
 export interface DeletionWatch {
-  /** Finds and reports every deletion since the last sweep, up to now. */
-  sweep(): void;
+  /** Finds and reports every deletion up to now: of one instance, or of all. */
+  sweep(instance?: string): void;
   /** A download of `file` ended; `complete` when it served every byte listed when it began. */
   recordDownload(instance: string, file: ServedFile, sentBytes: number, complete: boolean): void;
   /**
@@ -69,7 +71,6 @@ export interface EventSource {
 }
 
 const MIN_STEP_MS = 1000;
-const MAX_STEP_MS = 10 * 60_000;
 /** Bound on the look-back work of one sweep; past it the steps get longer (a coarser look). */
 const MAX_SAMPLES = 20_000;
 
@@ -100,11 +101,6 @@ export function createDeletionWatch(
       into.set(key, { instance, name: f.name, size: f.size, lastWritten: f.lastWritten, offset: f.offset });
     }
   };
-  const snapshot = (t: number): Map<FileKey, Seen> => {
-    const out = new Map<FileKey, Seen>();
-    for (const i of watched()) snapshotOf(i.id, t, out);
-    return out;
-  };
   const stateAt = (key: FileKey, instance: string, t: number): Seen | undefined => {
     const one = new Map<FileKey, Seen>();
     snapshotOf(instance, t, one);
@@ -129,8 +125,20 @@ export function createDeletionWatch(
   /** A file present at `lo` is gone at `hi`: when, and why. */
   const vanished = (key: FileKey, seen: Seen, lo: number, hi: number) => {
     if (storageDeleted.has(key)) return;
+    // Most files had stopped growing long before: then their deletion is due at last write plus
+    // retention, and two looks confirm it. Otherwise bisect for the moment it went.
     let present = lo;
     let gone = hi;
+    const due = seen.lastWritten + world.retentionMs(seen.instance, seen.name);
+    if (
+      due > lo &&
+      due <= hi &&
+      stateAt(key, seen.instance, due) === undefined &&
+      stateAt(key, seen.instance, due - 1)
+    ) {
+      present = due - 1;
+      gone = due;
+    }
     while (gone - present > 1) {
       const mid = Math.floor((present + gone) / 2);
       if (stateAt(key, seen.instance, mid) !== undefined) present = mid;
@@ -143,33 +151,47 @@ export function createDeletionWatch(
     if (reported) report(EVENT_KINDS.logDeletedRetention, seen.instance, last.name, gone);
   };
 
-  const stepMs = (from: number, to: number) => {
-    let shortest = MAX_STEP_MS * 2;
-    for (const i of watched()) {
-      for (const kind of ['audit/', 'error/', 'slowquery/', 'general/']) {
-        shortest = Math.min(shortest, world.retentionMs(i.id, kind));
-      }
+  /**
+   * Samples no further apart than the shortest retention R of the instance: a file exists for at
+   * least R (from its first byte to last write plus R), and any half-open span of length R holds
+   * one point of a grid of spacing R, so no file comes and goes unseen between two samples.
+   */
+  const stepMs = (instance: string, from: number, to: number) => {
+    let shortest = Number.POSITIVE_INFINITY;
+    for (const kind of ['audit/', 'error/', 'slowquery/', 'general/']) {
+      shortest = Math.min(shortest, world.retentionMs(instance, kind));
     }
-    const step = Math.max(MIN_STEP_MS, Math.min(MAX_STEP_MS, Math.floor(shortest / 2)));
-    return Math.max(step, Math.ceil((to - from) / MAX_SAMPLES));
+    return Math.max(MIN_STEP_MS, shortest, Math.ceil((to - from) / MAX_SAMPLES));
   };
 
-  let sweptAt = clock.now();
-  let present = snapshot(sweptAt);
+  // Each instance is swept on its own, from the world's start, when someone asks about it.
+  const origin = clock.now();
+  const state = new Map<string, { sweptAt: number; present: Map<FileKey, Seen> }>();
 
-  const sweep = () => {
-    const now = clock.now();
-    if (now <= sweptAt) return;
-    const step = stepMs(sweptAt, now);
-    let previous = sweptAt;
-    for (let t = Math.min(sweptAt + step, now); ; t = Math.min(t + step, now)) {
-      const current = snapshot(t);
-      for (const [key, seen] of present) if (!current.has(key)) vanished(key, seen, previous, t);
-      present = current;
+  const sweepInstance = (instance: string, now: number) => {
+    let s = state.get(instance);
+    if (!s) {
+      s = { sweptAt: origin, present: new Map() };
+      snapshotOf(instance, origin, s.present);
+      state.set(instance, s);
+    }
+    if (now <= s.sweptAt) return;
+    const step = stepMs(instance, s.sweptAt, now);
+    let previous = s.sweptAt;
+    for (let t = Math.min(s.sweptAt + step, now); ; t = Math.min(t + step, now)) {
+      const current = new Map<FileKey, Seen>();
+      snapshotOf(instance, t, current);
+      for (const [key, seen] of s.present) if (!current.has(key)) vanished(key, seen, previous, t);
+      s.present = current;
       previous = t;
       if (t >= now) break;
     }
-    sweptAt = now;
+    s.sweptAt = now;
+  };
+
+  const sweep = (instance?: string) => {
+    const now = clock.now();
+    for (const i of watched()) if (instance === undefined || i.id === instance) sweepInstance(i.id, now);
   };
 
   return {
@@ -181,7 +203,7 @@ export function createDeletionWatch(
       downloaded.set(key, Math.max(downloaded.get(key) ?? 0, sentBytes));
     },
     storagePressure(instance, count = 1) {
-      sweep();
+      sweep(instance);
       const now = clock.now();
       const engine = world.instance(instance)?.engine;
       const oldest = world

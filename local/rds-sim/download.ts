@@ -85,7 +85,7 @@ export function planDownload(route: DownloadRoute, ctx: DownloadContext): Downlo
     );
   if (!file) throw notFound();
   if (ctx.faults.take(target, ['vanish']).length > 0) {
-    ctx.deletions?.sweep();
+    ctx.deletions?.sweep(route.instance);
     ctx.world.removeFile(route.instance, route.file);
     throw notFound();
   }

@@ -174,7 +174,11 @@ function readCategories(params: URLSearchParams): string[] {
 }
 
 /** Answers DescribeEvents ([DESCRIBE-EVENTS]) over the events of one account and Region. */
-export function describeEvents(params: URLSearchParams, events: LoggedEvent[], now: number): string {
+export function describeEvents(
+  params: URLSearchParams,
+  eventsOf: (instance?: string) => LoggedEvent[],
+  now: number,
+): string {
   const maxRecords = readMaxRecords(params, DESCRIBE_EVENTS_BOUNDS);
   const sourceType = params.get('SourceType');
   const sourceId = params.get('SourceIdentifier');
@@ -202,6 +206,8 @@ export function describeEvents(params: URLSearchParams, events: LoggedEvent[], n
   }
   const categories = readCategories(params);
   const { from, to } = eventWindow(params, now);
+  // Only the instance asked about needs its deletions found first.
+  const events = eventsOf(sourceType === 'db-instance' && sourceId ? sourceId : undefined);
   const matching = events.filter(
     (e) =>
       e.date >= from &&

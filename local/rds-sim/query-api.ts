@@ -26,8 +26,8 @@ export interface QueryContext {
   requestId: string;
   /** True when an `empty-listing` fault answers this DescribeDBLogFiles. */
   emptyListing: boolean;
-  /** The site's events, every deletion up to now already found (DescribeEvents). */
-  events(): LoggedEvent[];
+  /** The site's events, every deletion up to now found (of one instance, or of all) first. */
+  events(instance?: string): LoggedEvent[];
   /** The simulator's clock now. */
   now: number;
 }
@@ -212,7 +212,7 @@ const actions: Record<string, (params: URLSearchParams, ctx: QueryContext) => st
   DescribeDBInstances: describeDBInstances,
   DescribeDBLogFiles: describeDBLogFiles,
   DownloadDBLogFilePortion: (params, ctx) => downloadDBLogFilePortion(params, ctx.world),
-  DescribeEvents: (params, ctx) => describeEvents(params, ctx.events(), ctx.now),
+  DescribeEvents: (params, ctx) => describeEvents(params, (i) => ctx.events(i), ctx.now),
 };
 
 /** True for the actions this simulator implements. */

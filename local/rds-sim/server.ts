@@ -230,8 +230,8 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
         requestId,
         emptyListing,
         now: clock.now(),
-        events: () => {
-          site.deletions.sweep();
+        events: (instance) => {
+          site.deletions.sweep(instance);
           return site.events.list(clock.now());
         },
       });
