@@ -84,7 +84,7 @@ describe('RDS simulator: the API budget per account and Region', () => {
     const throttled = await retrying.send(new DescribeDBClustersCommand({})).catch((e: unknown) => e);
     // Three attempts: the standard retry strategy took Throttling for a retryable throttling error.
     expect(throttled).toMatchObject({ name: 'Throttling', $metadata: { attempts: 3 } });
-    await s.fleet.site(HUB_ACCOUNT_ID, 'us-east-1')?.budget?.reset();
+    s.fleet.site(HUB_ACCOUNT_ID, 'us-east-1')?.budget?.reset();
     const missing = await retrying
       .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'no-such-instance' }))
       .catch((e: unknown) => e);

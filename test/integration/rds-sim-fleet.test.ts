@@ -262,11 +262,12 @@ describe('RDS simulator: an organisation of accounts and Regions behind STS', ()
       expect(refused.status).toBe(403);
       expect(await refused.text()).toContain('<Code>ExpiredToken</Code>');
       // The hub's own keys never expire; a fresh session works again.
-      await expect(simRdsClient(sim).send(new DescribeDBClustersCommand({}))).resolves.toBeDefined();
       const again = await assume(sts, MEMBER);
-      await expect(
-        simRdsClient(sim, { credentials: again.credentials }).send(new DescribeDBClustersCommand({})),
-      ).resolves.toBeDefined();
+      for (const credentials of [DEFAULT_SIM_CREDENTIALS, again.credentials]) {
+        const fresh = simRdsClient(sim, { credentials });
+        await expect(fresh.send(new DescribeDBClustersCommand({}))).resolves.toBeDefined();
+        fresh.destroy();
+      }
     } finally {
       rds.destroy();
     }
@@ -281,10 +282,13 @@ describe('RDS simulator: an organisation of accounts and Regions behind STS', ()
     try {
       const { credentials, expiration } = await assume(sts, MEMBER);
       expect(expiration.getTime()).toBe(sim.clock.now() + 5_000);
+      const rds = simRdsClient(sim, { credentials });
+      await expect(rds.send(new DescribeDBClustersCommand({}))).resolves.toBeDefined();
       sim.clock.advance(5_000);
-      await expect(
-        simRdsClient(sim, { credentials }).send(new DescribeDBClustersCommand({})),
-      ).rejects.toMatchObject({ name: 'ExpiredToken' });
+      await expect(rds.send(new DescribeDBClustersCommand({}))).rejects.toMatchObject({
+        name: 'ExpiredToken',
+      });
+      rds.destroy();
     } finally {
       await fetch(`${sim.url}/_sim/sts`, {
         method: 'POST',
@@ -294,9 +298,12 @@ describe('RDS simulator: an organisation of accounts and Regions behind STS', ()
   });
 
   it('refuses a Region the fleet is not in, and STS signed for its global Region', async () => {
-    await expect(
-      simRdsClient(sim, { region: 'ap-south-1' }).send(new DescribeDBClustersCommand({})),
-    ).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    const elsewhere = simRdsClient(sim, { region: 'ap-south-1' });
+    await expect(elsewhere.send(new DescribeDBClustersCommand({}))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
+    elsewhere.destroy();
     const regional = new STSClient({
       endpoint: sim.url,
       region: 'eu-west-1',
