@@ -164,7 +164,9 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
             maxSkewMs,
           },
         );
-        // Temporary credentials expire on the simulator's clock (that is the clock STS issued them on).
+        // Temporary credentials expire on the simulator's clock (the clock STS issued them on). RDS
+        // answers 403 `ExpiredToken` "The security token included in the request is expired"
+        // (aws-controllers-k8s/community#2435, DescribeDBClusters), as the Query services do.
         if (principal?.expiresAt !== undefined && clock.now() >= principal.expiresAt) {
           throw new AwsErrorAnswer(
             403,

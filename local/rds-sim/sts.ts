@@ -23,8 +23,10 @@ import { el, queryResponse, STS_XMLNS, wrap } from './xml.js';
  *   any ExternalId (aws/aws-sdk-js#3869).
  * - [STS-DURATION] over the role's limit: 400 `ValidationError`, "The requested DurationSeconds
  *   exceeds the MaxSessionDuration set for this role." (kreuzwerker/awsu#27,
- *   prowler-cloud/prowler#923); out of the API's bounds: the usual "1 validation error detected"
- *   form.
+ *   prowler-cloud/prowler#923); under 900: "1 validation error detected: Value '600' at
+ *   'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal
+ *   to 900" (goldstack/goldstack#425, from GetSessionToken; the same model validation). The
+ *   role-chaining wording is not checked here (the one-hour limit itself is [STS-ASSUMEROLE]'s).
  */
 
 /** The STS API version the SDK sends. */
