@@ -92,7 +92,7 @@ export interface SimInstance {
 
 /**
  * The simulated world of one account and Region: what RDS would list and serve right now.
- * (Several accounts or Regions would be several worlds behind one endpoint.)
+ * (Several accounts or Regions are several worlds behind one endpoint: see fleet.ts.)
  */
 export interface SimWorld {
   clusters(): SimCluster[];
