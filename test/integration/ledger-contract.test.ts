@@ -101,7 +101,7 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         missingListings: 0,
         stateSince: NOW,
         updatedAt: NOW,
-        ...stateIndex('queued', NOW, record.instance, NAME),
+        ...stateIndex('queued', NOW, record),
       });
       expect(await store.getFile(record)).toEqual(written);
       expect((await refusal(store.apply('settle', record, args))).current).toEqual(written);
@@ -250,6 +250,8 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         archivedGzipBytes: 200,
         archivedSha256: 'a'.repeat(64),
         archivedEtag: '"e"',
+        archivedName: NAME,
+        archivedListedSize: 1024,
         archivedLastWritten: NOW - HOUR,
       };
 

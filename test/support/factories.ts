@@ -51,7 +51,7 @@ export function fileRecord(
   const logType = logTypeOf(logFileName);
   return {
     pk: keys.activePk(instance),
-    sk: keys.fileSk(logFileName),
+    sk: keys.fileSk({ instance, logFileName }),
     cluster,
     instance,
     logFileName,
@@ -67,9 +67,9 @@ export function fileRecord(
     updatedAt: stateSince,
     missingListings: 0,
     attempts: 0,
-    ...stateIndex(state, stateSince, instance, logFileName),
+    ...stateIndex(state, stateSince, { instance, logFileName }),
     gsi2pk: keys.clusterTypePk(cluster, logType),
-    gsi2sk: keys.clusterHourSk(hour, instance, logFileName),
+    gsi2sk: keys.clusterHourSk(hour, { instance, logFileName }),
     ...overrides,
   };
 }

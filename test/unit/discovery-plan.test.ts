@@ -97,7 +97,7 @@ describe('planInstance', () => {
       const hour = Date.UTC(2024, 9, 1, 12);
       expect(create.record).toEqual({
         pk: keys.activePk(INSTANCE),
-        sk: keys.fileSk(NEW),
+        sk: keys.fileSk({ instance: INSTANCE, logFileName: NEW }),
         cluster: CLUSTER,
         instance: INSTANCE,
         logFileName: NEW,
@@ -114,9 +114,9 @@ describe('planInstance', () => {
         missingListings: 0,
         attempts: 0,
         gsi1pk: keys.statePk('queued'),
-        gsi1sk: keys.stateSk(T0, INSTANCE, NEW),
+        gsi1sk: keys.stateSk(T0, { instance: INSTANCE, logFileName: NEW }),
         gsi2pk: keys.clusterTypePk(CLUSTER, 'audit'),
-        gsi2sk: keys.clusterHourSk(hour, INSTANCE, NEW),
+        gsi2sk: keys.clusterHourSk(hour, { instance: INSTANCE, logFileName: NEW }),
       });
     });
 
