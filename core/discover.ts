@@ -192,7 +192,7 @@ async function discoverInstance(
         until: input.now + DISCOVERY_LEASE_MS,
       });
       leaseWrites = 1;
-      if (held && held.lastListedAt >= listedAt) {
+      if (held && held.lastListedAt > listedAt) {
         log.info('A newer listing of the instance was recorded meanwhile: leaving it this pass');
         return { ...emptyOutcome(target), writes: 1, busy: true };
       }
