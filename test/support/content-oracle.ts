@@ -46,16 +46,20 @@ export function bytesOf(content: Pick<SimContent, 'spec' | 'offset'>, size: numb
   return contentBytes(content.spec, content.offset, content.offset + size);
 }
 
+/** One object, gunzipped (test-sized objects only). */
+export async function objectBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return gunzipSync(Buffer.from(await got.Body!.transformToByteArray()));
+}
+
 /** Every object of a bucket, gunzipped (test-sized objects only). */
 export async function objectsOf(s3: S3Client, bucket: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
-      out.set(object.Key!, gunzipSync(Buffer.from(await got.Body!.transformToByteArray())));
-    }
+    for (const object of page.Contents ?? [])
+      out.set(object.Key!, await objectBytes(s3, bucket, object.Key!));
     token = page.NextContinuationToken;
   } while (token);
   return out;
