@@ -6,7 +6,8 @@
  * Each handler builds only the clients it uses (`createDiscovererClients`,
  * `createArchiverClients`), so its bundle carries only those SDK packages: the discoverer has no
  * S3 client. The archiver downloads over signed HTTP, but keeps an RDS API client to read the
- * tags of a cluster it is asked to archive (it refuses clusters outside the selection). The SDK packages are
+ * tags of a cluster or instance it is asked to archive (it refuses those outside the selection)
+ * and to list a rotating family before and after its download. The SDK packages are
  * marked side-effect free, so esbuild drops the factories a handler does not call
  * (test/infra/bundle.test.ts checks it). Every client records which service, endpoint and
  * resource a failed call was about (core/aws-call-context.ts).

@@ -13,6 +13,8 @@ export interface PipelineEnvInput {
   resources: PipelineResources;
   /** Cluster ids for ARCHIVER_CLUSTERS. */
   clusters?: string[];
+  /** Standalone instance ids for ARCHIVER_INSTANCES. */
+  instances?: string[];
   /** = the queue's maxReceiveCount. */
   maxAttempts?: number;
   /** The simulated RDS log retention, so the completeness report judges gaps by it. */
@@ -46,6 +48,7 @@ export function pipelineEnv(input: PipelineEnvInput): Record<string, string> {
       dlqUrl: input.resources.dlqUrl,
       bucket: input.resources.bucket,
       clusters: input.clusters,
+      instances: input.instances,
       maxAttempts: input.maxAttempts,
       retentionMs: input.retentionHours === undefined ? undefined : input.retentionHours * 3_600_000,
     }),

@@ -107,11 +107,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     const credentials = simulator.credentials[0];
     if (credentials === undefined) throw new Error('the RDS simulator accepts no credentials');
-    // The archiver handles Aurora MySQL; the other engines' instances are there to be listed.
+    // The archiver handles Aurora MySQL clusters and standalone RDS MySQL and MariaDB instances
+    // (their audit logs); the other engines' instances are there to be listed.
     const archived = simulator.world
       .clusters()
       .filter((cluster) => (cluster.engine ?? 'aurora-mysql') === 'aurora-mysql')
       .map((cluster) => cluster.id);
+    const standalone = simulator.world
+      .instances()
+      .filter((i) => i.cluster === undefined && (i.engine === 'mysql' || i.engine === 'mariadb'))
+      .map((i) => i.id);
     const env = pipelineEnv({
       region,
       credentials,
@@ -119,6 +124,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       rdsUrl: simulator.url,
       resources,
       ...(archived.length > 0 ? { clusters: archived } : {}),
+      ...(standalone.length > 0 ? { instances: standalone } : {}),
       maxAttempts: maxReceiveCount,
       ...(options.workload?.retentionHours === undefined
         ? {}

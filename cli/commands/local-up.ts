@@ -82,7 +82,8 @@ Workload (the simulated fleet):
                                               hourly error/slow/general logs
                            postgres           standalone postgres-<n>, postgresql.log.<date-HH>
                            aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<date-HHMM>
-                           Only the aurora-mysql clusters go into ARCHIVER_CLUSTERS.
+                           The aurora-mysql clusters go into ARCHIVER_CLUSTERS, the mysql and
+                           mariadb instances into ARCHIVER_INSTANCES.
   --seed N                 same seed, same world, same bytes (default 1)
   --clusters N             clusters per Aurora engine (default 2)
   --instances N            instances per cluster (default 2)
