@@ -13,7 +13,7 @@ import { digestSignerFor } from '../core/digests/signer-setup.js';
 import type { DiscoverDeps } from '../core/discover.js';
 import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
 import { MissingSettingError } from '../core/operations/errors.js';
-import { clusterSelection } from '../core/rds/cluster-selection.js';
+import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
 import { FailuresError, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -75,7 +75,7 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
   });
   const counters = new PipelineCounters();
   // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
-  const selection = clusterSelection(clients.rds, { clusters: config.clusters, tag: config.clusterTag });
+  const selection = clusterSelection(clients.rds, selectorOf(config));
   return {
     config,
     clients,
@@ -93,6 +93,7 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
     archiveBatch: (now, timeoutMarginMs) => {
       const deps: BatchDeps = {
         ledger: clients.ledger,
+        rds: clients.rds,
         s3: clients.s3,
         sqs: clients.sqs,
         downloader: clients.downloader,

@@ -10,6 +10,9 @@
  * - fail: record FAILED with the reason, park the message in the DLQ with it, acknowledge. On the
  *   last attempt, or at once when no retry can help: a permanent failure burns no more receives;
  * - lose: the file left RDS before it was archived; record it LOST (an audit gap), acknowledge;
+ * - diverge: the downloaded bytes do not start with those archived before: the name holds other
+ *   content. Record the content LOST as diverged (its object stays as it was), acknowledge; the
+ *   discoverer takes the name's content as new;
  * - park: the message names no work the ledger knows as due; park it with the reason, leave the
  *   ledger alone, acknowledge. `redrive` later decides from the ledger, not from the message.
  */
@@ -24,8 +27,10 @@ export type ArchiveEvent =
   | { kind: 'refused'; current: FileRecord | undefined }
   /** The claim could not be asked (the ledger failed to answer). */
   | { kind: 'ledger-unavailable'; error: unknown }
-  /** Claimed, but the file's cluster (as the ledger records it) is not selected for archiving. */
-  | { kind: 'not-selected'; cluster: string; selection: string }
+  /** Claimed, but the file's cluster or instance (as the ledger records it) is not selected. */
+  | { kind: 'not-selected'; cluster: string; instance?: string; standalone?: boolean; selection: string }
+  /** Claimed, but its content is located nowhere in its family's listing (rotated out, replaced). */
+  | { kind: 'gone'; reason: string }
   /** Claimed and archived: the object is in S3 and the ledger says archived. */
   | { kind: 'archived'; key: string; bytes: number; gzipBytes: number }
   /** Claimed, then this went wrong (download, upload, or the ledger's last write). */
@@ -51,6 +56,8 @@ export type ArchiveDecision =
   | { action: 'retry'; reason: string; release: boolean }
   | { action: 'fail'; reason: string; why: 'last attempt' | 'permanent' }
   | { action: 'lose'; reason: string }
+  /** The name held other content than the claimed one: record it lost as diverged, acknowledge. */
+  | { action: 'diverge'; reason: string }
   | { action: 'park'; reason: string };
 
 const NOT_OURS = 'message not produced by the discoverer';
@@ -68,12 +75,18 @@ export function decideArchive(input: DecisionInput): ArchiveDecision {
       const reason = `could not claim in the ledger: ${classifyFailure(event.error).reason}`;
       return last ? { action: 'park', reason } : { action: 'retry', reason, release: false };
     }
-    case 'not-selected':
+    case 'not-selected': {
+      const what = event.standalone
+        ? `instance ${event.instance ?? event.cluster}`
+        : `cluster ${event.cluster}`;
       return {
         action: 'fail',
         why: 'permanent',
-        reason: `cluster ${event.cluster} is not selected for archiving (${event.selection}): refused`,
+        reason: `${what} is not selected for archiving (${event.selection}): refused`,
       };
+    }
+    case 'gone':
+      return { action: 'lose', reason: `not found in RDS's listing: ${event.reason}` };
     case 'archived':
       return {
         action: 'acknowledge',
@@ -89,6 +102,7 @@ export function decideArchive(input: DecisionInput): ArchiveDecision {
           reason: `RDS answered not found on download (${failure.code ?? 'no code'}): the file left RDS before it was archived`,
         };
       }
+      if (failure.kind === 'diverged') return { action: 'diverge', reason: failure.reason };
       if (failure.kind === 'permanent') return { action: 'fail', why: 'permanent', reason: failure.reason };
       return last
         ? { action: 'fail', why: 'last attempt', reason: failure.reason }

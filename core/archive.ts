@@ -12,19 +12,26 @@
  * and parked, or parked); throws `RetryLaterError` to have SQS deliver it again.
  */
 
+import { DBInstanceNotFoundFault, type RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type ArchiveDecision, type ArchiveEvent, decideArchive } from './archive-decision.js';
 import type { ArchiverConfig } from './config.js';
+import { isFamilyContent, type ListedFile } from './discovery-plan.js';
 import { parkedMessage, parkInDlq } from './dlq.js';
 import { TransitionRefusedError } from './ledger/errors.js';
 import type { FileRecord } from './ledger/records.js';
 import type { LedgerStore } from './ledger/store.js';
+import { familyFilter, familyOf, knownContent, matchFamily, sameRotatedFiles } from './log-streams.js';
 import { type ArchiveMessage, MalformedMessageError, parseArchiveMessage } from './messages.js';
 import type { Log, PipelineMetrics } from './observability.js';
 import type { ClusterSelection } from './rds/cluster-selection.js';
 import type { LogFileDownloader } from './rds/download.js';
-import { archiveStream } from './transfer/archive-stream.js';
+import { LogFileNotFoundError } from './rds/download-errors.js';
+import { listLogFiles } from './rds/inventory.js';
+import { type ArchiveResult, archiveStream } from './transfer/archive-stream.js';
+import type { SourceChecks } from './transfer/digest.js';
+import { ContentMovedError } from './transfer/errors.js';
 import { archiveObjectMetadata } from './transfer/metadata.js';
 
 /** The parts of an SQS record the archiver reads (the Lambda event shape). */
@@ -36,10 +43,12 @@ export interface ArchiveRecordInput {
 
 export interface ArchiveDeps {
   ledger: LedgerStore;
+  /** Lists a rotating family before and after its download (core/log-streams.ts). */
+  rds: RDSClient;
   s3: S3Client;
   sqs: SQSClient;
   downloader: LogFileDownloader;
-  /** The clusters whose files may be downloaded. */
+  /** The clusters and instances whose files may be downloaded. */
   selection: ClusterSelection;
   config: Pick<
     ArchiverConfig,
@@ -103,6 +112,7 @@ export async function archiveRecord(
     cluster: message.cluster,
     instance: message.instance,
     file: message.logFileName,
+    ...(message.contentId === undefined ? {} : { content: `${message.stream}#${message.contentId}` }),
     generation: message.generation,
     messageId: record.messageId,
   });
@@ -166,34 +176,20 @@ async function archiveClaimed(
   now: () => number,
 ): Promise<ArchiveEvent> {
   try {
-    if (!(await deps.selection.includes(claimed.cluster))) {
-      return { kind: 'not-selected', cluster: claimed.cluster, selection: deps.selection.description };
-    }
-    const download = await deps.downloader.open({
-      instance: claimed.instance,
-      logFileName: claimed.logFileName,
-      signal,
-    });
-    const result = await archiveStream({
-      source: download.body,
-      expectedBytes: claimed.listedSize,
-      s3: deps.s3,
-      bucket: deps.config.bucket!,
-      key: claimed.s3Key,
-      metadata: archiveObjectMetadata({
-        file: claimed.logFileName,
-        instance: claimed.instance,
+    if (!(await deps.selection.includes(claimed))) {
+      return {
+        kind: 'not-selected',
         cluster: claimed.cluster,
-        generation: claimed.generation,
-        listedBytes: claimed.listedSize,
-        lastWritten: claimed.lastWritten,
-      }),
-      gzipLevel: deps.config.gzipLevel,
-      partSize: deps.config.partSizeBytes,
-      queueSize: deps.config.uploadConcurrency,
-      recordDigest: deps.config.objectDigest,
-      signal,
-    });
+        instance: claimed.instance,
+        standalone: claimed.standalone === true,
+        selection: deps.selection.description,
+      };
+    }
+    const copy = isFamilyContent(claimed)
+      ? await archiveContent(claimed, deps, signal)
+      : await archiveNamed(claimed, deps, signal);
+    if (copy.kind === 'gone') return copy;
+    const { result, source } = copy;
     const finishedAt = now();
     await deps.ledger.apply('complete', claimed, {
       generation: claimed.generation,
@@ -204,7 +200,9 @@ async function archiveClaimed(
       archivedSha256: result.sha256,
       archivedEtag: result.etag,
       archivedVersionId: result.versionId,
-      archivedLastWritten: claimed.lastWritten,
+      archivedName: source.logFileName,
+      archivedListedSize: source.size,
+      archivedLastWritten: source.lastWritten,
       archivedKey: claimed.s3Key,
       cluster: claimed.cluster,
       logType: claimed.logType,
@@ -218,6 +216,182 @@ async function archiveClaimed(
   } catch (error) {
     return { kind: 'failed', error };
   }
+}
+
+/** What was copied, and the listed file the bytes were checked against. */
+type Copy = { kind: 'copied'; result: ArchiveResult; source: ListedFile } | { kind: 'gone'; reason: string };
+
+/**
+ * The bytes an earlier generation archived: a later generation must start with them. Checked on
+ * every name model (a unique name may come back with other content too), in the same pass.
+ */
+function archivedPrefix(claimed: FileRecord): SourceChecks['prefix'] {
+  if (claimed.archivedBytes === undefined || claimed.archivedSha256 === undefined) return undefined;
+  return { bytes: claimed.archivedBytes, sha256: claimed.archivedSha256 };
+}
+
+/** Streams one download into the claimed record's object. */
+async function copy(
+  claimed: FileRecord,
+  deps: ArchiveDeps,
+  signal: AbortSignal | undefined,
+  source: ListedFile,
+  expectedBytes: number,
+  checks: SourceChecks,
+): Promise<ArchiveResult> {
+  const download = await deps.downloader.open({
+    instance: claimed.instance,
+    logFileName: source.logFileName,
+    signal,
+  });
+  return await archiveStream({
+    source: download.body,
+    expectedBytes,
+    s3: deps.s3,
+    bucket: deps.config.bucket!,
+    key: claimed.s3Key,
+    metadata: archiveObjectMetadata({
+      file: source.logFileName,
+      contentId: claimed.contentId,
+      instance: claimed.instance,
+      cluster: claimed.cluster,
+      generation: claimed.generation,
+      listedBytes: source.size,
+      lastWritten: source.lastWritten,
+    }),
+    gzipLevel: deps.config.gzipLevel,
+    partSize: deps.config.partSizeBytes,
+    queueSize: deps.config.uploadConcurrency,
+    recordDigest: deps.config.objectDigest,
+    checks,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** A unique name: its name is its identity, so the ledger's figures are what to download. */
+async function archiveNamed(
+  claimed: FileRecord,
+  deps: ArchiveDeps,
+  signal: AbortSignal | undefined,
+): Promise<Copy> {
+  const prefix = archivedPrefix(claimed);
+  const source = {
+    logFileName: claimed.logFileName,
+    size: claimed.listedSize,
+    lastWritten: claimed.lastWritten,
+  };
+  const result = await copy(claimed, deps, signal, source, claimed.listedSize, prefix ? { prefix } : {});
+  return { kind: 'copied', result, source };
+}
+
+/** Locations tried within one delivery before the claim is given back (the family kept rotating). */
+export const MAX_LOCATES = 3;
+
+/**
+ * A content of a rotating family (core/log-streams.ts). The name in the ledger is only where it was
+ * first seen, so: list the family (one DescribeDBLogFiles, FilenameContains its base name), locate
+ * the content with the same rule as the discoverer, download that name, and before the upload may
+ * complete (the digest stage's `beforeEnd`, ahead of gzip's end: lib-storage can neither complete
+ * the multipart upload nor send its single PutObject) list again and locate again. The bytes are
+ * accepted only if the content is still where they came from: a rotated content at the same name
+ * with the same (Size, LastWritten) and exactly that many bytes; the live content still live with no
+ * rotation in between (the same rotated files listed before and after) and no more bytes than the
+ * name lists now. Otherwise nothing is published and the content is located again.
+ *
+ * Why list again, not only compare the byte count: a rotation between the listing and the download
+ * can make the name hold a different content of a plausible size (the next `.1` is about as large
+ * as the last). Why not fingerprint the head at discovery instead: it would cost a download (or a
+ * portion call) per new content in every pass, and the download would still need this check,
+ * since the name can move again after any fingerprint.
+ */
+async function archiveContent(
+  claimed: FileRecord,
+  deps: ArchiveDeps,
+  signal: AbortSignal | undefined,
+): Promise<Copy> {
+  const prefix = archivedPrefix(claimed);
+  let moved = '';
+  for (let attempt = 1; attempt <= MAX_LOCATES; attempt += 1) {
+    const located = await locateContent(claimed, deps);
+    if (located.kind === 'gone') return located;
+    const { entry, live } = located;
+    let checked: ListedFile = entry;
+    const beforeEnd = async (bytes: number) => {
+      const again = await locateContent(claimed, deps);
+      const where = again.kind === 'gone' ? again.reason : describeEntry(again.entry);
+      if (again.kind === 'gone' || again.entry.logFileName !== entry.logFileName || again.live !== live) {
+        throw new ContentMovedError(`it moved while ${entry.logFileName} was read: now ${where}`);
+      }
+      if (live) {
+        if (!sameRotatedFiles(claimed.stream ?? '', located.entries, again.entries))
+          throw new ContentMovedError(`${claimed.stream} rotated while ${entry.logFileName} was read`);
+        if (bytes > again.entry.size || again.entry.lastWritten < entry.lastWritten)
+          throw new ContentMovedError(
+            `${entry.logFileName} now lists ${describeEntry(again.entry)}, ${bytes} B were read`,
+          );
+      } else if (
+        again.entry.size !== entry.size ||
+        again.entry.lastWritten !== entry.lastWritten ||
+        bytes > entry.size
+      ) {
+        throw new ContentMovedError(
+          `${describeEntry(entry)} was read (${bytes} B), it now lists ${describeEntry(again.entry)}`,
+        );
+      }
+      checked = again.entry;
+    };
+    try {
+      const result = await copy(claimed, deps, signal, entry, entry.size, {
+        ...(prefix ? { prefix } : {}),
+        beforeEnd,
+      });
+      return { kind: 'copied', result, source: checked };
+    } catch (error) {
+      // A name that went (404) or moved: locate the content again. Anything else is the delivery's.
+      if (!(error instanceof ContentMovedError || error instanceof LogFileNotFoundError)) throw error;
+      moved = error.message;
+      deps.log.info('Content moved while it was read: locating it again', { attempt, reason: moved });
+    }
+  }
+  throw new ContentMovedError(`kept moving over ${MAX_LOCATES} attempts: ${moved}`);
+}
+
+type Located =
+  | { kind: 'found'; entry: ListedFile; live: boolean; entries: ListedFile[] }
+  | { kind: 'gone'; reason: string };
+
+/** Lists the content's family and locates it among the family's known contents (one Query). */
+async function locateContent(claimed: FileRecord, deps: ArchiveDeps): Promise<Located> {
+  const family = claimed.stream ?? '';
+  let entries: ListedFile[];
+  try {
+    entries = (await listLogFiles(deps.rds, claimed.instance, familyFilter(family))).filter(
+      (file) => familyOf(file.logFileName) === family,
+    );
+  } catch (error) {
+    if (error instanceof DBInstanceNotFoundFault)
+      return { kind: 'gone', reason: `instance ${claimed.instance} not found` };
+    throw error;
+  }
+  const { meta, files } = await deps.ledger.instanceState(claimed.instance);
+  const contents = files.filter((file) => isFamilyContent(file) && file.stream === family);
+  // This claim is ours: the record as claimed is the one to locate (the ledger's copy is the same).
+  if (!contents.some((file) => file.contentId === claimed.contentId)) contents.push(claimed);
+  const match = matchFamily({
+    family,
+    entries,
+    contents: contents.map(knownContent),
+    capacity: meta?.families?.[family] ?? 0,
+  });
+  const location = match.locations.get(claimed.contentId ?? '');
+  if (!location) return { kind: 'gone', reason: 'its bytes were found to be other content before' };
+  if (location.kind === 'found')
+    return { kind: 'found', entry: location.entry, live: location.live, entries };
+  return { kind: 'gone', reason: location.reason };
+}
+
+function describeEntry(entry: ListedFile): string {
+  return `${entry.logFileName} (${entry.size} B, last written ${new Date(entry.lastWritten).toISOString()})`;
 }
 
 interface CarryOutContext {
@@ -284,6 +458,20 @@ async function carryOut(decision: ArchiveDecision, ctx: CarryOutContext): Promis
       }
       deps.metrics.fileLost();
       log.warn('Log file lost', { reason: decision.reason });
+      return 'lost';
+    case 'diverge':
+      if (claimed && owner) {
+        await deps.ledger.apply('markDiverged', claimed, {
+          generation: claimed.generation,
+          now: ctx.now(),
+          owner,
+          reason: decision.reason.slice(0, LEDGER_REASON_CHARS),
+        });
+      }
+      deps.metrics.fileLost();
+      log.warn('Log file content diverged: its name holds other content; the object is left as it was', {
+        reason: decision.reason,
+      });
       return 'lost';
     case 'park':
       await park(ctx, decision.reason);

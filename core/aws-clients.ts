@@ -6,8 +6,10 @@
  * Each handler builds only the clients it uses (`createDiscovererClients`,
  * `createArchiverClients`, `createDigesterClients`), so its bundle carries only those SDK
  * packages: the discoverer has no S3 client, the digester no RDS or SQS one (and creates its KMS
- * client only for a KMS signing key). `verify --digests` uses S3 alone (`createAuditClients`). The archiver downloads over signed HTTP, but keeps an RDS API client to read the
- * tags of a cluster it is asked to archive (it refuses clusters outside the selection). The SDK packages are
+ * client only for a KMS signing key). `verify --digests` uses S3 alone (`createAuditClients`).
+ * The archiver downloads over signed HTTP, but keeps an RDS API client to read the tags of a
+ * cluster or instance it is asked to archive (it refuses those outside the selection) and to list
+ * a rotating family before and after its download. The SDK packages are
  * marked side-effect free, so esbuild drops the factories a handler does not call
  * (test/infra/bundle.test.ts checks it). Every client records which service, endpoint and
  * resource a failed call was about (core/aws-call-context.ts).
@@ -217,34 +219,25 @@ export function createAuditClients(
   return { s3, destroy: () => s3.destroy() };
 }
 
-/** Every client of the pipeline (the CLI runs both halves and the operator commands). */
-export type PipelineClients = DiscovererClients & ArchiverClients & Pick<DigesterClients, 'kms'>;
+/**
+ * Every client of the pipeline (the CLI runs both halves, the digester and the operator commands).
+ * Since the archiver reads cluster tags, its clients are a superset of the discoverer's: one set
+ * serves both; the digester adds KMS, created only for a KMS signing key.
+ */
+export type PipelineClients = ArchiverClients & Pick<DigesterClients, 'kms'>;
 
 /** Creates every client the pipeline uses, one of each. */
 export function createPipelineClients(config: ClientConfig, options: ClientOptions = {}): PipelineClients {
-  const rds = rdsClient(config, options);
-  const dynamo = dynamoClient(config, options);
-  const sqs = sqsClient(config, options);
-  const s3 = s3Client(config, options);
-  const downloader = downloaderFor(config, options);
+  const archiver = createArchiverClients(config, options);
   let kms: KMSClient | undefined;
   return {
-    rds,
-    dynamo,
-    ledger: ledgerOn(dynamo, config.table),
-    sqs,
-    s3,
-    downloader,
+    ...archiver,
     kms: () => {
       kms ??= kmsClient(config, options);
       return kms;
     },
     destroy() {
-      rds.destroy();
-      dynamo.destroy();
-      sqs.destroy();
-      s3.destroy();
-      downloader.close();
+      archiver.destroy();
       kms?.destroy();
     },
   };

@@ -11,7 +11,12 @@
 
 import { signingKey } from './digests/signing-key.js';
 import { DOWNLOAD_PATH_VERSIONS } from './rds/download-response.js';
-import { bucketNameProblem, clusterIdentifierProblem, logTypeProblem } from './resource-names.js';
+import {
+  bucketNameProblem,
+  clusterIdentifierProblem,
+  instanceIdentifierProblem,
+  logTypeProblem,
+} from './resource-names.js';
 import { KEY_LAYOUTS, keyPrefixProblem, normalizeKeyPrefix } from './s3-keys.js';
 import {
   choice,
@@ -153,6 +158,18 @@ export const RUNTIME_SETTINGS = {
     default: undefined,
     doc: 'Also archive clusters carrying this tag, as `key=value`.',
   }),
+  instances: setting({
+    variable: 'ARCHIVER_INSTANCES',
+    kind: list(instanceIdentifierProblem),
+    default: [],
+    doc: 'Comma-separated DB instance identifiers to archive: standalone instances (RDS MySQL, MariaDB), grouped by the instance itself.',
+  }),
+  instanceTag: setting({
+    variable: 'ARCHIVER_INSTANCE_TAG',
+    kind: optional(tag()),
+    default: undefined,
+    doc: 'Also archive instances carrying this tag, as `key=value`.',
+  }),
   logTypes: setting({
     variable: 'ARCHIVER_LOG_TYPES',
     kind: list(logTypeProblem),
@@ -270,17 +287,20 @@ function crossChecks(
   needs: ReadonlySet<ConfigNeed>,
   unread: ReadonlySet<SettingName>,
 ): string[] {
-  const { clusters, clusterTag } = RUNTIME_SETTINGS;
-  const selectionRead = !unread.has('clusters') && !unread.has('clusterTag');
-  // The archiver needs the selection too: it refuses files of clusters outside it.
+  const { clusters, clusterTag, instances, instanceTag } = RUNTIME_SETTINGS;
+  const selection = ['clusters', 'clusterTag', 'instances', 'instanceTag'] as const;
+  const selectionRead = selection.every((field) => !unread.has(field));
+  // The archiver needs the selection too: it refuses files of clusters and instances outside it.
   if (
     (needs.has('discover') || needs.has('archive')) &&
     selectionRead &&
     config.clusters.length === 0 &&
-    config.clusterTag === undefined
+    config.clusterTag === undefined &&
+    config.instances.length === 0 &&
+    config.instanceTag === undefined
   ) {
     return [
-      `Set ${clusters.variable} (comma list) and/or ${clusterTag.variable} (key=value): nothing to archive.`,
+      `Set ${clusters.variable} or ${instances.variable} (comma lists) and/or ${clusterTag.variable} or ${instanceTag.variable} (key=value): nothing to archive.`,
     ];
   }
   return [];

@@ -7,11 +7,14 @@
 
 import { PERMANENT_SERVICE_CODES, serviceErrorCode } from './aws-errors.js';
 import { DownloadError, LogFileNotFoundError } from './rds/download-errors.js';
-import { TransferError } from './transfer/errors.js';
+import { ContentMismatchError, TransferError } from './transfer/errors.js';
 
 export interface ClassifiedFailure {
-  /** gone: RDS no longer has the file; retryable: try again later; permanent: no retry can fix it. */
-  kind: 'gone' | 'retryable' | 'permanent';
+  /**
+   * gone: RDS no longer has the file; diverged: its name holds other content (the bytes archived
+   * before are not its start); retryable: try again later; permanent: no retry can fix it.
+   */
+  kind: 'gone' | 'diverged' | 'retryable' | 'permanent';
   /** The error as one line, for the ledger and the DLQ. */
   reason: string;
   /** The AWS error code, when there is one. */
@@ -22,6 +25,7 @@ export interface ClassifiedFailure {
 export function classifyFailure(error: unknown): ClassifiedFailure {
   const reason = describeError(error);
   if (error instanceof LogFileNotFoundError) return withCode({ kind: 'gone', reason }, error.code);
+  if (error instanceof ContentMismatchError) return { kind: 'diverged', reason };
   if (error instanceof DownloadError) {
     return withCode({ kind: error.retryable ? 'retryable' : 'permanent', reason }, error.code);
   }

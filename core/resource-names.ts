@@ -15,6 +15,13 @@ export function clusterIdentifierProblem(id: string): string | undefined {
     : 'is not a DB cluster identifier (letters, digits, hyphens)';
 }
 
+/** A DB instance identifier: the same rule as a cluster identifier. */
+export function instanceIdentifierProblem(id: string): string | undefined {
+  return CLUSTER_IDENTIFIER.test(id)
+    ? undefined
+    : 'is not a DB instance identifier (letters, digits, hyphens)';
+}
+
 /** An S3 bucket name (3-63 lower-case letters, digits, dots and hyphens). */
 export function bucketNameProblem(name: string): string | undefined {
   return BUCKET_NAME.test(name) ? undefined : `must be a valid S3 bucket name, got "${name}"`;

@@ -11,7 +11,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
 import { createArchiverClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
-import { clusterSelection } from '../core/rds/cluster-selection.js';
+import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
 import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
 const powertools = createPowertools();
@@ -27,10 +27,11 @@ function dependencies(): BatchDeps {
     });
     deps = {
       ledger: clients.ledger,
+      rds: clients.rds,
       s3: clients.s3,
       sqs: clients.sqs,
       downloader: clients.downloader,
-      selection: clusterSelection(clients.rds, { clusters: config.clusters, tag: config.clusterTag }),
+      selection: clusterSelection(clients.rds, selectorOf(config)),
       config,
       log: powertoolsLog(powertools.logger),
       metrics: powertoolsMetrics(powertools.metrics),

@@ -1,23 +1,21 @@
 /**
  * The digest chain's infrastructure: the digester function on its schedule, with reserved
  * concurrency 1 and a policy that can read the ledger's archive events and chain head, write
- * digests and nothing else of the archive, and sign with the digest key when one is set; the
- * archiver denied writing digests (separation of duties); alarms when the digester fails or falls
+ * digests and nothing else of the archive, and sign with the digest key when one is set (the
+ * archiver is denied writing digests: policies.ts `digestWritesDenied`); alarms when the digester fails or falls
  * behind; and a managed policy an auditor's read-only role can attach to run
- * `verify --digests` (S3 reads alone). core/digests/digester.ts says why one scheduled writer.
+ * `verify --digests` (S3 reads alone). What each may do is declared in permissions.ts (the
+ * digester's and the auditor's grants); core/digests/digester.ts says why one scheduled writer.
  */
 
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy/index.js';
-import type { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import type { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { Construct } from 'constructs';
 import { configEnvironment } from '../core/config.js';
-import { DIGEST_FOLDER } from '../core/digests/format.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/observability.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
-import type { PolicyStatement } from './policies.js';
+import { auditorStatements, digesterStatements, type PolicyArns, policyDocument } from './policies.js';
 import { DiscoveryScheduleRule } from './schedule.js';
 import type { Settings } from './settings.js';
 
@@ -33,73 +31,12 @@ export interface DigestChainProps {
     'architecture' | 'environment' | 'logRetentionDays' | 'partition' | 'vpc'
   >;
   bundleDir: string;
-  tableArn: string;
-  bucketArn: string;
-  /** The archiver's role: denied writing digests. */
-  archiverRole: IamRole;
+  /** The stack's table, bucket, keys (the signing key included) the policies are scoped to. */
+  arns: PolicyArns;
   alarmTopic: SnsTopic;
 }
 
-/** The digester's statements: the ledger items it uses, the digests folder, the keys. */
-export function digesterStatements(a: {
-  table: string;
-  bucket: string;
-  keyPrefix: string;
-  kmsKey: string | undefined;
-  signingKey: string | undefined;
-  logGroup: string;
-}): PolicyStatement[] {
-  return [
-    // Seal an hour (PutItem), read its events (Query), read and move the chain head (GetItem, PutItem).
-    {
-      Sid: 'LedgerEventsAndHead',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-      Resource: [a.table],
-    },
-    {
-      Sid: 'WriteDigests',
-      Effect: 'Allow',
-      Action: ['s3:PutObject'],
-      Resource: [`${a.bucket}/${a.keyPrefix}${DIGEST_FOLDER}*`],
-    },
-    {
-      Sid: 'Logs',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: [`${a.logGroup}:*`],
-    },
-    ...(a.kmsKey
-      ? [
-          {
-            Sid: 'Key',
-            Effect: 'Allow' as const,
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Resource: [a.kmsKey],
-          },
-        ]
-      : []),
-    ...(a.signingKey
-      ? [{ Sid: 'SignDigests', Effect: 'Allow' as const, Action: ['kms:Sign'], Resource: [a.signingKey] }]
-      : []),
-  ];
-}
-
-/** What `verify --digests` needs: read the archive (objects and their versions) and list it. */
-export function auditorStatements(a: { bucket: string; keyPrefix: string; kmsKey: string | undefined }) {
-  return [
-    {
-      Sid: 'ReadArchive',
-      Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:GetObjectVersion'],
-      Resource: [`${a.bucket}/${a.keyPrefix}*`],
-    },
-    { Sid: 'ListArchive', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [a.bucket] },
-    ...(a.kmsKey ? [{ Sid: 'Key', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [a.kmsKey] }] : []),
-  ];
-}
-
-/** The digester, its schedule and alarms, the archiver's denial, the auditor's policy. */
+/** The digester, its schedule and alarms, the auditor's policy. */
 export class DigestChain extends Construct {
   readonly digester: HandlerFunction;
   readonly auditorPolicy: IamPolicy;
@@ -124,14 +61,7 @@ export class DigestChain extends Construct {
       // One writer; the ledger's conditional chain head would refuse a second anyway.
       reservedConcurrency: 1,
       statements: (logGroup) =>
-        digesterStatements({
-          table: props.tableArn,
-          bucket: props.bucketArn,
-          keyPrefix: s.keyPrefix,
-          kmsKey: s.kmsKeyArn,
-          signingKey: s.digestSigningKeyArn,
-          logGroup,
-        }),
+        digesterStatements(props.arns, logGroup, { kmsSigning: s.digestSigningKeyArn !== undefined }),
     });
 
     new DiscoveryScheduleRule(this, 'schedule', {
@@ -141,34 +71,10 @@ export class DigestChain extends Construct {
       description: 'Starts the digester (hourly digests of the archive)',
     });
 
-    // Only the digester writes digests: a compromised or buggy archiver cannot rewrite the chain.
-    new IamRolePolicy(this, 'archiver-no-digests', {
-      name: 'no-digest-writes',
-      role: props.archiverRole.name,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'DigestsAreTheDigesters',
-            Effect: 'Deny',
-            Action: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
-            Resource: [`${props.bucketArn}/${s.keyPrefix}${DIGEST_FOLDER}*`],
-          },
-        ],
-      }),
-    });
-
     this.auditorPolicy = new IamPolicy(this, 'auditor', {
       name: `${s.name}-digest-auditor`,
       description: 'Read-only access for `rds-log-archiver verify --digests`: the archive and its digests',
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: auditorStatements({
-          bucket: props.bucketArn,
-          keyPrefix: s.keyPrefix,
-          kmsKey: s.kmsKeyArn,
-        }),
-      }),
+      policy: policyDocument(auditorStatements(props.arns)),
     });
 
     const actions = { alarmActions: [props.alarmTopic.arn], okActions: [props.alarmTopic.arn] };

@@ -1,5 +1,13 @@
 import { type ArchiverConfig, configEnvironment } from '../core/config.js';
+import type { RecordDigestMode } from '../core/transfer/metadata.js';
 import type { Settings } from './settings.js';
+
+/**
+ * Where the deployed functions record a file's digest. On AWS it goes in object tags: no copy, so
+ * no second version to keep (Object Lock would keep it for the whole retention). The local emulator
+ * lacks tagging: not the default there. The roles' S3 permissions follow from it (permissions.ts).
+ */
+export const DEPLOYED_OBJECT_DIGEST: RecordDigestMode = 'tags';
 
 /** Names of this stack's resources the functions need at run time (usually Terraform references). */
 export interface RuntimeResources {
@@ -34,9 +42,7 @@ export function functionConfig(s: Settings, r: RuntimeResources): Partial<Archiv
     sweepAfterMs: s.sweepAfterSeconds * 1000,
     maxAttempts: s.maxReceiveCount,
     retentionMs: s.rdsLogRetentionHours * 3_600_000,
-    // On AWS the digest goes in object tags: no copy, so no second version to keep (Object Lock
-    // would keep it for the whole retention). The local emulator lacks tagging: not the default there.
-    objectDigest: 'tags',
+    objectDigest: DEPLOYED_OBJECT_DIGEST,
   };
 }
 

@@ -48,7 +48,9 @@ export interface StorageTransition {
   storageClass: StorageClass;
 }
 
-export type ObjectLockSettings = { mode: 'off' } | { mode: 'governance' | 'compliance'; days: number };
+/** Object Lock modes; the retention is always `auditRetentionDays`. */
+export const OBJECT_LOCK_MODES = ['governance', 'compliance', 'off'] as const;
+export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
 
 /** A KMS key ARN: IAM grants key use on the key's ARN, never on an alias ARN. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -100,40 +102,27 @@ const transitionsKind = json<StorageTransition[]>({
 });
 
 /**
- * Object Lock: `{ "mode": "off" }` or `{ "mode": "governance" | "compliance", "days": N }` in the
- * file; `off`, `governance:<days>` or `compliance:<days>` in ARCHIVER_DEPLOY_OBJECT_LOCK.
+ * Object Lock mode: `governance`, `compliance` or `off`. The retention is `auditRetentionDays`, so
+ * the lock and the lifecycle rules can never disagree; the earlier `{ mode, days }` form is refused
+ * with a line saying so rather than read with a retention of its own.
  */
-const objectLockKind: Kind<ObjectLockSettings> = (() => {
-  const shape = 'must be { mode: "off" } or { mode: "governance" | "compliance", days: 1..36500 }';
-  const fromJson = (value: unknown): Read<ObjectLockSettings> => {
-    if (isRecord(value) && value.mode === 'off') return { value: { mode: 'off' } };
-    if (
-      isRecord(value) &&
-      (value.mode === 'governance' || value.mode === 'compliance') &&
-      typeof value.days === 'number' &&
-      Number.isInteger(value.days) &&
-      value.days >= 1 &&
-      value.days <= 36500
-    ) {
-      return { value: { mode: value.mode, days: value.days } };
-    }
-    return { problem: shape };
-  };
-  const toText = (value: ObjectLockSettings) =>
-    value.mode === 'off' ? 'off' : `${value.mode}:${value.days}`;
+const objectLockKind: Kind<ObjectLockMode> = (() => {
+  const base = choice(OBJECT_LOCK_MODES);
+  const legacy = (value: unknown): Read<ObjectLockMode> | undefined =>
+    isRecord(value) || (typeof value === 'string' && value.includes(':'))
+      ? {
+          problem: `must be one of ${OBJECT_LOCK_MODES.join(', ')}, got ${JSON.stringify(value)}: the retention is now auditRetentionDays (set that instead of "days")`,
+        }
+      : undefined;
   return {
-    fromJson,
-    fromText: (raw) => {
-      const [mode, days] = raw.split(':');
-      return fromJson({
-        mode,
-        ...(days === undefined ? {} : { days: /^\d+$/.test(days) ? Number(days) : days }),
-      });
-    },
-    toText,
-    show: (value) => JSON.stringify(value),
+    ...base,
+    fromJson: (value) => legacy(value) ?? base.fromJson(value),
+    fromText: (raw) => legacy(raw) ?? base.fromText(raw),
   };
 })();
+
+/** An IAM principal allowed to assume the operator role: a role, user or account root ARN. */
+const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 
 /** One deployment setting: its JSON key is its name in `DEPLOY_SETTINGS`. */
 export interface DeploySetting<T> {
@@ -285,15 +274,32 @@ export const DEPLOY_SETTINGS = {
     ],
     doc: 'Storage class transitions `{ "days", "storageClass" }`, in increasing order of days. GLACIER_IR stays readable by Athena.',
   }),
-  noncurrentVersionExpiryDays: setting({
+  auditRetentionDays: setting({
     kind: integer({ min: 1, max: 36_500 }),
-    default: 30,
-    doc: 'Earlier generations of a file (overwritten keys) are kept this long.',
+    // A year and a month: a common audit period plus time to notice a problem at its end.
+    default: 400,
+    doc: 'How long every archived log file is kept at least: the Object Lock retention, and the least time an earlier generation of a file (an overwritten key) is kept.',
+  }),
+  noncurrentVersionExpiryDays: setting({
+    kind: optional(integer({ min: 1, max: 36_500 })),
+    default: undefined,
+    defaultDoc: 'auditRetentionDays',
+    doc: 'Earlier generations of a file (overwritten keys) are deleted this long after they were replaced; at least `auditRetentionDays`.',
+  }),
+  expireAfterRetention: setting({
+    kind: flag(),
+    default: false,
+    doc: 'Delete archived files once `auditRetentionDays` have passed (a delete marker; the data follows `noncurrentVersionExpiryDays` later). `false` keeps them until you delete them.',
   }),
   objectLock: setting({
     kind: objectLockKind,
-    default: { mode: 'off' },
-    doc: '`{"mode": "governance" or "compliance", "days": N}`: WORM default retention. Only on a new bucket, and it can never be switched off.',
+    default: 'governance',
+    doc: '`governance`, `compliance` or `off`: WORM default retention of `auditRetentionDays` on every archived object. Once on, S3 never lets a bucket drop Object Lock; `off` later only stops new objects being locked.',
+  }),
+  accessLogging: setting({
+    kind: flag(),
+    default: true,
+    doc: 'S3 server access logs of the archive bucket, into a separate bucket `<name>-logs-...` kept `auditRetentionDays`. `false` when CloudTrail S3 data events record the access instead.',
   }),
   kmsKeyArn: setting({
     kind: optional(text({ check: kmsKeyArnProblem })),
@@ -315,9 +321,20 @@ export const DEPLOY_SETTINGS = {
     default: undefined,
     doc: 'Subscribe this address to the alarm topic (confirm the e-mail AWS sends).',
   }),
+  encryptAlarmTopic: setting({
+    kind: flag(),
+    default: true,
+    doc: 'Encrypt the alarm topic with a KMS key of its own whose policy lets CloudWatch alarms publish (they cannot use the AWS managed `alias/aws/sns`).',
+  }),
+  operatorPrincipals: setting({
+    kind: list(matching(IAM_PRINCIPAL, 'an IAM role, user or account root ARN')),
+    default: [],
+    defaultDoc: 'this account',
+    doc: 'Who may assume the operator role `<name>-operator` (see Operator permissions); by default any identity of this account whose own policy allows it.',
+  }),
   logRetentionDays: setting({
     kind: integer({ min: 1, max: 3653 }),
-    default: 30,
+    default: 365,
     doc: "Retention of the functions' log groups (a value CloudWatch Logs accepts).",
   }),
   digestScheduleMinutes: setting({
@@ -416,8 +433,17 @@ function crossChecks(s: Settings, given: ReadonlySet<SettingKey>): string[] {
   if (s.clusters.length === 0 && s.clusterTag === undefined) problems.push('set clusters or clusterTag');
   if (s.logTypes.length === 0) problems.push('logTypes must not be empty');
   if (!s.createBucket && s.bucketName === undefined) problems.push('createBucket=false needs bucketName');
-  if (!s.createBucket && s.objectLock.mode !== 'off') {
+  // An existing bucket is its owner's to configure: its Object Lock and logging are not ours.
+  if (!s.createBucket && given.has('objectLock') && s.objectLock !== 'off') {
     problems.push('objectLock can only be set on a bucket this stack creates');
+  }
+  if (!s.createBucket && given.has('accessLogging') && s.accessLogging) {
+    problems.push('accessLogging can only be set on a bucket this stack creates');
+  }
+  if (s.noncurrentVersionExpiryDays !== undefined && s.noncurrentVersionExpiryDays < s.auditRetentionDays) {
+    problems.push(
+      `noncurrentVersionExpiryDays (${s.noncurrentVersionExpiryDays}) must be at least auditRetentionDays (${s.auditRetentionDays}): an earlier generation of a file is an audit record too`,
+    );
   }
   if (s.batchSize > 10 && s.batchingWindowSeconds === 0) {
     problems.push('batchSize above 10 needs batchingWindowSeconds >= 1 (an SQS rule)');
@@ -471,6 +497,36 @@ export const SETTINGS_DOC: ReadonlyArray<readonly [string, string, string]> = EN
       declaration.doc,
     ] as const,
 );
+
+/** How long the archive keeps what, all derived from `auditRetentionDays`. */
+export interface RetentionPlan {
+  /** Object Lock default retention, or undefined when no lock is configured. */
+  lock: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number } | undefined;
+  /** Days after which a current version gets a delete marker, or undefined to keep it. */
+  expireCurrentDays: number | undefined;
+  /** Days after which a replaced version is deleted (never fewer than the retention). */
+  noncurrentDays: number;
+  /** Days the server access logs are kept. */
+  accessLogDays: number;
+}
+
+/**
+ * The retention rules of the archive bucket, from the one stated retention: the lock holds every
+ * object exactly `auditRetentionDays`, and lifecycle never removes data sooner. Only for a bucket this
+ * stack creates (an existing bucket's rules are its owner's).
+ */
+export function retentionPlan(s: Settings): RetentionPlan {
+  const days = s.auditRetentionDays;
+  return {
+    lock:
+      s.createBucket && s.objectLock !== 'off'
+        ? { mode: s.objectLock === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE', days }
+        : undefined,
+    expireCurrentDays: s.expireAfterRetention ? days : undefined,
+    noncurrentDays: Math.max(s.noncurrentVersionExpiryDays ?? days, days),
+    accessLogDays: days,
+  };
+}
 
 /** SQS visibility timeout: at least 6x the function timeout plus the batching window (AWS guidance). */
 export function visibilityTimeoutSeconds(s: Settings): number {

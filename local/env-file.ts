@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FleetSettings } from './env.js';
 
 /** What `local up` writes to `DIR/endpoints.json`. */
 export interface StackStateFile {
@@ -14,6 +15,11 @@ export interface StackStateFile {
   clusters: string[];
   /** Every simulated DB instance with its engine (and cluster, when it has one). */
   instances?: Array<{ id: string; engine: string; cluster?: string }>;
+  /**
+   * With several accounts or Regions: each account's id, role ARN and external id, its Regions and
+   * clusters, and the STS endpoint. (`clusters` and `instances` above are the hub's first Region.)
+   */
+  fleet?: FleetSettings;
   env: Record<string, string>;
 }
 

@@ -13,6 +13,8 @@ export interface PipelineEnvInput {
   resources: PipelineResources;
   /** Cluster ids for ARCHIVER_CLUSTERS. */
   clusters?: string[];
+  /** Standalone instance ids for ARCHIVER_INSTANCES. */
+  instances?: string[];
   /** = the queue's maxReceiveCount. */
   maxAttempts?: number;
   /** The simulated RDS log retention, so the completeness report judges gaps by it. */
@@ -46,9 +48,53 @@ export function pipelineEnv(input: PipelineEnvInput): Record<string, string> {
       dlqUrl: input.resources.dlqUrl,
       bucket: input.resources.bucket,
       clusters: input.clusters,
+      instances: input.instances,
       maxAttempts: input.maxAttempts,
       retentionMs: input.retentionHours === undefined ? undefined : input.retentionHours * 3_600_000,
     }),
   );
   return env;
+}
+
+/** What a deployment needs to know of one account of a multi-account fleet. */
+export interface FleetAccountSettings {
+  accountId: string;
+  /** The hub reads its own fleet with its own credentials; members by role. */
+  hub: boolean;
+  roleArn?: string;
+  externalId?: string;
+  regions: string[];
+  /** Aurora MySQL clusters per Region (what ARCHIVER_CLUSTERS names for one account). */
+  clusters: Record<string, string[]>;
+}
+
+/** A multi-account local fleet as `local up` describes it. */
+export interface FleetSettings {
+  hubAccount: string;
+  regions: string[];
+  /** `AWS_ENDPOINT_URL_STS`: the simulator also serves STS. */
+  stsEndpoint: string;
+  accounts: FleetAccountSettings[];
+}
+
+/**
+ * The variables that describe a multi-account, multi-Region local fleet, beside `pipelineEnv`'s:
+ * the STS endpoint override (the standard SDK variable `AWS_ENDPOINT_URL_STS`; core/endpoints.ts
+ * has no STS entry yet) and, until the archiver has settings of its own for accounts, the fleet as
+ * `LOCAL_FLEET_REGIONS` (comma list) and `LOCAL_FLEET_ACCOUNTS` (JSON: account id, role ARN,
+ * external id, Regions of each account). Pure.
+ */
+export function fleetEnv(fleet: FleetSettings): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_STS: fleet.stsEndpoint,
+    LOCAL_FLEET_REGIONS: fleet.regions.join(','),
+    LOCAL_FLEET_ACCOUNTS: JSON.stringify(
+      fleet.accounts.map((a) => ({
+        accountId: a.accountId,
+        ...(a.roleArn === undefined ? {} : { roleArn: a.roleArn }),
+        ...(a.externalId === undefined ? {} : { externalId: a.externalId }),
+        regions: a.regions,
+      })),
+    ),
+  };
 }

@@ -1,6 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { digestChainStatus } from '../../core/digests/chain-status.js';
+import { fileLabel } from '../../core/ledger/records.js';
 import { runCompleteness } from '../../core/operations/completeness.js';
 import {
   type CompletenessReport,
@@ -20,7 +21,7 @@ import { formatTable } from '../table.js';
 import { version } from '../version.js';
 import { instantOption, TIME_HELP, withOperations } from './operations-shared.js';
 
-const USAGE = `Usage: rds-log-archiver completeness --cluster C [--instance I] --from T1 --to T2
+const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] | --instance I) --from T1 --to T2
                                    [--log-type audit] [--grid | --no-grid] [--json] [--html FILE]
 
 Answers "is every log file of cluster C written in [T1, T2) archived?" Per instance and hour:
@@ -36,8 +37,9 @@ present and linked to the one before; 'verify --digests' checks the objects too)
 makes the report INCOMPLETE. Without it, or when S3 cannot be read, the chain is "not checked".
 
 Options:
-  --cluster C              the DB cluster (required)
-  --instance I             only this instance of it
+  --cluster C              the DB cluster (or a standalone instance's id)
+  --instance I             only this instance; alone, it names its cluster, or itself when it is
+                           standalone (RDS MySQL, MariaDB: in no DB cluster)
   --from T1, --to T2       the window (required); whole UTC hours from the hour of T1
   --log-type TYPE          log type as its directory in the file name (default audit)
   --grid, --no-grid        show / hide the grid (default: shown on a terminal)
@@ -48,10 +50,18 @@ ${TIME_HELP}
 
 Counting: a file counts in the hour of its name's timestamp, in one state. A file archived once
 that has grown since (its newest generation not archived yet) counts as pending ("growing").
+A rotating family (server_audit.log, renamed .1, .2... at each rotation) counts contents, not
+names: each content once, in the hour of its first LastWritten, whatever its name is now.
 
 Reads: the cluster's files by hour and its listing gaps from the by-cluster-hour index
 (C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.
 With ARCHIVER_BUCKET: one GetObject per hour of the window (+2) under _digests/.`;
+
+/** What a report is about: `cluster C[, instance I]`, or `instance I (standalone)`. */
+export function subjectOf(report: CompletenessReport): string {
+  if (report.standalone) return `instance ${report.cluster} (standalone)`;
+  return `cluster ${report.cluster}${report.instanceFilter ? `, instance ${report.instanceFilter}` : ''}`;
+}
 
 /** The report as text: hour table, holes, unfinished files, grid, verdict. */
 export function renderCompleteness(
@@ -59,7 +69,7 @@ export function renderCompleteness(
   options: { grid: boolean; colour: boolean },
 ): string {
   const lines: string[] = [
-    `Completeness of ${report.logType} logs, cluster ${report.cluster}${report.instanceFilter ? `, instance ${report.instanceFilter}` : ''}: ${formatInstant(report.from)} to ${formatInstant(report.to)}`,
+    `Completeness of ${report.logType} logs, ${subjectOf(report)}: ${formatInstant(report.from)} to ${formatInstant(report.to)}`,
     '',
   ];
   const rows = report.instances.flatMap((instance) =>
@@ -101,7 +111,7 @@ export function renderCompleteness(
     const shown = report.unfinished.slice(0, 50);
     for (const file of shown) {
       lines.push(
-        `  ${file.state.toUpperCase().padEnd(9)} ${file.instance}  ${file.logFileName}  gen ${file.generation}${file.growing ? ' (growing)' : ''}${file.lastError ? `  ${file.lastError.slice(0, 80)}` : ''}`,
+        `  ${file.state.toUpperCase().padEnd(9)} ${file.instance}  ${fileLabel(file)}  gen ${file.generation}${file.growing ? ' (growing)' : ''}${file.lastError ? `  ${file.lastError.slice(0, 80)}` : ''}`,
       );
     }
     if (report.unfinished.length > shown.length) {
@@ -160,7 +170,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   });
   if (values.html !== undefined && values.html.trim() === '')
     throw new UsageError('--html needs a file name');
-  if (values.cluster === undefined) throw new UsageError('--cluster is required');
+  if (values.cluster === undefined && values.instance === undefined)
+    throw new UsageError('--cluster or --instance is required');
   if (values.from === undefined || values.to === undefined)
     throw new UsageError('--from and --to are required');
   const now = Date.now();
@@ -172,7 +183,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const ledgerReport = await runCompleteness(
       { ledger: p.clients.ledger, now: () => now },
       {
-        cluster: values.cluster!,
+        ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
         ...(values.instance !== undefined ? { instance: values.instance } : {}),
         from,
         to,

@@ -1,3 +1,4 @@
+import { fileLabel } from '../../core/ledger/records.js';
 import type { FailureRow } from '../../core/operations/failure-report.js';
 import { runFailures } from '../../core/operations/failures.js';
 import { formatInstant } from '../../core/operations/time.js';
@@ -13,7 +14,9 @@ const USAGE = `Usage: rds-log-archiver failures [--cluster C] [--instance I] [--
 
 Lists failed files (every attempt failed: their messages wait in the DLQ for 'redrive') and lost
 files (gone from RDS before they were archived: an audit gap), with the last error, the attempts
-and when it happened, oldest first.
+and when it happened, oldest first. A content of a rotating log family (RDS MySQL / MariaDB
+server_audit.log) shows as 'name [content <id>]': the name it had when first seen, and the id
+that names its ledger item and object key.
 
 Options:
 ${FILTER_HELP}
@@ -29,7 +32,7 @@ export function renderFailures(rows: readonly FailureRow[]): string {
   const table = formatTable(rows, [
     { header: 'STATE', value: (r) => r.state.toUpperCase() },
     { header: 'INSTANCE', value: (r) => r.instance },
-    { header: 'FILE', value: (r) => r.logFileName },
+    { header: 'FILE', value: (r) => fileLabel(r) },
     { header: 'GEN', value: (r) => r.generation },
     { header: 'ATTEMPTS', value: (r) => r.attempts },
     { header: 'SINCE', value: (r) => formatInstant(r.since) },

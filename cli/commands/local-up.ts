@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { FleetSettings } from '../../local/env.js';
 import {
   readStateFile,
   removeStateFiles,
@@ -7,11 +8,13 @@ import {
   writeStateFiles,
 } from '../../local/env-file.js';
 import {
+  type BudgetOptions,
   ENGINES,
   type Engine,
   type Fault,
   FaultSpecError,
   isEngine,
+  isRegionName,
   parseFaultSpec,
   type SimInstance,
   type WorkloadOptions,
@@ -27,7 +30,13 @@ export const DEFAULT_STATE_DIR = '.local-state';
 
 const OPTIONS = {
   'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
-  region: { type: 'string', default: 'us-east-1' },
+  region: { type: 'string' },
+  regions: { type: 'string' },
+  accounts: { type: 'string' },
+  'api-burst': { type: 'string' },
+  'api-rate': { type: 'string' },
+  'no-api-budget': { type: 'boolean', default: false },
+  'unmetered-downloads': { type: 'boolean', default: false },
   prefix: { type: 'string', default: 'local' },
   seed: { type: 'string' },
   engine: { type: 'string', multiple: true },
@@ -73,7 +82,8 @@ Workload (the simulated fleet):
                                               hourly error/slow/general logs
                            postgres           standalone postgres-<n>, postgresql.log.<date-HH>
                            aurora-postgresql  clusters aurora-pg-<n>, postgresql.log.<date-HHMM>
-                           Only the aurora-mysql clusters go into ARCHIVER_CLUSTERS.
+                           The aurora-mysql clusters go into ARCHIVER_CLUSTERS, the mysql and
+                           mariadb instances into ARCHIVER_INSTANCES.
   --seed N                 same seed, same world, same bytes (default 1)
   --clusters N             clusters per Aurora engine (default 2)
   --instances N            instances per cluster (default 2)
@@ -93,6 +103,23 @@ Workload (the simulated fleet):
                            reset:afterBytes=1000,file=audit.log.0   vanish:file=audit.log.1
                            kinds: throttle, server-error, reset, truncate, slow, empty-listing,
                            vanish, grow-during-download, always-fail, path-unavailable
+Organisation (default: one account, one region, as above):
+  --accounts N             simulated accounts (default 1): the first is the hub, whose own keys
+                           go into DIR/env; each other one has a role the hub assumes with STS
+                           (arn:aws:iam::<account>:role/rds-log-archiver-member, external id
+                           rds-log-archiver-<account>). DIR/env then also holds
+                           AWS_ENDPOINT_URL_STS, LOCAL_FLEET_REGIONS and LOCAL_FLEET_ACCOUNTS
+                           (JSON: account id, role ARN, external id, regions)
+  --regions R1,R2          regions every account has its own fleet in (replaces --region; the
+                           emulators run in the first). Ids: aurora-audit-1 in the hub's first
+                           region, with the region in others (aurora-audit-uswest2-1), with
+                           a<N> from the third account on (aurora-audit-a3-1); the second
+                           account reuses the hub's ids, as two AWS accounts may
+RDS API budget (per account and region, on the simulated clock):
+  --api-burst N            requests in a burst (default 300, AWS's)
+  --api-rate N             requests per second sustained (default 12, AWS's)
+  --unmetered-downloads    the signed log file download takes nothing from the budget
+  --no-api-budget          no budget: never answer Throttling (faults still can)
 Queues:
   --max-receive-count N    receives before a message goes to the DLQ (= ARCHIVER_MAX_ATTEMPTS,
                            default 5)
@@ -174,6 +201,59 @@ function workloadFrom(values: Record<string, unknown>): WorkloadOptions {
   return workload;
 }
 
+/** `--regions` (a comma list) or `--region`, not both unless they agree on the first. */
+export function regionsFrom(region: string | undefined, regions: string | undefined): string[] {
+  if (regions === undefined) {
+    const one = region ?? 'us-east-1';
+    if (!isRegionName(one)) throw new UsageError(`--region ${one}: not a region name (like us-east-1)`);
+    return [one];
+  }
+  const list = regions.split(',').map((r) => r.trim());
+  for (const r of list) {
+    if (!isRegionName(r))
+      throw new UsageError(`--regions ${regions}: "${r}" is not a region name (like us-east-1)`);
+  }
+  if (new Set(list).size !== list.length)
+    throw new UsageError(`--regions ${regions}: a region is given twice`);
+  if (region !== undefined && region !== list[0]) {
+    throw new UsageError(`--region ${region} and --regions ${regions} disagree: give --regions alone`);
+  }
+  return list;
+}
+
+/** The budget options of `local up`; false when `--no-api-budget`. */
+export function budgetFrom(values: Record<string, unknown>): BudgetOptions | false {
+  const v = values as Record<string, string | boolean | undefined>;
+  const burst = numberOption(v['api-burst'] as string | undefined, 'api-burst', { integer: true, min: 1 });
+  const perSecond = numberOption(v['api-rate'] as string | undefined, 'api-rate', { min: 0 });
+  if (v['no-api-budget'] === true) {
+    if (burst !== undefined || perSecond !== undefined || v['unmetered-downloads'] === true) {
+      throw new UsageError('--no-api-budget takes no --api-burst, --api-rate or --unmetered-downloads');
+    }
+    return false;
+  }
+  return {
+    ...(burst === undefined ? {} : { burst }),
+    ...(perSecond === undefined ? {} : { perSecond }),
+    ...(v['unmetered-downloads'] === true ? { countDownloads: false } : {}),
+  };
+}
+
+/** One line per account and region of a multi-account stack: its role and clusters. */
+export function describeAccounts(fleet: FleetSettings): string[] {
+  const lines: string[] = [];
+  for (const account of fleet.accounts) {
+    const who = account.hub
+      ? 'hub, its own keys'
+      : `role ${account.roleArn}, external id ${account.externalId}`;
+    lines.push(`account ${account.accountId} (${who}):`);
+    for (const region of account.regions) {
+      lines.push(`  ${region}: clusters ${(account.clusters[region] ?? []).join(', ') || '(none)'}`);
+    }
+  }
+  return lines;
+}
+
 function faultsFrom(specs: string[]): Fault[] {
   return specs.map((spec) => {
     try {
@@ -210,6 +290,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     numberOption(values[name], name, { integer: true, min: 1, max: 65_535 });
   const ports = { rds: port('port-rds'), dynamodb: port('port-dynamodb'), fauxqs: port('port-fauxqs') };
   const dir = resolve(io.cwd, values['state-dir']);
+  const regions = regionsFrom(values.region, values.regions);
+  const accounts = numberOption(values.accounts, 'accounts', { integer: true, min: 1, max: 100 });
+  const budget = budgetFrom(values);
 
   const existing = await readStateFile(dir);
   if (existing !== undefined && existing.pid !== process.pid && alive(existing.pid)) {
@@ -218,7 +301,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   io.stderr.write('starting DynamoDB Local, fauxqs and the RDS simulator...\n');
   const stack = await startLocalStack({
-    region: values.region,
+    regions,
+    ...(accounts === undefined ? {} : { accounts }),
+    budget,
     prefix: values.prefix,
     workload,
     faults,
@@ -241,6 +326,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         engine: i.engine,
         ...(i.cluster === undefined ? {} : { cluster: i.cluster }),
       })),
+      ...(stack.fleet === undefined ? {} : { fleet: stack.fleet }),
       env: stack.env,
     };
     await writeStateFiles(dir, state);
@@ -248,6 +334,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       writeJson(io, state);
     } else {
       for (const line of describeFleet(stack.rds.world.instances())) io.stderr.write(`${line}\n`);
+      if (stack.fleet !== undefined)
+        for (const line of describeAccounts(stack.fleet)) io.stderr.write(`${line}\n`);
       io.stdout.write(renderEnvFile(stack.env));
       io.stderr.write(`\nready: '. ${dir}/env' in another shell; Ctrl-C stops the stack.\n`);
     }

@@ -1,3 +1,4 @@
+import { fileLabel } from '../../core/ledger/records.js';
 import { describeFilter } from '../../core/operations/filters.js';
 import { type RedriveResult, redrive, startNativeRedrive } from '../../core/operations/redrive.js';
 import { numberOption, parseCommandArgs } from '../args.js';
@@ -48,7 +49,7 @@ export function renderRedrive(result: RedriveResult, filter: string): string {
     lines.push(
       formatTable(result.moved, [
         { header: 'INSTANCE', value: (m) => m.message.instance },
-        { header: 'FILE', value: (m) => m.message.logFileName },
+        { header: 'FILE', value: (m) => fileLabel(m.message) },
         { header: 'GEN', value: (m) => m.message.generation },
         { header: 'LEDGER', value: (m) => (m.ledger === 'would-reset' ? 'failed (would reset)' : m.ledger) },
       ]),
@@ -63,7 +64,7 @@ export function renderRedrive(result: RedriveResult, filter: string): string {
     );
     for (const r of result.removed)
       lines.push(
-        `  ${r.message.instance}  ${r.message.logFileName}  gen ${r.message.generation}  ${r.detail}`,
+        `  ${r.message.instance}  ${fileLabel(r.message)}  gen ${r.message.generation}  ${r.detail}`,
       );
     lines.push('');
   }

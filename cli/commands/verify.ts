@@ -1,3 +1,4 @@
+import { fileLabel } from '../../core/ledger/records.js';
 import { MissingSettingError } from '../../core/operations/errors.js';
 import { formatInstant } from '../../core/operations/time.js';
 import { runVerify, type VerifyReport } from '../../core/operations/verify.js';
@@ -86,7 +87,7 @@ export function renderVerify(report: VerifyReport): string {
       formatTable(report.problems, [
         { header: 'STATUS', value: (f) => f.status.toUpperCase() },
         { header: 'INSTANCE', value: (f) => f.instance },
-        { header: 'FILE', value: (f) => f.logFileName },
+        { header: 'FILE', value: (f) => fileLabel(f) },
         { header: 'HOUR', value: (f) => formatInstant(f.hour) },
         { header: 'PROBLEM', value: (f) => f.problems.join('; ') },
       ]),
@@ -94,7 +95,7 @@ export function renderVerify(report: VerifyReport): string {
     );
   }
   for (const skip of report.skipped)
-    lines.push(`skipped ${skip.instance} ${skip.logFileName}: ${skip.reason}`);
+    lines.push(`skipped ${skip.instance} ${fileLabel(skip)}: ${skip.reason}`);
   const c = report.counts;
   lines.push(
     `Checked ${report.checked} of ${report.candidates} archived object(s) in ${report.clusters.join(', ') || 'no cluster'}: ` +

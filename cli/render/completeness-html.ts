@@ -10,6 +10,7 @@
  * the `html` tag.
  */
 
+import { fileLabel } from '../../core/ledger/records.js';
 import type {
   CellState,
   CompletenessReport,
@@ -136,7 +137,7 @@ function provenanceSection(report: CompletenessReport, provenance: HtmlProvenanc
 <dt>Generated</dt><dd id="generated-at">${time(report.generatedAt, `${isoSecond(report.generatedAt)} (UTC)`)}</dd>
 <dt>Tool</dt><dd>${TOOL_NAME} <span id="tool-version">${provenance.version}</span></dd>
 <dt>Window</dt><dd>${time(report.from)} to ${time(report.to)} (UTC; whole hours from the hour of the start)</dd>
-<dt>Cluster</dt><dd><span class="mono">${report.cluster}</span>${report.instanceFilter !== undefined ? html`, instance <span class="mono">${report.instanceFilter}</span> only` : ''}</dd>
+${report.standalone ? html`<dt>Instance</dt><dd><span class="mono">${report.cluster}</span> (standalone: in no DB cluster)</dd>` : html`<dt>Cluster</dt><dd><span class="mono">${report.cluster}</span>${report.instanceFilter !== undefined ? html`, instance <span class="mono">${report.instanceFilter}</span> only` : ''}</dd>`}
 <dt>Log type</dt><dd><span class="mono">${report.logType}</span></dd>
 </dl>
 </section>`;
@@ -238,7 +239,7 @@ ${
 }
 
 function fileRow(file: UnfinishedFile): Html {
-  return html`<tr data-instance="${file.instance}" data-state="${file.state}"><td class="state ${file.state}">${file.state.toUpperCase()}${file.growing ? ' (growing)' : ''}</td><td class="mono">${file.instance}</td><td>${time(file.hour)}</td><td class="mono wrap">${file.logFileName}</td><td class="num">${file.generation}</td><td>${time(file.since)}</td><td class="wrap">${file.lastError ?? '-'}</td></tr>`;
+  return html`<tr data-instance="${file.instance}" data-state="${file.state}"><td class="state ${file.state}">${file.state.toUpperCase()}${file.growing ? ' (growing)' : ''}</td><td class="mono">${file.instance}</td><td>${time(file.hour)}</td><td class="mono wrap">${fileLabel(file)}</td><td class="num">${file.generation}</td><td>${time(file.since)}</td><td class="wrap">${file.lastError ?? '-'}</td></tr>`;
 }
 
 const FILE_HEAD = raw(
@@ -319,7 +320,9 @@ ${quiet > 0 ? html`<p class="note">${quiet} instance-hour(s) with no files and f
  */
 export function renderCompletenessHtml(report: CompletenessReport, provenance: HtmlProvenance): string {
   const verdict = report.verdict.complete ? 'COMPLETE' : 'INCOMPLETE';
-  const subject = `${report.logType} logs of cluster ${report.cluster}${report.instanceFilter !== undefined ? `, instance ${report.instanceFilter}` : ''}`;
+  const subject = report.standalone
+    ? `${report.logType} logs of instance ${report.cluster} (standalone)`
+    : `${report.logType} logs of cluster ${report.cluster}${report.instanceFilter !== undefined ? `, instance ${report.instanceFilter}` : ''}`;
   const window = `${formatInstant(report.from)} to ${formatInstant(report.to)}`;
   const page = html`<!doctype html>
 <html lang="en">

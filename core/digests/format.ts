@@ -39,6 +39,12 @@ export interface DigestObject {
   logType: string;
   /** The RDS log file name the object was downloaded from. */
   logFile: string;
+  /**
+   * For a content of a rotating log family (core/log-streams.ts), whose names move or come back:
+   * the stream (its live name) and the content id the ledger knows it by, both or neither.
+   */
+  stream?: string;
+  contentId?: string;
   generation: number;
 }
 
@@ -100,6 +106,7 @@ export function digestObject(event: ArchiveEvent): DigestObject {
     instance: event.instance,
     logType: event.logType,
     logFile: event.logFileName,
+    ...(event.contentId !== undefined ? { stream: event.stream ?? '', contentId: event.contentId } : {}),
     generation: event.generation,
   };
 }
@@ -159,6 +166,12 @@ function objectProblem(value: unknown, index: number): string | undefined {
   if (typeof o.sourceSha256 !== 'string' || !HEX64.test(o.sourceSha256))
     return `${at}.sourceSha256 is not a hex SHA-256`;
   if (o.versionId !== undefined && typeof o.versionId !== 'string') return `${at}.versionId is not a string`;
+  if ((o.stream === undefined) !== (o.contentId === undefined))
+    return `${at} has one of stream and contentId without the other`;
+  for (const field of ['stream', 'contentId'] as const) {
+    if (o[field] !== undefined && (typeof o[field] !== 'string' || o[field] === ''))
+      return `${at}.${field} is not a non-empty string`;
+  }
   if (Number.isNaN(Date.parse(o.archivedAt as string))) return `${at}.archivedAt is not a time`;
   return undefined;
 }

@@ -20,6 +20,8 @@
  * | archive event   | `E#<hour ISO>`     | `<instance>#<file sk>#g<generation>#<archivedAt ISO>` |
  * | hour seal       | `E#<hour ISO>`     | `#SEAL`                                         |
  * | chain head      | `DIGEST#CHAIN`     | `#HEAD`                                         |
+ *
+ * `<file sk>` is the record's sort key: `F#<name>`, or `C#<stream>#<contentId>` for a content item.
  */
 
 import { HOUR_MS, hourStart } from '../operations/time.js';
@@ -43,7 +45,15 @@ export interface ArchiveEvent {
   group: string;
   instance: string;
   logType: string;
+  /** The RDS log file name the object was downloaded from (`archivedName`). */
   logFileName: string;
+  /**
+   * A content item's stream and content id (`C#<stream>#<contentId>`, core/log-streams.ts): its
+   * name moves or comes back, so the digest names the content, not only the name. Absent for a
+   * unique name (`F#<name>`).
+   */
+  stream?: string;
+  contentId?: string;
   generation: number;
 }
 
@@ -56,6 +66,8 @@ export interface ArchiveEventFacts {
   sourceBytes: number;
   sourceSha256: string;
   archivedAt: number;
+  /** The name downloaded (for a content item, the name it had then). */
+  archivedName: string;
   group: string;
   logType: string;
   generation: number;
@@ -68,7 +80,7 @@ export const eventKeys = {
   /** The partition of the hour holding `ms`. */
   hourPk: (ms: number) => `E#${iso(hourStart(ms))}`,
   eventSk: (file: FileKey, generation: number, archivedAt: number) =>
-    `${file.instance}#${keys.activeFile(file).sk}#g${generation}#${iso(archivedAt)}`,
+    `${file.instance}#${keys.fileSk(file)}#g${generation}#${iso(archivedAt)}`,
   /** The seal item of the partition an item goes into. */
   sealOf: (pk: string): TableKey => ({ pk, sk: SEAL_SK }),
 };
@@ -88,7 +100,8 @@ export function archiveEventItem(file: FileKey, facts: ArchiveEventFacts): Archi
     group: facts.group,
     instance: file.instance,
     logType: facts.logType,
-    logFileName: file.logFileName,
+    logFileName: facts.archivedName,
+    ...(file.contentId === undefined ? {} : { stream: file.stream ?? '', contentId: file.contentId }),
     generation: facts.generation,
   };
 }

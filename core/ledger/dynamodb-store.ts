@@ -25,6 +25,7 @@ import { conditionExpression, ExpressionParts, transitionUpdate } from './dynamo
 import {
   DigestHeadMovedError,
   HourSealedError,
+  InstanceBusyError,
   ItemExistsError,
   LedgerError,
   TransitionRefusedError,
@@ -39,7 +40,7 @@ import {
   type ListingGap,
   META_SK,
 } from './records.js';
-import { type LedgerStore, type ListingInput, listingItems } from './store.js';
+import { type LeaseInput, type LedgerStore, type ListingInput, listedMeta, listingItems } from './store.js';
 import { LEDGER_INDEXES } from './table.js';
 import { type AlsoPut, type ArgsOf, RETIREMENT, TRANSITIONS, type TransitionName } from './transitions.js';
 
@@ -65,7 +66,7 @@ export class DynamoLedgerStore implements LedgerStore {
     let meta: InstanceMeta | undefined;
     const files: FileRecord[] = [];
     for (const item of items) {
-      if (item.sk === META_SK) meta = item as InstanceMeta;
+      if (item.sk === META_SK) meta = listedMeta(item as InstanceMeta);
       else if (keys.isFileSk(item.sk)) files.push(item as FileRecord);
     }
     return { meta, files };
@@ -218,14 +219,17 @@ export class DynamoLedgerStore implements LedgerStore {
   async recordListing(input: ListingInput): Promise<ListingGap | undefined> {
     const { meta, gap } = listingItems(input);
     // Only move the heartbeat forward: a slower concurrent discoverer must not rewind it. (Equal
-    // times are the same moment: the later write's observations are as good.)
+    // times are the same moment: the later write's observations are as good.) Nor overwrite
+    // another discoverer's live lease; the put drops the writer's own (meta carries none).
     await this.doc
       .send(
         new PutCommand({
           TableName: this.table,
           Item: meta,
-          ConditionExpression: 'attribute_not_exists(pk) OR lastListedAt <= :now',
-          ExpressionAttributeValues: { ':now': input.now },
+          ConditionExpression:
+            '(attribute_not_exists(lastListedAt) OR lastListedAt <= :now) AND ' +
+            '(attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeValues: { ':now': input.now, ':owner': input.owner ?? '' },
         }),
       )
       .catch((error: unknown) => {
@@ -233,6 +237,29 @@ export class DynamoLedgerStore implements LedgerStore {
       });
     if (gap) await this.doc.send(new PutCommand({ TableName: this.table, Item: gap }));
     return gap;
+  }
+
+  async takeDiscoveryLease(input: LeaseInput): Promise<InstanceMeta | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.activePk(input.instance), sk: META_SK },
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': input.owner, ':until': input.until, ':now': input.now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return listedMeta(out.Attributes as InstanceMeta | undefined);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const held = error.Item ? (unmarshall(error.Item) as InstanceMeta) : undefined;
+        throw new InstanceBusyError(input.instance, held?.leaseOwner, held?.leaseUntil, { cause: error });
+      }
+      throw error;
+    }
   }
 
   // ---- the digest chain -----------------------------------------------------------------------

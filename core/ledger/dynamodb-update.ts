@@ -95,7 +95,7 @@ export function transitionUpdate<N extends TransitionName>(
   const to = targetState(name, args);
   if (to !== undefined) {
     sets.push(`${parts.name('state')} = ${parts.value('to', to)}`, `${parts.name('stateSince')} = ${now}`);
-    const index = stateIndex(to, args.now, file.instance, file.logFileName);
+    const index = stateIndex(to, args.now, file);
     if (index) {
       sets.push(
         `${parts.name('gsi1pk')} = ${parts.value('gsi1pk', index.gsi1pk)}`,

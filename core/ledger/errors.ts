@@ -24,6 +24,23 @@ export class TransitionRefusedError extends LedgerError {
   }
 }
 
+/** Another discoverer holds the instance's discovery lease: this pass leaves the instance to it. */
+export class InstanceBusyError extends LedgerError {
+  override name = 'InstanceBusyError';
+  constructor(
+    readonly instance: string,
+    readonly holder: string | undefined,
+    readonly until: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Instance ${instance} is being discovered by ${holder ?? 'another discoverer'}` +
+        (until === undefined ? '' : ` (lease until ${new Date(until).toISOString()})`),
+      options,
+    );
+  }
+}
+
 /**
  * A transition's archive event would go into an hour whose digest is being or has been built (the
  * hour is sealed): nothing was written. The archiver's clock is behind the digester's by more than

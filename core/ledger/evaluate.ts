@@ -86,7 +86,7 @@ export function applyTransition<N extends TransitionName>(
   if (to !== undefined) {
     next.state = to;
     next.stateSince = args.now;
-    const index = stateIndex(to, args.now, file.instance, file.logFileName);
+    const index = stateIndex(to, args.now, file);
     if (index) Object.assign(next, index);
     else {
       delete next.gsi1pk;

@@ -23,6 +23,7 @@ import type { ArgsOf, TransitionName } from './transitions.js';
 export interface ListingInput {
   cluster: string;
   instance: string;
+  standalone?: boolean;
   /** The heartbeat read before this pass, to detect a gap since it. */
   previous: InstanceMeta | undefined;
   now: number;
@@ -30,10 +31,25 @@ export interface ListingInput {
   retentionMs: number;
   /** The live files as listed now (see `InstanceMeta.observed`). */
   observed?: Record<string, Observation>;
+  /** Rotated files per rotating family, as listed now (merged into `InstanceMeta.families`). */
+  rotated?: Record<string, number>;
+  /** The discoverer writing it: its own discovery lease does not stop it (and is released). */
+  owner?: string;
+}
+
+/** Inputs of `LedgerStore.takeDiscoveryLease`. */
+export interface LeaseInput {
+  instance: string;
+  owner: string;
+  now: number;
+  until: number;
 }
 
 export interface LedgerStore {
-  /** The instance's heartbeat and its active files (one Query). */
+  /**
+   * The instance's heartbeat and its active files (one Query). A heartbeat item holding only a
+   * lease (an instance never listed) reads as no heartbeat.
+   */
   instanceState(instance: string): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }>;
   /** One file, from the active partition or else from history (`keys.isRetired` tells which). */
   getFile(file: FileKey): Promise<FileRecord | undefined>;
@@ -59,10 +75,19 @@ export interface LedgerStore {
   /** Moves an archived or lost file to the history partition. @throws TransitionRefusedError */
   retire(file: FileRecord): Promise<void>;
   /**
-   * Records a listing (the heartbeat; never moved backwards by a slower discoverer) and, when the
-   * time since the previous one exceeds the retention, the gap.
+   * Records a listing (the heartbeat; never moved backwards by a slower discoverer, nor written
+   * while another discoverer holds the instance's lease) and, when the time since the previous one
+   * exceeds the retention, the gap. Writing the heartbeat releases the writer's own lease.
    */
   recordListing(input: ListingInput): Promise<ListingGap | undefined>;
+  /**
+   * Takes the instance's discovery lease (on its heartbeat item, one conditional write) unless
+   * another discoverer holds one that has not expired. Taken before a discoverer decides what the
+   * contents of a rotating family are, so two discoverers never give one content two identities.
+   * @returns the heartbeat as it is now (undefined when the instance was never listed)
+   * @throws InstanceBusyError naming the holder
+   */
+  takeDiscoveryLease(input: LeaseInput): Promise<InstanceMeta | undefined>;
 
   // The digest chain (archive-events.ts, core/digests/).
 
@@ -79,17 +104,26 @@ export interface LedgerStore {
   advanceDigestHead(next: DigestHead, expected: DigestHead | undefined): Promise<void>;
 }
 
+/** A heartbeat item that holds only a lease is no heartbeat. */
+export function listedMeta(item: InstanceMeta | undefined): InstanceMeta | undefined {
+  return item?.lastListedAt === undefined ? undefined : item;
+}
+
 /**
  * The items a listing writes: the heartbeat, and the gap when the time since the previous listing
  * exceeded the retention (files may have come and gone unseen in it). Shared by both stores.
  */
 export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: ListingGap | undefined } {
   const { cluster, instance, previous, now } = input;
+  const families = { ...(previous?.families ?? {}) };
+  for (const [family, count] of Object.entries(input.rotated ?? {}))
+    families[family] = Math.max(families[family] ?? 0, count);
   const meta: InstanceMeta = {
     pk: keys.activePk(instance),
     sk: META_SK,
     cluster,
     instance,
+    ...(input.standalone ? { standalone: true as const } : {}),
     firstListedAt: previous?.firstListedAt ?? now,
     lastListedAt: now,
     lastListedCount: input.count,
@@ -97,6 +131,7 @@ export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: Li
     gsi1pk: INSTANCES_PK,
     gsi1sk: keys.instanceSk(cluster, instance),
     ...(input.observed && Object.keys(input.observed).length > 0 ? { observed: input.observed } : {}),
+    ...(Object.keys(families).length > 0 ? { families } : {}),
   };
   if (!previous || now - previous.lastListedAt <= input.retentionMs) return { meta, gap: undefined };
   const gap: ListingGap = {

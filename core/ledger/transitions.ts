@@ -9,8 +9,9 @@
  *
  * Every transition also keeps the bookkeeping the interpreters add by themselves: entering a state
  * sets `stateSince` and the by-state index attributes (archived leaves the index), and every
- * transition sets `updatedAt`. A new transition (say, a file renamed on the instance) is one more
- * entry here, with its arguments in `TransitionArgs`.
+ * transition sets `updatedAt`. A new transition is one more entry here, with its arguments in
+ * `TransitionArgs`. A file renamed on the instance needs none: content items (core/log-streams.ts)
+ * do not record the name they have now, so a rename costs no write.
  *
  * A transition may also write an immutable item in the same transaction (`alsoPut`: `complete`
  * records an archive event for the digest chain); both interpreters honour it, the DynamoDB store
@@ -55,6 +56,9 @@ export interface TransitionArgs {
     archivedEtag: string;
     /** Absent where the bucket keeps no versions: the attribute is then removed. */
     archivedVersionId?: string | undefined;
+    /** The name downloaded, and the (Size, LastWritten) the bytes were checked against. */
+    archivedName: string;
+    archivedListedSize: number;
     archivedLastWritten: number;
     /** The object's key, group and log type: for the archive event (archive-events.ts). */
     archivedKey: string;
@@ -64,6 +68,7 @@ export interface TransitionArgs {
   release: { owner: string; error: string };
   fail: { owner: string; error: string };
   markLost: { owner: string; reason: string };
+  markDiverged: { owner: string; reason: string };
   reset: NoArgs;
 }
 
@@ -232,6 +237,8 @@ export const TRANSITIONS: {
       archivedSha256: arg('archivedSha256'),
       archivedEtag: arg('archivedEtag'),
       archivedVersionId: arg('archivedVersionId'),
+      archivedName: arg('archivedName'),
+      archivedListedSize: arg('archivedListedSize'),
       archivedLastWritten: arg('archivedLastWritten'),
       archivedAt: arg('now'),
     },
@@ -247,6 +254,7 @@ export const TRANSITIONS: {
           sourceBytes: args.archivedBytes,
           sourceSha256: args.archivedSha256,
           archivedAt: args.now,
+          archivedName: args.archivedName,
           group: args.cluster,
           logType: args.logType,
           generation: args.generation,
@@ -278,6 +286,15 @@ export const TRANSITIONS: {
     when: [when.generationMatches, when.heldBy],
     to: 'lost',
     set: { lostReason: arg('reason'), lastError: arg('reason') },
+    remove: ['leaseOwner', 'leaseUntil'],
+  },
+  markDiverged: {
+    by: 'archiver',
+    summary: 'its name held other content (first archived bytes differ): lost; its object stays as it was',
+    from: ['archiving'],
+    when: [when.generationMatches, when.heldBy],
+    to: 'lost',
+    set: { lostReason: arg('reason'), lastError: arg('reason'), divergedAt: arg('now') },
     remove: ['leaseOwner', 'leaseUntil'],
   },
   reset: {

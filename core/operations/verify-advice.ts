@@ -50,9 +50,9 @@ export function verifyNextSteps(problems: readonly VerifyFinding[], bucket: stri
   return [
     `What to do next${example}:`,
     `  1. Restore the last good version. The bucket the stack creates is versioned and keeps earlier`,
-    `     versions for noncurrentVersionExpiryDays (default 30). The good version is the one whose`,
-    `     source-sha256 (metadata; tags with ARCHIVER_OBJECT_DIGEST=tags) is the ledger's sha256,`,
-    `     ${first.sha256} ('verify --json' lists every key and sha256):`,
+    `     versions for noncurrentVersionExpiryDays (at least auditRetentionDays, 400 by default). The`,
+    `     good version is the one whose source-sha256 (metadata; tags with ARCHIVER_OBJECT_DIGEST=tags)`,
+    `     is the ledger's sha256, ${first.sha256} ('verify --json' lists every key and sha256):`,
     `       aws s3api list-object-versions --bucket ${b} --prefix ${key}`,
     `       aws s3api head-object --bucket ${b} --key ${key} --version-id VERSION_ID`,
     `       aws s3api copy-object --bucket ${b} --key ${key} --copy-source ${sh(copySource(bucket, first.s3Key, 'VERSION_ID'))}`,

@@ -18,6 +18,7 @@ import { type VerifyVerdict, verifyNextSteps, verifyVerdict } from './verify-adv
 import {
   checkObject,
   type ObjectReading,
+  type SkippedFile,
   type VerifyFinding,
   type VerifyTarget,
   verifyTargets,
@@ -61,7 +62,7 @@ export interface VerifyReport {
   findings: VerifyFinding[];
   /** Problems only (missing, mismatch, unreadable). */
   problems: VerifyFinding[];
-  skipped: Array<{ instance: string; logFileName: string; reason: string }>;
+  skipped: SkippedFile[];
   counts: { ok: number; missing: number; mismatch: number; unreadable: number };
   /** Stopped by the signal before every object was read. */
   interrupted: boolean;
@@ -159,7 +160,7 @@ export async function assertBucketExists(s3: S3Client, bucket: string, signal?: 
   }
 }
 
-type Skip = { skipped: { instance: string; logFileName: string; reason: string } };
+type Skip = { skipped: SkippedFile };
 
 /**
  * Checks one object. A bad answer is checked once more against a fresh ledger read: the file may
@@ -180,6 +181,7 @@ async function verifyOne(
       skipped: {
         instance: target.instance,
         logFileName: target.logFileName,
+        ...(target.contentId !== undefined ? { contentId: target.contentId } : {}),
         reason: `being re-archived (generation ${fresh.generation} ${fresh.state})`,
       },
     };

@@ -9,7 +9,7 @@ import { CopyObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-
 import { Upload } from '@aws-sdk/lib-storage';
 import { RUNTIME_SETTINGS } from '../config.js';
 import { DownloadError } from '../rds/download-errors.js';
-import { ByteCounter, SourceDigest } from './digest.js';
+import { ByteCounter, type SourceChecks, SourceDigest } from './digest.js';
 import { TransferAbortedError, TransferError, UploadFailedError } from './errors.js';
 import { DIGEST_KEYS, type RecordDigestMode } from './metadata.js';
 
@@ -57,6 +57,11 @@ export interface ArchiveStreamOptions {
   signal?: AbortSignal;
   /** Where the source digest goes after completion (default `metadata`). */
   recordDigest?: RecordDigestMode;
+  /**
+   * Checks on the bytes before anything is published: the prefix archived before, and a last
+   * look once the source ended (see `SourceChecks`). A refusal aborts the upload like a truncation.
+   */
+  checks?: SourceChecks;
 }
 
 /** What was archived. */
@@ -99,7 +104,7 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
     throw new TransferAbortedError('Archive aborted before it started', { cause: signal.reason });
   }
 
-  const digest = new SourceDigest(options.expectedBytes);
+  const digest = new SourceDigest(options.expectedBytes, options.checks);
   const gzip = createGzip({
     level: options.gzipLevel ?? RUNTIME_SETTINGS.gzipLevel.default,
     chunkSize: GZIP_CHUNK_BYTES,

@@ -39,3 +39,26 @@ export class TransferAbortedError extends TransferError {
     this.name = 'TransferAbortedError';
   }
 }
+
+/**
+ * The downloaded bytes do not start with the bytes archived before (a later generation's first
+ * `archivedBytes` hash differently): the name held other content. Nothing is published and no
+ * retry of this name helps.
+ */
+export class ContentMismatchError extends TransferError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = 'ContentMismatchError';
+  }
+}
+
+/**
+ * The content moved while it was being downloaded (its family rotated, or its name now lists other
+ * figures): the bytes cannot be vouched for. Nothing is published; locate it again and retry.
+ */
+export class ContentMovedError extends TransferError {
+  constructor(message: string) {
+    super(message, true);
+    this.name = 'ContentMovedError';
+  }
+}

@@ -6,7 +6,9 @@
  * --engine (repeatable or comma list), --clusters, --instances, --standalone, --history-hours,
  * --writer-bps, --rotate-bytes, --retention-hours, --audit-rotate-bytes, --audit-rotations,
  * --quiet (writers fall silent now and then),
- * --speed (accelerated clock) [RDS_SIM_SPEED], --start (ISO time or epoch ms), --fault SPEC (repeatable).
+ * --speed (accelerated clock) [RDS_SIM_SPEED], --start (ISO time or epoch ms), --fault SPEC (repeatable),
+ * --accounts N, --regions r1,r2 (several accounts and Regions; STS on the same endpoint),
+ * --api-burst N, --api-rate N, --no-api-budget (the RDS API budget per account and Region).
  */
 import { parseArgs } from 'node:util';
 import { acceleratedClock, type Engine, parseFaultSpec, startRdsSimulator } from './index.js';
@@ -31,6 +33,11 @@ const { values } = parseArgs({
     speed: { type: 'string' },
     start: { type: 'string' },
     fault: { type: 'string', multiple: true },
+    accounts: { type: 'string' },
+    regions: { type: 'string' },
+    'api-burst': { type: 'string' },
+    'api-rate': { type: 'string' },
+    'no-api-budget': { type: 'boolean' },
   },
 });
 
@@ -51,6 +58,11 @@ const sim = await startRdsSimulator(
     host: values.host,
     port: int(values.port ?? process.env.RDS_SIM_PORT),
     region: values.region ?? process.env.AWS_REGION,
+    regions: values.regions?.split(',').map((r) => r.trim()),
+    accounts: int(values.accounts),
+    budget: values['no-api-budget']
+      ? (false as const)
+      : defined({ burst: int(values['api-burst']), perSecond: int(values['api-rate']) }),
     clock: acceleratedClock(Number.isNaN(start) ? Date.now() : start, speed),
     faults: (values.fault ?? []).map(parseFaultSpec),
     workload: defined({

@@ -1,5 +1,7 @@
 import { ENGINE_SPECS } from './engines.js';
 import { AwsErrorAnswer } from './errors.js';
+import { describeEvents, type LoggedEvent } from './events.js';
+import { clusterArn as clusterArnOf, instanceArn as instanceArnOf } from './fleet.js';
 import { downloadDBLogFilePortion } from './portion.js';
 import { page, type QueryFilter, readFilters, readInteger, readMaxRecords } from './query-params.js';
 import type { SimCluster, SimInstance } from './types.js';
@@ -8,7 +10,6 @@ import { el, queryResponse, tagList, wrap } from './xml.js';
 
 /** The RDS API version this simulator speaks. */
 export const RDS_API_VERSION = '2014-10-31';
-const ACCOUNT = '123456789012';
 /** AWS: "Default: 100. Constraints: Minimum 20, maximum 100." (DescribeDBClusters, DescribeDBInstances). */
 const DESCRIBE_BOUNDS = { min: 20, max: 100, dflt: 100 };
 /**
@@ -17,13 +18,18 @@ const DESCRIBE_BOUNDS = { min: 20, max: 100, dflt: 100 };
  */
 const LOG_FILE_BOUNDS = { min: 1, max: 1000, dflt: 1000 };
 
-/** What one Query request needs from the simulator. */
+/** What one Query request needs from the simulator: the caller's account and Region, and its world. */
 export interface QueryContext {
   world: SimWorldInternal;
   region: string;
+  account: string;
   requestId: string;
   /** True when an `empty-listing` fault answers this DescribeDBLogFiles. */
   emptyListing: boolean;
+  /** The site's events, every deletion up to now found (of one instance, or of all) first. */
+  events(instance?: string): LoggedEvent[];
+  /** The simulator's clock now. */
+  now: number;
 }
 
 function matchFilter(
@@ -47,12 +53,10 @@ function matchFilter(
   return true;
 }
 
-const clusterArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:cluster:${id}`;
-const instanceArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:db:${id}`;
 const resourceId = (prefix: string, id: string) =>
   `${prefix}-${Buffer.from(id).toString('hex').toUpperCase().slice(0, 26).padEnd(26, 'A')}`;
 
-function clusterXml(c: SimCluster, region: string): string {
+function clusterXml(c: SimCluster, region: string, account: string): string {
   const spec = ENGINE_SPECS[c.engine ?? 'aurora-mysql'];
   const members = c.instances
     .map((id, i) =>
@@ -80,14 +84,14 @@ function clusterXml(c: SimCluster, region: string): string {
       wrap('DBClusterMembers', members) +
       el('StorageEncrypted', true) +
       el('DbClusterResourceId', resourceId('cluster', c.id)) +
-      el('DBClusterArn', clusterArn(region, c.id)) +
+      el('DBClusterArn', clusterArnOf(region, account, c.id)) +
       el('ClusterCreateTime', '2025-01-01T00:00:00.000Z') +
       tagList(c.tags),
   );
 }
 
 /** A DB instance; a standalone one (RDS MySQL, MariaDB, PostgreSQL) has no DBClusterIdentifier. */
-function instanceXml(i: SimInstance, region: string): string {
+function instanceXml(i: SimInstance, region: string, account: string): string {
   const spec = ENGINE_SPECS[i.engine];
   return wrap(
     'DBInstance',
@@ -108,7 +112,7 @@ function instanceXml(i: SimInstance, region: string): string {
       el('EngineVersion', spec.engineVersion) +
       (i.cluster === undefined ? '' : el('DBClusterIdentifier', i.cluster)) +
       el('DbiResourceId', resourceId('db', i.id)) +
-      el('DBInstanceArn', instanceArn(region, i.id)) +
+      el('DBInstanceArn', instanceArnOf(region, account, i.id)) +
       tagList(i.tags),
   );
 }
@@ -119,7 +123,9 @@ function describeDBClusters(params: URLSearchParams, ctx: QueryContext): string 
   const filters = readFilters(params);
   let clusters = ctx.world.clusters();
   if (wanted) {
-    clusters = clusters.filter((c) => c.id === wanted || clusterArn(ctx.region, c.id) === wanted);
+    clusters = clusters.filter(
+      (c) => c.id === wanted || clusterArnOf(ctx.region, ctx.account, c.id) === wanted,
+    );
     if (clusters.length === 0)
       throw new AwsErrorAnswer(404, 'DBClusterNotFoundFault', `DBCluster ${wanted} not found.`);
   }
@@ -127,12 +133,12 @@ function describeDBClusters(params: URLSearchParams, ctx: QueryContext): string 
     matchFilter(filters, ['db-cluster-id', 'engine'], (f) =>
       f.name === 'engine'
         ? f.values.includes(c.engine ?? 'aurora-mysql')
-        : f.values.includes(c.id) || f.values.includes(clusterArn(ctx.region, c.id)),
+        : f.values.includes(c.id) || f.values.includes(clusterArnOf(ctx.region, ctx.account, c.id)),
     ),
   );
   const p = page(clusters, (c) => c.id, params.get('Marker'), maxRecords);
   return (
-    wrap('DBClusters', p.items.map((c) => clusterXml(c, ctx.region)).join('')) +
+    wrap('DBClusters', p.items.map((c) => clusterXml(c, ctx.region, ctx.account)).join('')) +
     (p.marker ? el('Marker', p.marker) : '')
   );
 }
@@ -143,7 +149,7 @@ function describeDBInstances(params: URLSearchParams, ctx: QueryContext): string
   const filters = readFilters(params);
   let rows = ctx.world.instances();
   if (wanted) {
-    rows = rows.filter((r) => r.id === wanted || instanceArn(ctx.region, r.id) === wanted);
+    rows = rows.filter((r) => r.id === wanted || instanceArnOf(ctx.region, ctx.account, r.id) === wanted);
     if (rows.length === 0)
       throw new AwsErrorAnswer(404, 'DBInstanceNotFound', `DBInstance ${wanted} not found.`);
   }
@@ -151,16 +157,16 @@ function describeDBInstances(params: URLSearchParams, ctx: QueryContext): string
     matchFilter(filters, ['db-cluster-id', 'db-instance-id', 'engine'], (f) => {
       if (f.name === 'engine') return f.values.includes(r.engine);
       if (f.name === 'db-instance-id')
-        return f.values.includes(r.id) || f.values.includes(instanceArn(ctx.region, r.id));
+        return f.values.includes(r.id) || f.values.includes(instanceArnOf(ctx.region, ctx.account, r.id));
       return (
         r.cluster !== undefined &&
-        (f.values.includes(r.cluster) || f.values.includes(clusterArn(ctx.region, r.cluster)))
+        (f.values.includes(r.cluster) || f.values.includes(clusterArnOf(ctx.region, ctx.account, r.cluster)))
       );
     }),
   );
   const p = page(rows, (r) => r.id, params.get('Marker'), maxRecords);
   return (
-    wrap('DBInstances', p.items.map((r) => instanceXml(r, ctx.region)).join('')) +
+    wrap('DBInstances', p.items.map((r) => instanceXml(r, ctx.region, ctx.account)).join('')) +
     (p.marker ? el('Marker', p.marker) : '')
   );
 }
@@ -206,6 +212,7 @@ const actions: Record<string, (params: URLSearchParams, ctx: QueryContext) => st
   DescribeDBInstances: describeDBInstances,
   DescribeDBLogFiles: describeDBLogFiles,
   DownloadDBLogFilePortion: (params, ctx) => downloadDBLogFilePortion(params, ctx.world),
+  DescribeEvents: (params, ctx) => describeEvents(params, (i) => ctx.events(i), ctx.now),
 };
 
 /** True for the actions this simulator implements. */

@@ -1,6 +1,9 @@
 /** Public types of the RDS simulator. */
 
+import type { BudgetOptions } from './budget.js';
 import type { Engine, PgLogFilename } from './engines.js';
+import type { SimFleet } from './fleet.js';
+import type { SimSts, StsOptions } from './sts.js';
 
 export type { Engine, PgLogFilename } from './engines.js';
 
@@ -26,6 +29,11 @@ export interface WorkloadOptions {
   clusters?: number;
   /** Prefix of the Aurora MySQL cluster ids (default `aurora-audit`). */
   clusterPrefix?: string;
+  /**
+   * Inserted after every generated id prefix (`aurora-audit-<ns>-1`, `mysql-<ns>-1`): how the
+   * worlds of several accounts and Regions get ids of their own. Default none.
+   */
+  idNamespace?: string;
   instancesPerCluster?: number;
   /** Instances per standalone engine (RDS MySQL, MariaDB, PostgreSQL); default 2. */
   standaloneInstances?: number;
@@ -84,7 +92,7 @@ export interface SimInstance {
 
 /**
  * The simulated world of one account and Region: what RDS would list and serve right now.
- * (Several accounts or Regions would be several worlds behind one endpoint.)
+ * (Several accounts or Regions are several worlds behind one endpoint: see fleet.ts.)
  */
 export interface SimWorld {
   clusters(): SimCluster[];
@@ -144,8 +152,17 @@ export interface FaultController {
 export interface RdsSimulatorOptions {
   host?: string;
   port?: number;
+  /** The Region of a one-Region simulator (default us-east-1); ignored when `regions` is given. */
   region?: string;
+  /** Regions every account has a fleet in; the first is `region` of the running simulator. */
+  regions?: string[];
+  /** Accounts of the organisation (default 1): the hub, then members reached by AssumeRole. */
+  accounts?: number;
+  /** Long-term keys of the hub account (default `DEFAULT_SIM_CREDENTIALS`). */
   credentials?: SimCredentials[];
+  /** The RDS API budget per account and Region (default AWS's: burst 300, 12/s); false: none. */
+  budget?: BudgetOptions | false;
+  sts?: StsOptions;
   clock?: SimClock;
   workload?: WorkloadOptions;
   faults?: Fault[];
@@ -154,12 +171,25 @@ export interface RdsSimulatorOptions {
 
 /** A running simulator. */
 export interface RdsSimulator {
+  /** The endpoint of RDS and of STS (`AWS_ENDPOINT_URL_RDS`, `AWS_ENDPOINT_URL_STS`). */
   url: string;
+  /** The first Region. */
   region: string;
+  /** The hub account's long-term keys. */
   credentials: SimCredentials[];
   clock: SimClock;
+  /** The hub account's world in the first Region (the whole world of a one-account simulator). */
   world: SimWorld;
+  /** Every account and Region, with its world, events and budget. */
+  fleet: SimFleet;
+  /** The roles and sessions of the simulated STS. */
+  sts: SimSts;
   faults: FaultController;
+  /**
+   * Request counts by action (`DescribeDBLogFiles`, `download.v19`, `sts.AssumeRole`...), refusals
+   * (`AuthFailure`, `Throttling`), and per account and Region `requests.<account>.<region>` and
+   * `throttled.<account>.<region>` (the RDS budget's view).
+   */
   stats(): Record<string, number>;
   stop(): Promise<void>;
 }

@@ -17,6 +17,7 @@ export interface ResolvedWorkload {
   engines: Engine[];
   clusters: number;
   clusterPrefix: string;
+  idNamespace: string | undefined;
   instancesPerCluster: number;
   standaloneInstances: number;
   historyHours: number;
@@ -65,6 +66,7 @@ export function resolveWorkload(opts: WorkloadOptions = {}): ResolvedWorkload {
     engines,
     clusters: opts.clusters ?? 2,
     clusterPrefix: opts.clusterPrefix ?? ENGINE_SPECS['aurora-mysql'].idPrefix,
+    idNamespace: namespaceOf(opts.idNamespace),
     instancesPerCluster: opts.instancesPerCluster ?? 2,
     standaloneInstances: opts.standaloneInstances ?? 2,
     historyHours: opts.historyHours ?? 3,
@@ -110,6 +112,21 @@ export function resolveWorkload(opts: WorkloadOptions = {}): ResolvedWorkload {
 }
 
 /**
+ * A namespace for generated ids: lower-case letters and digits in hyphen-separated words, so that
+ * `<prefix>-<namespace>-<n>` stays a valid DB identifier (a letter first, no `--`, no trailing `-`:
+ * RDS API Reference, CreateDBInstance DBInstanceIdentifier constraints).
+ */
+function namespaceOf(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(text) || text.length > 30) {
+    throw new WorkloadOptionError(
+      `idNamespace must be lower-case letters and digits in hyphen-separated words, at most 30 characters (got "${text}")`,
+    );
+  }
+  return text;
+}
+
+/**
  * The MariaDB audit plugin writes the server's host name, not the instance id (`ip-172-27-1-97` in
  * real RDS MySQL audit lines): a stable private-address host name per instance.
  */
@@ -118,10 +135,15 @@ export function instanceHostName(instance: string): string {
   return `ip-10-${h & 3}-${(h >>> 2) & 255}-${1 + ((h >>> 10) % 254)}`;
 }
 
+function withNamespace(prefix: string, w: ResolvedWorkload): string {
+  return w.idNamespace === undefined ? prefix : `${prefix}-${w.idNamespace}`;
+}
+
 /**
  * The generated fleet: for each clustered engine, `clusters` clusters `<prefix>-<n>` of
  * `instancesPerCluster` instances `<cluster>-instance-<i>` (the first the writer); for each
- * standalone engine, `standaloneInstances` instances `<prefix>-<n>` with no cluster.
+ * standalone engine, `standaloneInstances` instances `<prefix>-<n>` with no cluster. With an id
+ * namespace, every prefix becomes `<prefix>-<namespace>`.
  */
 export function generatedFleet(w: ResolvedWorkload): { clusters: SimCluster[]; instances: SimInstance[] } {
   const clusters: SimCluster[] = [];
@@ -129,7 +151,7 @@ export function generatedFleet(w: ResolvedWorkload): { clusters: SimCluster[]; i
   for (const engine of w.engines) {
     const spec = ENGINE_SPECS[engine];
     if (spec.clustered) {
-      const prefix = engine === 'aurora-mysql' ? w.clusterPrefix : spec.idPrefix;
+      const prefix = withNamespace(engine === 'aurora-mysql' ? w.clusterPrefix : spec.idPrefix, w);
       for (let c = 1; c <= w.clusters; c++) {
         const id = `${prefix}-${c}`;
         const members: string[] = [];
@@ -142,7 +164,7 @@ export function generatedFleet(w: ResolvedWorkload): { clusters: SimCluster[]; i
       }
     } else {
       for (let n = 1; n <= w.standaloneInstances; n++) {
-        instances.push({ id: `${spec.idPrefix}-${n}`, engine, tags: { ...w.tags } });
+        instances.push({ id: `${withNamespace(spec.idPrefix, w)}-${n}`, engine, tags: { ...w.tags } });
       }
     }
   }

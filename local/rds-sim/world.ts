@@ -14,9 +14,12 @@ export class UnknownInstanceError extends RdsSimError {
   }
 }
 
-/** A test's explicit file: removed, or pinned to content, size and (when growing) a growth rate. */
+/**
+ * A test's explicit file: removed (from `at` on, so a look at an earlier time still sees it), or
+ * pinned to content, size and (when growing) a growth rate.
+ */
 type Override =
-  | { removed: true }
+  | { removed: true; at: number }
   | {
       removed: false;
       content: ContentSpec;
@@ -41,6 +44,14 @@ export interface SimWorldInternal extends SimWorld {
   file(instance: string, name: string): ServedFile | undefined;
   /** Bytes [start, end) of a file as listed now (small ranges only). */
   bytes(instance: string, name: string, start: number, end: number): Buffer;
+  /**
+   * The files of an instance as they were (or will be) at time `t`: the generated files at `t` with
+   * the explicit changes made so far. Exact for Aurora's streams, whose names never move (what the
+   * deletion events need); the renaming MariaDB audit stream keeps only recent history.
+   */
+  filesAt(instance: string, t: number): ServedFile[];
+  /** How long the instance keeps a file of that name after its last write (ms). */
+  retentionMs(instance: string, name: string): number;
 }
 
 const HOUR = 3_600_000;
@@ -149,7 +160,7 @@ export function createWorld(w: ResolvedWorkload, clock: SimClock): SimWorldInter
     for (const f of generated(inst, now)) files.set(f.name, f);
     for (const [name, o] of overridesOf(inst.id)) {
       if (o.removed) {
-        files.delete(name);
+        if (now >= o.at) files.delete(name);
         continue;
       }
       let size = o.size;
@@ -262,7 +273,14 @@ export function createWorld(w: ResolvedWorkload, clock: SimClock): SimWorldInter
     },
     removeFile(id, name) {
       requireInstance(id);
-      overridesOf(id).set(name, { removed: true });
+      overridesOf(id).set(name, { removed: true, at: clock.now() });
+    },
+    filesAt(id, t) {
+      const inst = instance(id);
+      return inst ? [...served(inst, t).values()] : [];
+    },
+    retentionMs(id, name) {
+      return retentionMs(requireInstance(id).engine, kindOfName(name));
     },
     replaceContent(id, name, opts = {}) {
       const inst = requireInstance(id);

@@ -113,14 +113,16 @@ describe('bundleHandlers', () => {
     expect(bundled('discoverer', 'client-s3')).toBe(false);
     expect(bundled('discoverer', 'lib-storage')).toBe(false);
     expect(bundled('archiver', 'client-s3')).toBe(true);
+    // The archiver downloads over signed HTTP, but reads a cluster's tags (DescribeDBClusters)
+    // before downloading when clusters are chosen by tag (core/rds/cluster-selection.ts).
+    expect(bundled('archiver', 'client-rds')).toBe(true);
+    expect(bundled('archiver', 'lib-dynamodb')).toBe(true);
     // The digester: the ledger, S3 and (for a KMS signing key) KMS; no RDS, no queue.
     expect(bundled('digester', 'client-dynamodb')).toBe(true);
     expect(bundled('digester', 'client-s3')).toBe(true);
     expect(bundled('digester', 'client-kms')).toBe(true);
     expect(bundled('digester', 'client-rds')).toBe(false);
     expect(bundled('digester', 'client-sqs')).toBe(false);
-    // The archiver downloads over signed HTTP; it never calls the RDS API.
-    expect(bundled('archiver', 'client-rds')).toBe(false);
   });
 
   it('runs a discovery pass, an archive batch and a digester run from the bundled files against the local stack', async () => {

@@ -8,6 +8,7 @@ import {
   envName,
   loadSettings,
   parseSettings,
+  retentionPlan,
   SettingsError,
   visibilityTimeoutSeconds,
 } from '../../infra/settings.js';
@@ -50,23 +51,73 @@ describe('parseSettings', () => {
     ]);
   });
 
-  it('needs a bucket name to use an existing bucket, and no Object Lock on it', () => {
+  it('needs a bucket name to use an existing bucket, and sets no Object Lock or logging on it', () => {
     expect(problemsOf({ createBucket: false })).toEqual(['createBucket=false needs bucketName']);
+    // The defaults (Object Lock, access logging) are for a bucket the stack creates: not an error.
+    expect(problemsOf({ createBucket: false, bucketName: 'corp-archive' })).toEqual([]);
     expect(
       problemsOf({
         createBucket: false,
         bucketName: 'corp-archive',
-        objectLock: { mode: 'governance', days: 30 },
+        objectLock: 'governance',
+        accessLogging: true,
       }),
-    ).toEqual(['objectLock can only be set on a bucket this stack creates']);
+    ).toEqual([
+      'objectLock can only be set on a bucket this stack creates',
+      'accessLogging can only be set on a bucket this stack creates',
+    ]);
+    expect(retentionPlan(parseSettings({ createBucket: false, bucketName: 'corp-archive' })).lock).toBe(
+      undefined,
+    );
   });
 
-  it('accepts Object Lock only as off or a mode with days', () => {
-    expect(parseSettings({ objectLock: { mode: 'governance', days: 90 } }).objectLock).toEqual({
-      mode: 'governance',
-      days: 90,
+  it('takes the Object Lock mode only, and says where the retention went when given the old form', () => {
+    expect(parseSettings({ objectLock: 'compliance' }).objectLock).toBe('compliance');
+    const [problem, ...rest] = problemsOf({ objectLock: { mode: 'governance', days: 90 } });
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(
+      /^objectLock must be one of governance, compliance, off, got .*auditRetentionDays/,
+    );
+    expect(problemsOf({ objectLock: 'legal-hold' })).toHaveLength(1);
+  });
+
+  it('derives the lock, the version expiry and the access log retention from auditRetentionDays', () => {
+    expect(retentionPlan(DEFAULT_SETTINGS)).toEqual({
+      lock: { mode: 'GOVERNANCE', days: 400 },
+      expireCurrentDays: undefined,
+      noncurrentDays: 400,
+      accessLogDays: 400,
     });
-    expect(problemsOf({ objectLock: { mode: 'compliance' } })).toHaveLength(1);
+    const s = parseSettings({
+      auditRetentionDays: 2555,
+      objectLock: 'compliance',
+      expireAfterRetention: true,
+      noncurrentVersionExpiryDays: 3000,
+    });
+    expect(retentionPlan(s)).toEqual({
+      lock: { mode: 'COMPLIANCE', days: 2555 },
+      expireCurrentDays: 2555,
+      noncurrentDays: 3000,
+      accessLogDays: 2555,
+    });
+    expect(retentionPlan(parseSettings({ objectLock: 'off' })).lock).toBeUndefined();
+  });
+
+  it('refuses to delete earlier generations of a file before the audit retention ends', () => {
+    expect(problemsOf({ noncurrentVersionExpiryDays: 30 })).toEqual([
+      'noncurrentVersionExpiryDays (30) must be at least auditRetentionDays (400): an earlier generation of a file is an audit record too',
+    ]);
+    expect(problemsOf({ auditRetentionDays: 30, noncurrentVersionExpiryDays: 30 })).toEqual([]);
+  });
+
+  it('accepts only IAM role, user or account root ARNs as operator principals', () => {
+    const role = 'arn:aws:iam::123456789012:role/dba-oncall';
+    expect(
+      parseSettings({ operatorPrincipals: [role, 'arn:aws:iam::123456789012:root'] }).operatorPrincipals,
+    ).toEqual([role, 'arn:aws:iam::123456789012:root']);
+    expect(problemsOf({ operatorPrincipals: ['dba-oncall'] })).toEqual([
+      'operatorPrincipals "dba-oncall" is not an IAM role, user or account root ARN',
+    ]);
   });
 
   it('checks the rules that tie settings together', () => {
@@ -113,12 +164,15 @@ describe('settings from the environment', () => {
       archiverTimeoutSeconds: 300,
       createBucket: false,
       bucketName: 'corp-archive',
+      objectLock: 'off',
       transitions: [{ days: 10, storageClass: 'GLACIER_IR' }],
     });
-    expect(loadSettings(undefined, { ARCHIVER_DEPLOY_OBJECT_LOCK: 'governance:30' }).objectLock).toEqual({
-      mode: 'governance',
-      days: 30,
-    });
+    expect(loadSettings(undefined, { ARCHIVER_DEPLOY_OBJECT_LOCK: 'compliance' }).objectLock).toBe(
+      'compliance',
+    );
+    expect(() => loadSettings(undefined, { ARCHIVER_DEPLOY_OBJECT_LOCK: 'governance:30' })).toThrow(
+      /objectLock \(ARCHIVER_DEPLOY_OBJECT_LOCK\) must be one of .*auditRetentionDays/,
+    );
   });
 
   it('reads every default back from the text it writes (as an ARCHIVER_DEPLOY_* value)', () => {

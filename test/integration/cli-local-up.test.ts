@@ -147,6 +147,9 @@ describe('rds-log-archiver local up', () => {
     // For AWS CLI v1 and older v2, which read only this one.
     expect(env.AWS_DEFAULT_REGION).toBe('eu-west-1');
     expect(env.ARCHIVER_CLUSTERS).toBe('aurora-audit-1,aurora-audit-2');
+    // One account in one region: nothing about STS or a fleet, as before accounts existed.
+    expect(Object.keys(env).filter((k) => k.includes('STS') || k.startsWith('LOCAL_FLEET'))).toEqual([]);
+    expect(state.fleet).toBeUndefined();
     expect(state.env).toEqual(env);
     expect(state.pid).toBe(child.pid);
   });

@@ -29,14 +29,17 @@ afterAll(async () => {
   await sim.stop();
 });
 
+/** A file of a cluster member, as the ledger records its group. */
+const target = (cluster: string) => ({ cluster, instance: `${cluster}-instance-1` });
+
 const describes = () => sim.stats().DescribeDBClusters ?? 0;
 
 describe('clusterSelection', () => {
   it('answers from the explicit list without asking RDS', async () => {
     const selection = clusterSelection(rds, { clusters: ['aurora-audit-1'], tag: undefined });
     const before = describes();
-    expect(await selection.includes('aurora-audit-1')).toBe(true);
-    expect(await selection.includes('untagged-db')).toBe(false);
+    expect(await selection.includes(target('aurora-audit-1'))).toBe(true);
+    expect(await selection.includes(target('untagged-db'))).toBe(false);
     expect(describes()).toBe(before);
     expect(selection.description).toBe('ARCHIVER_CLUSTERS aurora-audit-1');
   });
@@ -49,15 +52,15 @@ describe('clusterSelection', () => {
       { cacheMs: 60_000, now: () => now },
     );
     const before = describes();
-    expect(await selection.includes('aurora-audit-1')).toBe(true);
-    expect(await selection.includes('untagged-db')).toBe(false);
-    expect(await selection.includes('no-such-cluster')).toBe(false);
+    expect(await selection.includes(target('aurora-audit-1'))).toBe(true);
+    expect(await selection.includes(target('untagged-db'))).toBe(false);
+    expect(await selection.includes(target('no-such-cluster'))).toBe(false);
     expect(describes()).toBe(before + 3);
-    expect(await selection.includes('aurora-audit-1')).toBe(true);
-    expect(await selection.includes('untagged-db')).toBe(false);
+    expect(await selection.includes(target('aurora-audit-1'))).toBe(true);
+    expect(await selection.includes(target('untagged-db'))).toBe(false);
     expect(describes()).toBe(before + 3);
     now += 60_000;
-    expect(await selection.includes('aurora-audit-1')).toBe(true);
+    expect(await selection.includes(target('aurora-audit-1'))).toBe(true);
     expect(describes()).toBe(before + 4);
   });
 });

@@ -7,13 +7,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventKeys, genesisHead } from '../../core/ledger/archive-events.js';
 import { DynamoLedgerStore } from '../../core/ledger/dynamodb-store.js';
-import { DigestHeadMovedError, HourSealedError, TransitionRefusedError } from '../../core/ledger/errors.js';
+import {
+  DigestHeadMovedError,
+  HourSealedError,
+  InstanceBusyError,
+  TransitionRefusedError,
+} from '../../core/ledger/errors.js';
 import { type FileRecord, keys, stateIndex } from '../../core/ledger/records.js';
 import type { LedgerStore } from '../../core/ledger/store.js';
 import {
   archivedRecord,
   auroraAuditName,
   CLUSTER,
+  contentItem,
   fileRecord,
   HOUR,
   MINUTE,
@@ -102,7 +108,7 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         missingListings: 0,
         stateSince: NOW,
         updatedAt: NOW,
-        ...stateIndex('queued', NOW, record.instance, NAME),
+        ...stateIndex('queued', NOW, record),
       });
       expect(await store.getFile(record)).toEqual(written);
       expect((await refusal(store.apply('settle', record, args))).current).toEqual(written);
@@ -251,6 +257,8 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         archivedGzipBytes: 200,
         archivedSha256: 'a'.repeat(64),
         archivedEtag: '"e"',
+        archivedName: NAME,
+        archivedListedSize: 1024,
         archivedLastWritten: NOW - HOUR,
         archivedKey: 'orders-db/audit/2024/10/01/12/x/audit.log.gz',
         cluster: CLUSTER,
@@ -367,6 +375,42 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         expect(written.leaseOwner).toBeUndefined();
       });
 
+      it('markDiverged: -> lost with the reason and when, the archived generation kept', async () => {
+        const record = await seed(
+          fresh({
+            state: 'queued',
+            generation: 2,
+            archivedGeneration: 1,
+            archivedBytes: 900,
+            archivedSha256: 'b'.repeat(64),
+          }),
+        );
+        const claimedRecord = await store.apply('claim', record, {
+          generation: 2,
+          now: NOW,
+          owner: 'w1',
+          leaseUntil: NOW + MINUTE,
+        });
+        await refusal(
+          store.apply('markDiverged', claimedRecord, { generation: 2, now: NOW, owner: 'w2', reason: 'r' }),
+        );
+        const written = await store.apply('markDiverged', claimedRecord, {
+          generation: 2,
+          now: NOW,
+          owner: 'w1',
+          reason: 'first 900 bytes differ',
+        });
+        expect(written).toMatchObject({
+          state: 'lost',
+          divergedAt: NOW,
+          lostReason: 'first 900 bytes differ',
+          archivedGeneration: 1,
+          archivedBytes: 900,
+          gsi1pk: keys.statePk('lost'),
+        });
+        expect(written.leaseOwner).toBeUndefined();
+      });
+
       it('markLost: -> lost with the reason', async () => {
         const record = await claimed();
         await refusal(store.apply('markLost', record, { generation: 1, now: NOW, owner: 'w2', reason: 'r' }));
@@ -387,6 +431,121 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         attempts: 0,
       });
       await refusal(store.apply('reset', record, { generation: 1, now: NOW }));
+    });
+  });
+
+  describe('content items', () => {
+    const FAMILY = 'audit/server_audit.log';
+
+    it('keeps a content item under C#<stream>#<contentId> beside the F# items, through transitions and retirement', async () => {
+      const instance = `contract-${++counter}`;
+      const named = fileRecord(NAME, { instance });
+      const first = contentItem(FAMILY, '20241001T120000000Z', { instance, logFileName: `${FAMILY}.3` });
+      const second = contentItem(FAMILY, '20241001T120000000Z-2', { instance, logFileName: FAMILY });
+      for (const record of [named, first, second]) await store.create(record);
+      expect(first.sk).toBe(`C#${FAMILY}#20241001T120000000Z`);
+      const { files } = await store.instanceState(instance);
+      expect(files.map((f) => f.sk).sort()).toEqual([first.sk, second.sk, named.sk].sort());
+      // Found by its key, whatever name it had at first sight.
+      const key = { instance, logFileName: 'any', stream: FAMILY, contentId: first.contentId! };
+      expect(await store.getFile(key)).toEqual(first);
+      const claimedRecord = await store.apply('claim', key, {
+        generation: 1,
+        now: NOW,
+        owner: 'w',
+        leaseUntil: NOW + MINUTE,
+      });
+      expect(claimedRecord).toMatchObject({
+        sk: first.sk,
+        state: 'archiving',
+        gsi1sk: `${new Date(NOW).toISOString()}#${instance}#${FAMILY}#20241001T120000000Z`,
+      });
+      const archived = await store.apply('complete', key, {
+        generation: 1,
+        now: NOW,
+        owner: 'w',
+        archivedBytes: 100,
+        archivedGzipBytes: 20,
+        archivedSha256: 'c'.repeat(64),
+        archivedEtag: '"e"',
+        archivedName: `${FAMILY}.5`,
+        archivedListedSize: 100,
+        archivedLastWritten: NOW - HOUR,
+        archivedKey: first.s3Key,
+        cluster: CLUSTER,
+        logType: 'audit',
+      });
+      expect(archived).toMatchObject({ archivedName: `${FAMILY}.5`, archivedListedSize: 100 });
+      // Its archive event names the content and the key it was archived under, not only a name.
+      expect((await store.archiveEvents(NOW)).filter((e) => e.instance === instance)).toEqual([
+        {
+          pk: eventKeys.hourPk(NOW),
+          sk: `${instance}#${first.sk}#g1#${new Date(NOW).toISOString()}`,
+          key: first.s3Key,
+          etag: '"e"',
+          gzipBytes: 20,
+          sourceBytes: 100,
+          sourceSha256: 'c'.repeat(64),
+          archivedAt: NOW,
+          group: CLUSTER,
+          instance,
+          logType: 'audit',
+          logFileName: `${FAMILY}.5`,
+          stream: FAMILY,
+          contentId: first.contentId,
+          generation: 1,
+        },
+      ]);
+      await store.retire(archived);
+      expect(keys.isRetired((await store.getFile(key))!)).toBe(true);
+      expect(await store.getFile({ ...key, contentId: second.contentId! })).toEqual(second);
+      expect(await store.getFile({ instance, logFileName: NAME })).toEqual(named);
+      const byHour = await store.clusterFiles(CLUSTER, 'audit', first.hour, first.hour);
+      expect(
+        byHour
+          .filter((f) => f.instance === instance)
+          .map((f) => f.contentId ?? f.logFileName)
+          .sort(),
+      ).toEqual([second.contentId, first.contentId, NAME].sort());
+    });
+  });
+
+  describe('discovery lease', () => {
+    it('is taken on the heartbeat, refused to another discoverer while it holds, and released by the heartbeat', async () => {
+      const instance = `contract-${++counter}`;
+      const base = { cluster: CLUSTER, instance, count: 1, retentionMs: 24 * HOUR };
+      // Never listed: the lease alone is no heartbeat.
+      expect(
+        await store.takeDiscoveryLease({ instance, owner: 'a', now: T0, until: T0 + MINUTE }),
+      ).toBeUndefined();
+      expect((await store.instanceState(instance)).meta).toBeUndefined();
+      expect((await store.instances()).some((m) => m.instance === instance)).toBe(false);
+      const busy = await store.takeDiscoveryLease({ instance, owner: 'b', now: T0, until: T0 + MINUTE }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(busy).toBeInstanceOf(InstanceBusyError);
+      expect(busy).toMatchObject({ holder: 'a', until: T0 + MINUTE });
+      // Another discoverer's heartbeat does not overwrite a lease that holds...
+      await store.recordListing({ ...base, previous: undefined, now: T0, owner: 'b' });
+      expect((await store.instanceState(instance)).meta).toBeUndefined();
+      // ...the holder's does, and releases it, with the rotated files it listed.
+      await store.recordListing({ ...base, previous: undefined, now: T0, owner: 'a', rotated: { f: 3 } });
+      const meta = (await store.instanceState(instance)).meta!;
+      expect(meta).toMatchObject({ lastListedAt: T0, families: { f: 3 } });
+      expect(meta.leaseOwner).toBeUndefined();
+      const taken = await store.takeDiscoveryLease({ instance, owner: 'b', now: T0 + 1, until: T0 + MINUTE });
+      expect(taken).toMatchObject({ lastListedAt: T0, leaseOwner: 'b' });
+      // An expired lease is anyone's; the most rotated files seen stays the largest.
+      await store.takeDiscoveryLease({ instance, owner: 'c', now: T0 + MINUTE + 1, until: T0 + 2 * MINUTE });
+      await store.recordListing({
+        ...base,
+        previous: meta,
+        now: T0 + MINUTE + 2,
+        owner: 'c',
+        rotated: { f: 1 },
+      });
+      expect((await store.instanceState(instance)).meta).toMatchObject({ families: { f: 3 } });
     });
   });
 

@@ -19,7 +19,7 @@ import type { DiscoverDeps, DiscoverSummary } from '../../core/discover.js';
 import { discover } from '../../core/discover.js';
 import type { LedgerStore } from '../../core/ledger/store.js';
 import { jsonLog, noMetrics } from '../../core/observability.js';
-import { clusterSelection } from '../../core/rds/cluster-selection.js';
+import { clusterSelection, selectorOf } from '../../core/rds/cluster-selection.js';
 import { createLogFileDownloader, type LogFileDownloader } from '../../core/rds/download.js';
 import { EMULATOR_CREDENTIALS, emulatorClientConfig } from '../../local/aws-config.js';
 import { type Fauxqs, startFauxqsServer } from '../../local/fauxqs.js';
@@ -43,7 +43,7 @@ export interface MemoryPipeline {
   queueUrl: string;
   dlqUrl: string;
   bucket: string;
-  /** The first generated cluster's id. */
+  /** The first generated cluster's id (or, with no cluster, the first standalone instance's). */
   cluster: string;
   /** Log lines the use cases wrote (JSON, one per line). */
   logs: string[];
@@ -96,10 +96,21 @@ export async function startMemoryPipeline(
   const ledger = new MemoryLedgerStore();
   const logs: string[] = [];
   const log = jsonLog((line) => logs.push(line), 'debug');
-  const cluster = sim.world.clusters()[0]!.id;
+  // Aurora MySQL clusters by name; standalone RDS MySQL and MariaDB instances by name.
+  const clusters = sim.world
+    .clusters()
+    .filter((c) => (c.engine ?? 'aurora-mysql') === 'aurora-mysql')
+    .map((c) => c.id);
+  const instances = sim.world
+    .instances()
+    .filter((i) => i.cluster === undefined && (i.engine === 'mysql' || i.engine === 'mariadb'))
+    .map((i) => i.id);
+  const cluster = clusters[0] ?? instances[0] ?? '';
   const config = {
-    clusters: [cluster],
+    clusters,
     clusterTag: undefined,
+    instances,
+    instanceTag: undefined,
     logTypes: ['audit/'],
     queueUrl,
     dlqUrl,
@@ -127,10 +138,11 @@ export async function startMemoryPipeline(
   });
   const archiveDeps = (overrides: Partial<ArchiveDeps> = {}): ArchiveDeps => ({
     ledger,
+    rds,
     s3,
     sqs,
     downloader,
-    selection: clusterSelection(rds, { clusters: config.clusters, tag: undefined }),
+    selection: clusterSelection(rds, selectorOf(config)),
     config,
     log,
     metrics: noMetrics,

@@ -17,6 +17,7 @@ import {
 import {
   DigestHeadMovedError,
   HourSealedError,
+  InstanceBusyError,
   ItemExistsError,
   TransitionRefusedError,
 } from '../../core/ledger/errors.js';
@@ -31,7 +32,13 @@ import {
   type ListingGap,
   META_SK,
 } from '../../core/ledger/records.js';
-import { type LedgerStore, type ListingInput, listingItems } from '../../core/ledger/store.js';
+import {
+  type LeaseInput,
+  type LedgerStore,
+  type ListingInput,
+  listedMeta,
+  listingItems,
+} from '../../core/ledger/store.js';
 import {
   type AlsoPut,
   type ArgsOf,
@@ -41,6 +48,11 @@ import {
 } from '../../core/ledger/transitions.js';
 
 type Item = { pk: string; sk: string } & Record<string, unknown>;
+
+/** DynamoDB's `attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner`, negated. */
+function leasedByOther(meta: InstanceMeta | undefined, owner: string, now: number): boolean {
+  return meta?.leaseUntil !== undefined && meta.leaseUntil >= now && meta.leaseOwner !== owner;
+}
 
 export class MemoryLedgerStore implements LedgerStore {
   private readonly items = new Map<string, Item>();
@@ -53,7 +65,7 @@ export class MemoryLedgerStore implements LedgerStore {
   async instanceState(instance: string): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }> {
     const partition = this.partition(keys.activePk(instance));
     return {
-      meta: partition.find((item) => item.sk === META_SK) as InstanceMeta | undefined,
+      meta: listedMeta(partition.find((item) => item.sk === META_SK) as InstanceMeta | undefined),
       files: partition.filter((item) => keys.isFileSk(item.sk)) as unknown as FileRecord[],
     };
   }
@@ -132,9 +144,21 @@ export class MemoryLedgerStore implements LedgerStore {
   async recordListing(input: ListingInput): Promise<ListingGap | undefined> {
     const { meta, gap } = listingItems(input);
     const current = this.get(meta) as InstanceMeta | undefined;
-    if (!current || current.lastListedAt <= input.now) this.put(meta as unknown as Item);
+    const forward = current?.lastListedAt === undefined || current.lastListedAt <= input.now;
+    if (forward && !leasedByOther(current, input.owner ?? '', input.now)) this.put(meta as unknown as Item);
     if (gap) this.put(gap as unknown as Item);
     return gap;
+  }
+
+  async takeDiscoveryLease(input: LeaseInput): Promise<InstanceMeta | undefined> {
+    const key = { pk: keys.activePk(input.instance), sk: META_SK };
+    const current = this.get(key) as InstanceMeta | undefined;
+    if (leasedByOther(current, input.owner, input.now)) {
+      throw new InstanceBusyError(input.instance, current?.leaseOwner, current?.leaseUntil);
+    }
+    const next = { ...(current ?? key), leaseOwner: input.owner, leaseUntil: input.until };
+    this.put(next as unknown as Item);
+    return listedMeta(structuredClone(next) as InstanceMeta);
   }
 
   async sealHour(hour: number, now: number): Promise<void> {

@@ -36,6 +36,8 @@ describe('loadConfig', () => {
         bucket: undefined,
         clusters: ['a'],
         clusterTag: undefined,
+        instances: [],
+        instanceTag: undefined,
         logTypes: ['audit/'],
         keyLayout: 'seed',
         keyPrefix: '',
@@ -80,6 +82,8 @@ describe('loadConfig', () => {
           ARCHIVER_BUCKET: 'my.bucket-1',
           ARCHIVER_CLUSTERS: ' orders-db , billing-db ,, ',
           ARCHIVER_CLUSTER_TAG: ' archive = yes=please ',
+          ARCHIVER_INSTANCES: 'mysql-1, mariadb-2',
+          ARCHIVER_INSTANCE_TAG: 'audit=on',
           ARCHIVER_LOG_TYPES: 'audit/, error/',
           ARCHIVER_KEY_LAYOUT: 'hive',
           ARCHIVER_KEY_PREFIX: 'rds-logs',
@@ -107,6 +111,8 @@ describe('loadConfig', () => {
         clusters: ['orders-db', 'billing-db'],
         // Only the first `=` splits: tag values may hold `=`.
         clusterTag: { key: 'archive', value: 'yes=please' },
+        instances: ['mysql-1', 'mariadb-2'],
+        instanceTag: { key: 'audit', value: 'on' },
         logTypes: ['audit/', 'error/'],
         keyLayout: 'hive',
         keyPrefix: 'rds-logs/',
@@ -359,6 +365,21 @@ describe('loadConfig', () => {
         'ARCHIVER_DLQ_URL',
         'ARCHIVER_BUCKET',
         'ARCHIVER_GZIP_LEVEL',
+        // Nothing selected: "Set ARCHIVER_CLUSTERS or ARCHIVER_INSTANCES ...".
+        'Set',
+      ]);
+    });
+
+    it('accepts standalone instances alone as the selection, for the discoverer and the archiver', () => {
+      const env = validEnv({ ARCHIVER_CLUSTERS: undefined, ARCHIVER_INSTANCES: 'mysql-1' });
+      expect(loadConfig(env, 'run').instances).toEqual(['mysql-1']);
+      const tagged = validEnv({ ARCHIVER_CLUSTERS: undefined, ARCHIVER_INSTANCE_TAG: 'audit=on' });
+      expect(loadConfig(tagged, 'run').instanceTag).toEqual({ key: 'audit', value: 'on' });
+      expect(problemsOf(validEnv({ ARCHIVER_CLUSTERS: undefined }), 'archive')).toEqual([
+        'Set ARCHIVER_CLUSTERS or ARCHIVER_INSTANCES (comma lists) and/or ARCHIVER_CLUSTER_TAG or ARCHIVER_INSTANCE_TAG (key=value): nothing to archive.',
+      ]);
+      expect(problemsOf(validEnv({ ARCHIVER_INSTANCES: 'mysql_1' }), 'discover')).toEqual([
+        'ARCHIVER_INSTANCES "mysql_1" is not a DB instance identifier (letters, digits, hyphens).',
       ]);
     });
   });
@@ -399,6 +420,8 @@ describe('configEnvironment', () => {
       bucket: 'audit-archive',
       clusters: ['a-db', 'b-db'],
       clusterTag: { key: 'archive', value: 'yes=please' },
+      instances: ['mysql-1'],
+      instanceTag: { key: 'audit', value: 'on' },
       logTypes: ['audit/', 'error/'],
       keyLayout: 'hive',
       keyPrefix: 'rds-logs/',

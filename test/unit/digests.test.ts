@@ -34,7 +34,7 @@ import {
   signatureMetadata,
 } from '../../core/digests/signing.js';
 import type { DigestVerifyReport } from '../../core/digests/verify-digests.js';
-import { type ArchiveEvent, eventKeys } from '../../core/ledger/archive-events.js';
+import { type ArchiveEvent, archiveEventItem, eventKeys } from '../../core/ledger/archive-events.js';
 import { withDigestChain } from '../../core/operations/completeness-report.js';
 import { objectKey } from '../../core/s3-keys.js';
 import { HOUR, MINUTE, T0 } from '../support/factories.js';
@@ -128,6 +128,62 @@ describe('the digest', () => {
       generation: 1,
     });
     expect(parseDigest(one.bytes)).toEqual({ body: one.body });
+  });
+
+  it('lists a content of a rotating family by the key it was archived under, with its stream and content id', () => {
+    // What `complete` writes for a content item (C#<stream>#<contentId>), downloaded from `.2`.
+    const content = { instance: 'mysql-1', logFileName: 'audit/server_audit.log' };
+    const stream = 'audit/server_audit.log';
+    const contentId = '20241001T124500000Z';
+    const key = objectKey({
+      layout: 'seed',
+      prefix: '',
+      cluster: 'mysql-1',
+      instance: 'mysql-1',
+      logFileName: content.logFileName,
+      hour: H - HOUR,
+      content: { stream, contentId },
+    });
+    const item = archiveEventItem(
+      { ...content, stream, contentId },
+      {
+        key,
+        etag: '"c1"',
+        gzipBytes: 50,
+        sourceBytes: 500,
+        sourceSha256: 'c'.repeat(64),
+        archivedAt: H + 20 * MINUTE,
+        archivedName: 'audit/server_audit.log.2',
+        group: 'mysql-1',
+        logType: 'audit',
+        generation: 1,
+      },
+    );
+    expect(item.sk).toBe(`mysql-1#C#${stream}#${contentId}#g1#2024-10-01T13:20:00.000Z`);
+    const digest = digestOf(H, null, [item, event()]);
+    const listed = digest.body.objects.find((o) => o.instance === 'mysql-1');
+    expect(listed).toEqual({
+      key: 'mysql-1/audit/2024/10/01/12/mysql-1/server_audit.log!20241001T124500000Z.gz',
+      etag: '"c1"',
+      gzipBytes: 50,
+      sourceBytes: 500,
+      sourceSha256: 'c'.repeat(64),
+      archivedAt: '2024-10-01T13:20:00.000Z',
+      group: 'mysql-1',
+      instance: 'mysql-1',
+      logType: 'audit',
+      logFile: 'audit/server_audit.log.2',
+      stream,
+      contentId,
+      generation: 1,
+    });
+    // A unique name's entry carries neither.
+    expect(digest.body.objects.find((o) => o.instance === 'orders-db-1')).not.toHaveProperty('stream');
+    expect(parseDigest(digest.bytes)).toEqual({ body: digest.body });
+    const half = digest.bytes.toString().replace(`"contentId": "${contentId}",\n`, '');
+    expect(parseDigest(Buffer.from(half))).toEqual({
+      problem: 'objects[0] has one of stream and contentId without the other',
+    });
   });
 
   it('lists nothing for an hour with nothing archived, and refuses an event of another hour', () => {
@@ -385,6 +441,19 @@ describe('key hours', () => {
       expect(key.startsWith(`p/${group}/${type}/${hourSegment(layout, H)}`)).toBe(true);
       expect(isGroupPrefix(layout, 'p/', `p/${group}/`)).toBe(true);
       expect(isGroupPrefix(layout, 'p/', 'p/_digests/')).toBe(false);
+      // A content item's key (a standalone instance is its own group) lies below the same levels.
+      const contentKey = objectKey({
+        layout,
+        prefix: 'p/',
+        cluster: 'mysql-1',
+        instance: 'mysql-1',
+        logFileName: 'audit/server_audit.log.3',
+        hour: H,
+        content: { stream: 'audit/server_audit.log', contentId: '20241001T130000000Z' },
+      });
+      const [cGroup, cType] = contentKey.slice('p/'.length).split('/');
+      expect(contentKey.startsWith(`p/${cGroup}/${cType}/${hourSegment(layout, H)}`)).toBe(true);
+      expect(isGroupPrefix(layout, 'p/', `p/${cGroup}/`)).toBe(true);
     },
   );
 });

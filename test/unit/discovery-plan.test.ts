@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   LOST_AFTER_MISSING_LISTINGS,
+  needsLease,
   observeLiveFiles,
   type PlannedAction,
   type PlannedStep,
@@ -12,6 +13,7 @@ import {
   archivedRecord,
   auroraAuditName,
   CLUSTER,
+  contentItem,
   fileRecord,
   HOUR,
   INSTANCE,
@@ -31,10 +33,12 @@ const NEW = auroraAuditName(0, Date.UTC(2024, 9, 1, 12, 0));
 
 /** Kinds (or transitions) of the planned actions with their file names, for compact assertions. */
 function summary(actions: PlannedAction[]): string[] {
+  const label = (r: { logFileName: string; contentId?: string }) =>
+    r.contentId === undefined ? r.logFileName : `${r.logFileName}#${r.contentId}`;
   return actions.map((a) => {
-    if (a.kind === 'create') return `create ${a.record.logFileName}`;
+    if (a.kind === 'create') return `create ${label(a.record)}`;
     if (a.kind === 'reject') return `reject ${a.logFileName}`;
-    return `${a.kind === 'transition' ? a.transition : a.kind} ${a.file.logFileName}`;
+    return `${a.kind === 'transition' ? a.transition : a.kind} ${label(a.file)}`;
   });
 }
 
@@ -97,7 +101,7 @@ describe('planInstance', () => {
       const hour = Date.UTC(2024, 9, 1, 12);
       expect(create.record).toEqual({
         pk: keys.activePk(INSTANCE),
-        sk: keys.fileSk(NEW),
+        sk: keys.fileSk({ instance: INSTANCE, logFileName: NEW }),
         cluster: CLUSTER,
         instance: INSTANCE,
         logFileName: NEW,
@@ -114,9 +118,9 @@ describe('planInstance', () => {
         missingListings: 0,
         attempts: 0,
         gsi1pk: keys.statePk('queued'),
-        gsi1sk: keys.stateSk(T0, INSTANCE, NEW),
+        gsi1sk: keys.stateSk(T0, { instance: INSTANCE, logFileName: NEW }),
         gsi2pk: keys.clusterTypePk(CLUSTER, 'audit'),
-        gsi2sk: keys.clusterHourSk(hour, INSTANCE, NEW),
+        gsi2sk: keys.clusterHourSk(hour, { instance: INSTANCE, logFileName: NEW }),
       });
     });
 
@@ -508,6 +512,213 @@ describe('planInstance', () => {
       expect(summary(planInstance(planInput({ ...input, listedAt: T0 - SECOND + 1 })))).toEqual([
         `revive ${OLD}`,
       ]);
+    });
+  });
+
+  describe('a unique name that holds other content', () => {
+    it('takes a smaller listing than what was archived as a new content, with its own key, and retires the old', () => {
+      const archived = archivedRecord(OLD, { listedSize: 300_000 });
+      const listed = listedFile(OLD, { size: 299_000, lastWritten: T0 - 10 * MINUTE });
+      const actions = planInstance(
+        planInput({ listing: [listed, listedFile(NEW)], ledger: [archived, fileRecord(NEW)] }),
+      );
+      const id = '20241001T132000000Z';
+      expect(summary(actions)).toEqual([`create ${OLD}#${id}`, `retire ${OLD}`]);
+      const create = actions[0] as Extract<PlannedAction, { kind: 'create' }>;
+      expect(create.enqueue).toBe(true);
+      expect(create.record).toMatchObject({
+        sk: `C#${OLD}#${id}`,
+        stream: OLD,
+        contentId: id,
+        logFileName: OLD,
+        listedSize: 299_000,
+        hour: Date.UTC(2024, 9, 1, 13),
+        s3Key: `${CLUSTER}/audit/2024/10/01/13/${INSTANCE}/audit.log.0.2024-10-01-11-00.1!${id}.gz`,
+      });
+      expect(create.record.s3Key).not.toBe(archived.s3Key);
+      // No lease: two discoverers compute the same content id, and the ledger keeps one create.
+      expect(needsLease(actions)).toBe(false);
+    });
+
+    it('takes the content of a name whose bytes diverged as new, and leaves the diverged record to retire', () => {
+      const diverged = fileRecord(OLD, {
+        state: 'lost',
+        generation: 2,
+        divergedAt: T0 - MINUTE,
+        archivedBytes: 300_000,
+        listedSize: 310_000,
+      });
+      const listed = listedFile(OLD, { size: 310_000, lastWritten: T0 - 10 * MINUTE });
+      const actions = planInstance(
+        planInput({ listing: [listed, listedFile(NEW)], ledger: [diverged, fileRecord(NEW)] }),
+      );
+      expect(summary(actions)).toEqual([`create ${OLD}#20241001T132000000Z`, `retire ${OLD}`]);
+    });
+
+    it('follows the name with its newest content from then on', () => {
+      const first = archivedRecord(OLD, { listedSize: 300_000 });
+      const second = contentItem(OLD, '20241001T132000000Z', {
+        state: 'archived',
+        listedSize: 299_000,
+        archivedBytes: 299_000,
+      });
+      const grown = listedFile(OLD, { size: 305_000, lastWritten: T0 - MINUTE });
+      const actions = planInstance(
+        planInput({ listing: [grown, listedFile(NEW)], ledger: [first, second, fileRecord(NEW)] }),
+      );
+      expect(summary(actions)).toEqual([`grow ${OLD}#20241001T132000000Z`, `retire ${OLD}`]);
+    });
+  });
+
+  describe('a rotating family (server_audit.log)', () => {
+    const LIVE = 'audit/server_audit.log';
+    const at = (n: number) => `${LIVE}.${n}`;
+    const ID = (m: number) => new Date(T0 - m * MINUTE).toISOString().replace(/[-:.]/g, '');
+
+    it('creates a content item per file on first sight: rotated ones queued, the live one waiting', () => {
+      const actions = planInstance(
+        planInput({
+          listing: [
+            listedFile(LIVE, { size: 10, lastWritten: T0 - MINUTE }),
+            listedFile(at(1), { size: 100, lastWritten: T0 - 20 * MINUTE }),
+            listedFile(at(2), { size: 100, lastWritten: T0 - 40 * MINUTE }),
+          ],
+        }),
+      );
+      expect(summary(actions)).toEqual([
+        `create ${at(2)}#${ID(40)}`,
+        `create ${at(1)}#${ID(20)}`,
+        `create ${LIVE}#${ID(1)}`,
+      ]);
+      const [oldest, , live] = actions as Array<Extract<PlannedAction, { kind: 'create' }>>;
+      expect(oldest?.record).toMatchObject({ state: 'queued', stream: LIVE, sk: `C#${LIVE}#${ID(40)}` });
+      expect(oldest?.record.s3Key).toBe(
+        `${CLUSTER}/audit/2024/10/01/12/${INSTANCE}/server_audit.log!${ID(40)}.gz`,
+      );
+      expect(live?.record.state).toBe('seen');
+      expect(needsLease(actions)).toBe(true);
+    });
+
+    it('writes nothing when only the names shifted: a rename costs no write', () => {
+      const ledger = [
+        contentItem(LIVE, ID(40), {
+          state: 'archived',
+          listedSize: 100,
+          archivedBytes: 100,
+          lastWritten: T0 - 40 * MINUTE,
+        }),
+        contentItem(LIVE, ID(20), {
+          state: 'archived',
+          listedSize: 100,
+          archivedBytes: 100,
+          lastWritten: T0 - 20 * MINUTE,
+        }),
+      ];
+      const listing = [
+        listedFile(at(3), { size: 100, lastWritten: T0 - 40 * MINUTE }),
+        listedFile(at(2), { size: 100, lastWritten: T0 - 20 * MINUTE }),
+      ];
+      expect(planInstance(planInput({ listing, ledger }))).toEqual([]);
+    });
+
+    it('queues the live content once it rotated, from wherever it is now, and creates the new live one', () => {
+      const live = contentItem(LIVE, ID(30), {
+        state: 'seen',
+        listedSize: 10,
+        lastWritten: T0 - 30 * MINUTE,
+      });
+      const listing = [
+        listedFile(LIVE, { size: 3, lastWritten: T0 - MINUTE }),
+        listedFile(at(1), { size: 100, lastWritten: T0 - 5 * MINUTE }),
+        listedFile(at(2), { size: 100, lastWritten: T0 - 15 * MINUTE }),
+        listedFile(at(3), { size: 100, lastWritten: T0 - 60 * MINUTE }),
+      ];
+      const actions = planInstance(planInput({ listing, ledger: [live] }));
+      expect(summary(actions)).toEqual([
+        `settle ${LIVE}#${ID(30)}`,
+        `create ${at(3)}#${ID(60)}`,
+        `create ${at(1)}#${ID(5)}`,
+        `create ${LIVE}#${ID(1)}`,
+      ]);
+      const settle = actions[0] as Extract<PlannedAction, { kind: 'transition' }>;
+      expect(settle.args).toMatchObject({ listedSize: 100, lastWritten: T0 - 15 * MINUTE });
+      expect(settle.enqueue).toBe(true);
+    });
+
+    it('grows an archived live content that grew, and leaves one still growing to settle', () => {
+      const live = contentItem(LIVE, ID(30), {
+        state: 'archived',
+        listedSize: 10,
+        archivedBytes: 10,
+        lastWritten: T0 - 30 * MINUTE,
+      });
+      const grown = listedFile(LIVE, { size: 50, lastWritten: T0 - 10 * MINUTE });
+      expect(summary(planInstance(planInput({ listing: [grown], ledger: [live] })))).toEqual([
+        `grow ${LIVE}#${ID(30)}`,
+      ]);
+      const writing = listedFile(LIVE, { size: 50, lastWritten: T0 - SECOND });
+      const step = onlyStep(planInstance(planInput({ listing: [writing], ledger: [live] })), 'grow');
+      expect(step.args.to).toBe('seen');
+    });
+
+    it('counts a content that rotated out of the listing missing, then lost with the evidence', () => {
+      const waiting = contentItem(LIVE, ID(60), {
+        state: 'queued',
+        listedSize: 100,
+        lastWritten: T0 - 60 * MINUTE,
+      });
+      const later = contentItem(LIVE, ID(40), {
+        state: 'archived',
+        listedSize: 100,
+        archivedBytes: 100,
+        lastWritten: T0 - 40 * MINUTE,
+      });
+      const listing = [listedFile(at(1), { size: 100, lastWritten: T0 - 40 * MINUTE })];
+      expect(summary(planInstance(planInput({ listing, ledger: [waiting, later] })))).toEqual([
+        `markMissing ${LIVE}#${ID(60)}`,
+      ]);
+      const gone = onlyStep(
+        planInstance(planInput({ listing, ledger: [{ ...waiting, missingListings: 1 }, later] })),
+        'markGone',
+      );
+      expect(gone.args.reason).toMatch(
+        /2 consecutive RDS listings.*nothing rotated between its last listing/,
+      );
+    });
+
+    it('when it cannot tell, archives the candidate as its own content and records the waiting one lost naming it', () => {
+      const waiting = contentItem(LIVE, ID(60), {
+        state: 'seen',
+        listedSize: 10,
+        lastWritten: T0 - 60 * MINUTE,
+      });
+      const listing = [
+        listedFile(LIVE, { size: 3, lastWritten: T0 - MINUTE }),
+        listedFile(at(1), { size: 100, lastWritten: T0 - 10 * MINUTE }),
+        listedFile(at(2), { size: 100, lastWritten: T0 - 20 * MINUTE }),
+      ];
+      const actions = planInstance(planInput({ listing, ledger: [waiting], families: { [LIVE]: 2 } }));
+      expect(summary(actions)).toEqual([
+        `create ${at(2)}#${ID(20)}`,
+        `markGone ${LIVE}#${ID(60)}`,
+        `create ${at(1)}#${ID(10)}`,
+        `create ${LIVE}#${ID(1)}`,
+      ]);
+      const gone = actions[1] as Extract<PlannedAction, { kind: 'transition' }> & { transition: 'markGone' };
+      expect(gone.args.reason).toContain(
+        `archived as its own content (${CLUSTER}/audit/2024/10/01/13/${INSTANCE}/server_audit.log!${ID(20)}.gz)`,
+      );
+      // While an archiver holds it, nobody claims the candidate: the archiver decides the same way.
+      const held = { ...waiting, state: 'archiving' as const, leaseOwner: 'w', leaseUntil: T0 + MINUTE };
+      expect(summary(planInstance(planInput({ listing, ledger: [held], families: { [LIVE]: 2 } })))).toEqual([
+        `create ${at(1)}#${ID(10)}`,
+        `create ${LIVE}#${ID(1)}`,
+      ]);
+    });
+
+    it('observes the live name of a family for the settle rule', () => {
+      const listing = [listedFile(LIVE, { size: 10, lastWritten: T0 - MINUTE }), listedFile(at(1))];
+      expect(Object.keys(observeLiveFiles({ listing, ledger: [], now: T0 }))).toEqual([LIVE]);
     });
   });
 });

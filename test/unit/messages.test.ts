@@ -51,6 +51,25 @@ describe('archive messages', () => {
       expect(parseArchiveMessage(JSON.stringify({ ...v1, listedSize: 2 ** 52 }))).toEqual({ v: 2, ...valid });
     });
 
+    it('names a content item in version 3 (stream and content id), a file in version 2 as before', () => {
+      const content = {
+        ...valid,
+        logFileName: 'audit/server_audit.log',
+        stream: 'audit/server_audit.log',
+        contentId: '20241001T120000123Z',
+      };
+      expect(JSON.parse(formatArchiveMessage(content))).toEqual({ v: 3, ...content });
+      expect(parseArchiveMessage(formatArchiveMessage(content))).toEqual({ v: 3, ...content });
+      expect(formatArchiveMessage(valid)).toBe(
+        '{"v":2,"cluster":"orders-db","instance":"orders-db-1","logFileName":"audit/audit.log.0.2024-10-01-12-00.1","generation":2}',
+      );
+      const v3 = { v: 3, ...content };
+      expect(rejection(bodyWith('contentId', '2024-10-01', v3)).message).toBe(
+        'contentId "2024-10-01" is not valid',
+      );
+      expect(rejection(bodyWith('stream', undefined, v3)).message).toBe('stream must be a non-empty string');
+    });
+
     it('keeps hostile but control-free file names intact', () => {
       for (const logFileName of ['../../etc/passwd', 'audit/ünï 日本 %.log', '/x', 'audit/..']) {
         expect(parseArchiveMessage(formatArchiveMessage({ ...valid, logFileName })).logFileName).toBe(
@@ -94,7 +113,7 @@ describe('archive messages', () => {
 
     it.each([
       [undefined, 'unsupported message version undefined'],
-      [3, 'unsupported message version 3'],
+      [4, 'unsupported message version 4'],
       ['2', 'unsupported message version "2"'],
       [0, 'unsupported message version 0'],
     ])('rejects version %j', (v, reason) => {

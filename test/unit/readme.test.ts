@@ -4,6 +4,8 @@ import { exitCodesHelp } from '../../cli/errors.js';
 import { COMMANDS } from '../../cli/registry.js';
 import { CONFIG_VARIABLES } from '../../core/config.js';
 import { renderTransitionTable } from '../../core/ledger/transition-table.js';
+import { DEPLOYED_OBJECT_DIGEST } from '../../infra/function-environment.js';
+import { renderPermissionsTable } from '../../infra/permissions.js';
 import { SETTINGS_DOC } from '../../infra/settings.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -47,6 +49,13 @@ describe('README', () => {
   it("shows the ledger's state machine as core/ledger/transitions.ts declares it", () => {
     const copy = /<!-- transitions:begin -->\n([\s\S]*?)\n<!-- transitions:end -->/.exec(readme)?.[1];
     expect(copy, 'README: the table between the transitions markers').toBe(renderTransitionTable());
+  });
+
+  it('shows the permissions of each command as infra/permissions.ts declares them for the roles', () => {
+    const copy = /<!-- permissions:begin -->\n([\s\S]*?)\n<!-- permissions:end -->/.exec(readme)?.[1];
+    expect(copy, 'README: the table between the permissions markers').toBe(
+      renderPermissionsTable(DEPLOYED_OBJECT_DIGEST),
+    );
   });
 
   it('mentions every CLI command', () => {
