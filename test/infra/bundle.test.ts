@@ -220,5 +220,5 @@ describe('bundleHandlers', () => {
         previous: null,
       });
     }
-  });
+  }, 180_000); // a bound, not a wait: it imports three bundles, each taking seconds on a loaded machine
 });
