@@ -8,6 +8,7 @@
 
 import { type AwsCallContext, awsCallContext } from '../core/aws-call-context.js';
 import { ConfigError, variableOf } from '../core/config.js';
+import { SigningKeyError } from '../core/digests/signing-key.js';
 import {
   ENDPOINT_SERVICES,
   type EndpointService,
@@ -163,6 +164,7 @@ const SERVICE_NAMES: Record<EndpointService, string> = {
   DYNAMODB: 'DynamoDB',
   SQS: 'SQS',
   S3: 'S3',
+  KMS: 'KMS',
 };
 
 /** IAM action prefixes of the services (also the first label of their AWS endpoint host names). */
@@ -171,6 +173,7 @@ const IAM_PREFIX: Record<EndpointService, string> = {
   DYNAMODB: 'dynamodb',
   SQS: 'sqs',
   S3: 's3',
+  KMS: 'kms',
 };
 
 /** S3 calls authorised by another action than their name. */
@@ -256,6 +259,8 @@ export const ERROR_RULES: readonly ErrorRule[] = [
     ],
   })),
   byClass(MissingSettingError, (e) => ({ exit: 'usage', lines: [`${e.message}.`] })),
+  // A signing or public key that cannot be used: a setting or option to fix, nothing was attempted.
+  byClass(SigningKeyError, (e) => ({ exit: 'usage', lines: [e.message] })),
   byClass(OperationsError, (e) => ({ exit: 'bad', lines: [e.message] })),
   byClass(LocalStackError, (e) => ({ exit: 'bad', lines: [e.message] })),
   byAwsCode(

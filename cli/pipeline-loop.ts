@@ -1,10 +1,11 @@
 /**
- * The pipeline on a schedule, in one process: discovery every interval and the archiver draining
- * the queue continuously, until the signal aborts. Used by `run` (against any AWS-compatible
- * endpoints) and `start` (against the in-process local stack).
+ * The pipeline on a schedule, in one process: discovery and the digester every interval, and the
+ * archiver draining the queue continuously, until the signal aborts. Used by `run` (against any
+ * AWS-compatible endpoints) and `start` (against the in-process local stack).
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type DigesterSummary, runDigester } from '../core/digests/digester.js';
 import { type DiscoverSummary, discover } from '../core/discover.js';
 import type { Pipeline } from './pipeline-wiring.js';
 import { type DrainStats, runEventSource } from './sqs-event-source.js';
@@ -19,11 +20,15 @@ export interface LoopOptions {
   concurrency?: number;
   functionTimeoutMs?: number;
   onDiscovery?: (summary: DiscoverSummary) => void;
+  onDigests?: (summary: DigesterSummary) => void;
 }
 
 export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats> {
   const { pipeline, signal } = options;
   const queueUrl = pipeline.config.queueUrl!;
+  // The digester runs on the pipeline's clock, as the scheduled Lambda does on AWS. Its deps are
+  // made first: a bad signing key stops the command before anything runs.
+  const digesterDeps = await pipeline.digesterDeps(options.now);
   const discovering = (async () => {
     while (!signal.aborted) {
       try {
@@ -31,6 +36,19 @@ export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats>
         options.onDiscovery?.(summary);
       } catch (error) {
         pipeline.log.error('Discovery pass failed; retrying at the next interval', { error });
+      }
+      await sleep(options.intervalMs, undefined, { signal }).catch(() => undefined);
+    }
+  })();
+  const digesting = (async () => {
+    while (!signal.aborted) {
+      try {
+        const summary = await runDigester({ ...digesterDeps, signal });
+        pipeline.counters.digestsWritten += summary.written.length;
+        options.onDigests?.(summary);
+      } catch (error) {
+        if (!signal.aborted)
+          pipeline.log.error('Digester run failed; retrying at the next interval', { error });
       }
       await sleep(options.intervalMs, undefined, { signal }).catch(() => undefined);
     }
@@ -45,6 +63,6 @@ export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats>
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.functionTimeoutMs ? { functionTimeoutMs: options.functionTimeoutMs } : {}),
   });
-  const [, stats] = await Promise.all([discovering, archiving]);
+  const [, , stats] = await Promise.all([discovering, digesting, archiving]);
   return stats;
 }

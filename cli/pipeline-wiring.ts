@@ -8,6 +8,8 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type ArchiveBatch, type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
 import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
 import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '../core/config.js';
+import type { DigesterDeps } from '../core/digests/digester.js';
+import { digestSignerFor } from '../core/digests/signer-setup.js';
 import type { DiscoverDeps } from '../core/discover.js';
 import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
 import { MissingSettingError } from '../core/operations/errors.js';
@@ -27,6 +29,7 @@ export class PipelineCounters implements PipelineMetrics {
   lost = 0;
   discoveryPasses = 0;
   enqueued = 0;
+  digestsWritten = 0;
   maxLagMs = 0;
 
   fileArchived(event: { bytes: number; gzipBytes: number; lagMs: number }): void {
@@ -56,6 +59,8 @@ export interface Pipeline {
   discoverDeps(now?: () => number): DiscoverDeps;
   /** The archiver's batch function (what the Lambda runs), for the queue poller. */
   archiveBatch(now?: () => number, timeoutMarginMs?: number): ArchiveBatch;
+  /** What the digester runs with (reads the signing key file, if one is set). Needs the bucket. */
+  digesterDeps(now?: () => number): Promise<DigesterDeps>;
 }
 
 /** Builds the pipeline from `io.env`; throws ConfigError (with every problem) on bad settings. */
@@ -100,6 +105,19 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       };
       return createArchiveBatch(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
     },
+    digesterDeps: async (now) => ({
+      ledger: clients.ledger,
+      s3: clients.s3,
+      config: {
+        bucket: requiredSetting(config, 'bucket', 'the archive bucket the digests go into'),
+        keyPrefix: config.keyPrefix,
+        keyLayout: config.keyLayout,
+        digestDelayMs: config.digestDelayMs,
+      },
+      signer: await digestSignerFor(config.digestSigningKey, clients.kms),
+      log,
+      ...(now ? { now } : {}),
+    }),
   };
 }
 
@@ -147,7 +165,7 @@ export async function checkResources(pipeline: Pipeline, need: 'discover' | 'dra
  * Credentials from `io.env` when it carries them (the CLI may run with an env other than
  * process.env, e.g. in tests); otherwise the SDK's default chain applies.
  */
-function credentialsFrom(env: Record<string, string | undefined>) {
+export function credentialsFrom(env: Record<string, string | undefined>) {
   if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined;
   return {
     accessKeyId: env.AWS_ACCESS_KEY_ID,

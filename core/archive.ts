@@ -203,6 +203,9 @@ async function archiveClaimed(
       archivedName: source.logFileName,
       archivedListedSize: source.size,
       archivedLastWritten: source.lastWritten,
+      archivedKey: claimed.s3Key,
+      cluster: claimed.cluster,
+      logType: claimed.logType,
     });
     deps.metrics.fileArchived({
       bytes: result.bytes,

@@ -4,16 +4,19 @@
  * AWS, the local emulators or LocalStack. Nothing is created at import.
  *
  * Each handler builds only the clients it uses (`createDiscovererClients`,
- * `createArchiverClients`), so its bundle carries only those SDK packages: the discoverer has no
- * S3 client. The archiver downloads over signed HTTP, but keeps an RDS API client to read the
- * tags of a cluster or instance it is asked to archive (it refuses those outside the selection)
- * and to list a rotating family before and after its download. The SDK packages are
+ * `createArchiverClients`, `createDigesterClients`), so its bundle carries only those SDK
+ * packages: the discoverer has no S3 client, the digester no RDS or SQS one (and creates its KMS
+ * client only for a KMS signing key). `verify --digests` uses S3 alone (`createAuditClients`).
+ * The archiver downloads over signed HTTP, but keeps an RDS API client to read the tags of a
+ * cluster or instance it is asked to archive (it refuses those outside the selection) and to list
+ * a rotating family before and after its download. The SDK packages are
  * marked side-effect free, so esbuild drops the factories a handler does not call
  * (test/infra/bundle.test.ts checks it). Every client records which service, endpoint and
  * resource a failed call was about (core/aws-call-context.ts).
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -83,6 +86,13 @@ function sqsClient(config: ClientConfig, options: ClientOptions): SQSClient {
 function s3Client(config: ClientConfig, options: ClientOptions): S3Client {
   const { about, settings } = base(config, options, 'S3');
   const client = new S3Client({ ...settings, ...(about.endpoint ? { forcePathStyle: true } : {}) });
+  recordCallContext(client, about);
+  return client;
+}
+
+function kmsClient(config: ClientConfig, options: ClientOptions): KMSClient {
+  const { about, settings } = base(config, options, 'KMS');
+  const client = new KMSClient(settings);
   recordCallContext(client, about);
   return client;
 }
@@ -163,12 +173,72 @@ export function createArchiverClients(config: ClientConfig, options: ClientOptio
   };
 }
 
+/** The digester's clients: ledger, S3 (writes digests), KMS when digests are signed with a KMS key. */
+export interface DigesterClients {
+  dynamo: DynamoDBClient;
+  ledger: LedgerStore;
+  s3: S3Client;
+  /** Created on first use: only a KMS signing key needs it. */
+  kms(): KMSClient;
+  destroy(): void;
+}
+
+/** Creates the digester's clients (KMS lazily). */
+export function createDigesterClients(config: ClientConfig, options: ClientOptions = {}): DigesterClients {
+  const dynamo = dynamoClient(config, options);
+  const s3 = s3Client(config, options);
+  let kms: KMSClient | undefined;
+  return {
+    dynamo,
+    ledger: ledgerOn(dynamo, config.table),
+    s3,
+    kms: () => {
+      kms ??= kmsClient(config, options);
+      return kms;
+    },
+    destroy() {
+      dynamo.destroy();
+      s3.destroy();
+      kms?.destroy();
+    },
+  };
+}
+
+/** What `verify --digests` uses: S3 alone (an auditor's read-only role needs nothing else). */
+export interface AuditClients {
+  s3: S3Client;
+  destroy(): void;
+}
+
+/** Creates the auditor's client. */
+export function createAuditClients(
+  config: Pick<ArchiverConfig, 'region'>,
+  options: ClientOptions = {},
+): AuditClients {
+  const s3 = s3Client({ region: config.region, table: '', downloadPath: 'auto' }, options);
+  return { s3, destroy: () => s3.destroy() };
+}
+
 /**
- * Every client of the pipeline (the CLI runs both halves and the operator commands). Since the
- * archiver reads cluster tags, its clients are a superset of the discoverer's: one set serves both.
+ * Every client of the pipeline (the CLI runs both halves, the digester and the operator commands).
+ * Since the archiver reads cluster tags, its clients are a superset of the discoverer's: one set
+ * serves both; the digester adds KMS, created only for a KMS signing key.
  */
-export type PipelineClients = DiscovererClients & ArchiverClients;
+export type PipelineClients = ArchiverClients & Pick<DigesterClients, 'kms'>;
 
 /** Creates every client the pipeline uses, one of each. */
-export const createPipelineClients: (config: ClientConfig, options?: ClientOptions) => PipelineClients =
-  createArchiverClients;
+export function createPipelineClients(config: ClientConfig, options: ClientOptions = {}): PipelineClients {
+  const archiver = createArchiverClients(config, options);
+  let kms: KMSClient | undefined;
+  return {
+    ...archiver,
+    kms: () => {
+      kms ??= kmsClient(config, options);
+      return kms;
+    },
+    destroy() {
+      archiver.destroy();
+      kms?.destroy();
+    },
+  };
+}

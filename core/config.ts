@@ -9,6 +9,7 @@
  * instead of a crash loop.
  */
 
+import { signingKey } from './digests/signing-key.js';
 import { DOWNLOAD_PATH_VERSIONS } from './rds/download-response.js';
 import {
   bucketNameProblem,
@@ -47,12 +48,16 @@ export type ConfigNeed =
   /** `redrive --native`: only the DLQ is named. */
   | 'redrive-native'
   /** `verify`: reads the bucket. */
-  | 'verify';
+  | 'verify'
+  /** The digester (Lambda, and `run` / `start`): reads the ledger's archive events, writes digests. */
+  | 'digest'
+  /** `verify --digests`: reads the bucket and nothing else (an auditor's read-only role). */
+  | 'audit';
 
 /** Needs that stand for several others. */
 const NEED_INCLUDES: Partial<Record<ConfigNeed, readonly ConfigNeed[]>> = {
   drain: ['archive'],
-  run: ['discover', 'archive', 'drain'],
+  run: ['discover', 'archive', 'drain', 'digest'],
 };
 
 /** How the README's default column names who requires a setting. */
@@ -65,6 +70,8 @@ const NEED_LABELS: Record<ConfigNeed, string> = {
   redrive: 'redrive',
   'redrive-native': 'redrive',
   verify: 'verify',
+  digest: 'digester',
+  audit: 'verify',
 };
 
 /** One runtime setting. */
@@ -76,8 +83,11 @@ export interface RuntimeSetting<T> {
   default: T;
   /** Read this variable when `variable` is unset (e.g. AWS_DEFAULT_REGION for AWS_REGION). */
   fallbackVariable?: string;
-  /** Required always, or by these needs (then `missing` says what to set). */
-  requiredBy?: 'always' | readonly ConfigNeed[];
+  /**
+   * Required always, by every use of the ledger (all but `audit`), or by these needs (then
+   * `missing` says what to set).
+   */
+  requiredBy?: 'always' | 'ledger' | readonly ConfigNeed[];
   /** What the variable must hold, for "X is required: ..." (e.g. "a DynamoDB table name"). */
   missing?: string;
   /** The meaning, as the README's configuration table shows it. */
@@ -108,7 +118,7 @@ export const RUNTIME_SETTINGS = {
     variable: 'ARCHIVER_TABLE',
     kind: text(),
     default: '',
-    requiredBy: 'always',
+    requiredBy: 'ledger',
     missing: 'the DynamoDB ledger table name',
     doc: 'DynamoDB ledger table name.',
   }),
@@ -132,7 +142,7 @@ export const RUNTIME_SETTINGS = {
     variable: 'ARCHIVER_BUCKET',
     kind: optional(text({ check: bucketNameProblem })),
     default: undefined,
-    requiredBy: ['archive', 'verify'],
+    requiredBy: ['archive', 'verify', 'digest', 'audit'],
     missing: 'the S3 bucket of the archive',
     doc: 'S3 bucket for the archive.',
   }),
@@ -238,6 +248,18 @@ export const RUNTIME_SETTINGS = {
     default: 'metadata',
     doc: 'Where the source SHA-256 goes on the object: `metadata` (a copy onto itself; any S3 store), `tags` (no copy, no extra version; AWS), `none`.',
   }),
+  digestDelayMs: setting({
+    variable: 'ARCHIVER_DIGEST_DELAY_SECONDS',
+    kind: integer({ min: 0, max: 3600, scale: 1000 }),
+    default: 300_000,
+    doc: "An hour's digest (`_digests/`) is written once the hour has been over this long; archiving that finishes later goes into a later hour.",
+  }),
+  digestSigningKey: setting({
+    variable: 'ARCHIVER_DIGEST_SIGNING_KEY',
+    kind: optional(signingKey()),
+    default: undefined,
+    doc: 'Sign each digest with a KMS key (`arn:...:key/...` or `alias/...`; ECC_NIST_P256, SIGN_VERIFY) or a PEM private key file (Ed25519 or P-256). Unset: unsigned.',
+  }),
 };
 
 type Settings = typeof RUNTIME_SETTINGS;
@@ -298,6 +320,7 @@ function expand(needs: readonly ConfigNeed[]): Set<ConfigNeed> {
 
 function required(declaration: RuntimeSetting<unknown>, needs: ReadonlySet<ConfigNeed>): boolean {
   const by = declaration.requiredBy;
+  if (by === 'ledger') return [...needs].some((need) => need !== 'audit');
   return by === 'always' || by?.some((need) => needs.has(need)) === true;
 }
 
@@ -361,6 +384,7 @@ export function variableOf(field: SettingName): string {
 function defaultText(declaration: RuntimeSetting<unknown>): string {
   const by = declaration.requiredBy;
   if (by === 'always') return '(required)';
+  if (by === 'ledger') return '(required; not by verify --digests)';
   if (by !== undefined) return `(${[...new Set(by.map((need) => NEED_LABELS[need]))].join(', ')})`;
   return declaration.kind.show(declaration.default);
 }

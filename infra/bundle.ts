@@ -15,6 +15,7 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const HANDLER_ENTRIES = {
   discoverer: 'handlers/discoverer.ts',
   archiver: 'handlers/archiver.ts',
+  digester: 'handlers/digester.ts',
 } as const;
 
 export type FunctionName = keyof typeof HANDLER_ENTRIES;

@@ -25,6 +25,8 @@ export interface HandlerFunctionProps {
   /** Builds the role's statements once the log group ARN is known. */
   statements: (logGroupArn: string) => PolicyStatement[];
   vpc: { subnetIds: string[]; securityGroupIds: string[] } | undefined;
+  /** Most concurrent executions (the digester: 1); unset, the account's pool. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -82,6 +84,9 @@ export class HandlerFunction extends Construct {
       environment: { variables: props.environment },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       ...(props.vpc ? { vpcConfig: props.vpc } : {}),
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
       dependsOn: dependencies,
     });
   }

@@ -1,15 +1,29 @@
 /**
- * What every identity of the deployment may do, declared once as data: the two functions, and each
- * CLI command an operator runs. The functions' role policies, the operator role's policy
- * (policies.ts) and the README's "Operator permissions" table (`renderPermissionsTable`, checked by
- * test/unit/readme.test.ts) all derive from these declarations. Each grant names the code that
+ * What every identity of the deployment may do, declared once as data: the three functions
+ * (discoverer, archiver, digester), each CLI command an operator runs, and the auditor who runs
+ * `verify --digests`. The functions' role policies, the operator role's policy, the auditor's
+ * managed policy (policies.ts) and the README's "Operator permissions" table
+ * (`renderPermissionsTable`, checked by test/unit/readme.test.ts) all derive from these declarations. Each grant names the code that
  * needs it, so an action is added or removed here together with the call. Pure.
  */
 
 import type { RecordDigestMode } from '../core/transfer/metadata.js';
 
-/** What a grant applies to; policies.ts turns each into this stack's ARNs. */
-export type Target = 'table' | 'queue' | 'dlq' | 'bucket' | 'objects' | 'instances' | 'clusters';
+/**
+ * What a grant applies to; policies.ts turns each into this stack's ARNs. `objects` is everything
+ * under the key prefix; `digests` only the digests' folder in it (`_digests/`, core/digests/format.ts);
+ * `signingKey` the asymmetric KMS key digests are signed with, when one is set.
+ */
+export type Target =
+  | 'table'
+  | 'queue'
+  | 'dlq'
+  | 'bucket'
+  | 'objects'
+  | 'digests'
+  | 'instances'
+  | 'clusters'
+  | 'signingKey';
 
 /** Actions on one target. */
 export interface Grant {
@@ -46,8 +60,11 @@ export function discovererGrants(): Grant[] {
 }
 
 /**
- * The archiver (core/archive.ts). Ledger: the claim, complete, release, fail and lose transitions
- * are UpdateItems; `getFile` after a refused claim is a GetItem. The queue: what the Lambda event
+ * The archiver (core/archive.ts). Ledger: the claim, release, fail and lose transitions are
+ * UpdateItems; `complete` is a TransactWriteItems of the record's Update, the Put of its archive
+ * event and a ConditionCheck that the event's hour is not sealed (core/ledger/archive-events.ts),
+ * which IAM authorises item by item as UpdateItem, PutItem and ConditionCheckItem; `getFile` after
+ * a refused claim is a GetItem. The queue: what the Lambda event
  * source mapping polls with (ReceiveMessage, DeleteMessage, GetQueueAttributes; the function itself
  * never changes a visibility). The DLQ: parking a message. Objects: see `archiveObjectActions`.
  */
@@ -56,7 +73,10 @@ export function archiverGrants(options: ArchiverOptions): Grant[] {
     // core/rds/cluster-selection.ts: one DescribeDBClusters per cluster, only for a tag selector.
     ...(options.clusterTag ? [{ on: 'clusters' as const, actions: ['rds:DescribeDBClusters'] }] : []),
     { on: 'instances', actions: ['rds:DownloadCompleteDBLogFile'] },
-    { on: 'table', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    {
+      on: 'table',
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+    },
     { on: 'queue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] },
     { on: 'dlq', actions: ['sqs:SendMessage'] },
     { on: 'objects', actions: archiveObjectActions(options.objectDigest) },
@@ -80,6 +100,40 @@ export function archiveObjectActions(objectDigest: RecordDigestMode): string[] {
   return ['s3:PutObject', 's3:AbortMultipartUpload', ...digest[objectDigest]];
 }
 
+/** How the digester is configured, as far as its permissions depend on it. */
+export interface DigesterOptions {
+  /** Digests are signed with a KMS key (ARCHIVER_DIGEST_SIGNING_KEY names one). */
+  kmsSigning: boolean;
+}
+
+/**
+ * The digester (core/digests/digester.ts). Ledger: `sealHour` and `advanceDigestHead` are
+ * conditional PutItems, `digestHead` a GetItem, `archiveEvents` a Query on the table. S3: one
+ * PutObject per digest, into the digests' folder only (the archiver is denied it: infra/digests.ts).
+ * KMS: `Sign` with the signing key, only when digests are signed with KMS. It touches no queue, no
+ * RDS and no archived object.
+ */
+export function digesterGrants(options: DigesterOptions): Grant[] {
+  return [
+    { on: 'table', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+    { on: 'digests', actions: ['s3:PutObject'] },
+    ...(options.kmsSigning ? [{ on: 'signingKey' as const, actions: ['kms:Sign'] }] : []),
+  ];
+}
+
+/**
+ * `verify --digests` (core/digests/verify-digests.ts), an auditor's whole need: one HeadBucket
+ * (authorised as ListBucket, which also turns a missing key's 403 into 404, and serves the listings
+ * of key hours), GetObject of digests and objects, and GetObjectVersion for an object a digest
+ * lists by its version. No ledger, no queue.
+ */
+export function auditorGrants(): Grant[] {
+  return [
+    { on: 'objects', actions: ['s3:GetObject', 's3:GetObjectVersion'] },
+    { on: 'bucket', actions: ['s3:ListBucket'] },
+  ];
+}
+
 /** Ledger reads of the operator commands: Queries on the table and its indexes. */
 const LEDGER_QUERIES: Grant = { on: 'table', actions: ['dynamodb:Query'] };
 
@@ -98,7 +152,13 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
       { on: 'queue', actions: ['sqs:GetQueueAttributes'] },
       { on: 'dlq', actions: ['sqs:GetQueueAttributes'] },
     ],
-    completeness: [LEDGER_QUERIES],
+    // With ARCHIVER_BUCKET set it also reads the window's digests (core/digests/chain-status.ts):
+    // one HeadBucket, then a GetObject per hour.
+    completeness: [
+      LEDGER_QUERIES,
+      { on: 'digests', actions: ['s3:GetObject'] },
+      { on: 'bucket', actions: ['s3:ListBucket'] },
+    ],
     failures: [LEDGER_QUERIES],
     verify: [
       { on: 'table', actions: ['dynamodb:Query', 'dynamodb:GetItem'] },
@@ -133,6 +193,7 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
       },
       { on: 'queue', actions: ['sqs:SendMessage'] },
     ],
+    'verify --digests': auditorGrants(),
   };
 }
 
@@ -140,9 +201,10 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
  * The pipeline commands run by hand (cli/commands/discover.ts, archive.ts, run.ts): what the
  * function does, plus the check before work starts (cli/pipeline-wiring.ts `checkResources`: a
  * GetItem, GetQueueAttributes on each queue it uses, HeadBucket) and, for `archive`, the poller
- * that stands in for the event source mapping (cli/sqs-event-source.ts).
+ * that stands in for the event source mapping (cli/sqs-event-source.ts). `run` also runs the
+ * digester (cli/pipeline-loop.ts).
  */
-export function pipelineCommandGrants(options: ArchiverOptions): Record<string, Grant[]> {
+export function pipelineCommandGrants(options: ArchiverOptions & DigesterOptions): Record<string, Grant[]> {
   const discover: Grant[] = [
     ...discovererGrants(),
     { on: 'table', actions: ['dynamodb:GetItem'] },
@@ -153,12 +215,22 @@ export function pipelineCommandGrants(options: ArchiverOptions): Record<string, 
     { on: 'dlq', actions: ['sqs:GetQueueAttributes'] },
     { on: 'bucket', actions: ['s3:ListBucket'] },
   ];
-  return { discover, archive, run: [...discover, ...archive] };
+  return { discover, archive, run: [...discover, ...archive, ...digesterGrants(options)] };
 }
 
 /** Grants merged per target, actions in first-seen order without repeats, targets in declared order. */
 export function mergeGrants(grants: readonly Grant[]): Grant[] {
-  const order: Target[] = ['clusters', 'instances', 'table', 'queue', 'dlq', 'objects', 'bucket'];
+  const order: Target[] = [
+    'clusters',
+    'instances',
+    'table',
+    'queue',
+    'dlq',
+    'objects',
+    'digests',
+    'bucket',
+    'signingKey',
+  ];
   const byTarget = new Map<Target, string[]>();
   for (const grant of grants) {
     const actions = byTarget.get(grant.on) ?? [];
@@ -178,7 +250,9 @@ const TARGET_WORDS: Record<Target, string> = {
   queue: 'the archive queue',
   dlq: 'the DLQ',
   objects: 'the archived objects (under `keyPrefix`)',
+  digests: 'the digests (`keyPrefix` + `_digests/`)',
   bucket: 'the bucket',
+  signingKey: 'the digest signing key (when digests are signed with KMS)',
 };
 
 /** One table cell: the actions grouped by target, targets sharing the same actions named together. */
@@ -207,7 +281,7 @@ function describe(grants: readonly Grant[]): string {
 export function renderPermissionsTable(objectDigest: RecordDigestMode): string {
   const commands = {
     ...operatorCommandGrants(objectDigest),
-    ...pipelineCommandGrants({ objectDigest, clusterTag: true }),
+    ...pipelineCommandGrants({ objectDigest, clusterTag: true, kmsSigning: true }),
   };
   const rows: [string[], string][] = [];
   for (const [command, grants] of Object.entries(commands)) {

@@ -5,10 +5,14 @@
  * Kept pure so tests can read them directly.
  */
 
+import { DIGEST_FOLDER } from '../core/digests/format.js';
 import type { RecordDigestMode } from '../core/transfer/metadata.js';
 import {
   type ArchiverOptions,
   archiverGrants,
+  auditorGrants,
+  type DigesterOptions,
+  digesterGrants,
   discovererGrants,
   type Grant,
   mergeGrants,
@@ -18,7 +22,7 @@ import {
 
 export interface PolicyStatement {
   Sid: string;
-  Effect: 'Allow';
+  Effect: 'Allow' | 'Deny';
   Action: string[];
   Resource: string[];
 }
@@ -32,6 +36,8 @@ export interface PolicyArns {
   /** Key prefix the archive is written under (empty for the whole bucket). */
   keyPrefix: string;
   kmsKey: string | undefined;
+  /** The asymmetric KMS key digests are signed with, when one is set. */
+  digestSigningKey?: string | undefined;
   /** `arn:<partition>:rds:<region>:<account>` */
   rdsArnPrefix: string;
 }
@@ -43,7 +49,9 @@ const SIDS: Record<Target, string> = {
   queue: 'ArchiveQueue',
   dlq: 'DeadLetterQueue',
   objects: 'ArchivedObjects',
+  digests: 'Digests',
   bucket: 'ArchiveBucket',
+  signingKey: 'DigestSigningKey',
 };
 
 function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns): string[] {
@@ -61,19 +69,37 @@ function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns):
       return [a.dlq];
     case 'objects':
       return [`${a.bucket}/${a.keyPrefix}*`];
+    case 'digests':
+      return [`${a.bucket}/${a.keyPrefix}${DIGEST_FOLDER}*`];
     case 'bucket':
       return [a.bucket];
+    case 'signingKey':
+      if (!a.digestSigningKey) throw new Error('a kms:Sign grant needs the digest signing key');
+      return [a.digestSigningKey];
   }
 }
 
-/** One statement per target, actions sorted, from grants (see permissions.ts). */
+/**
+ * One statement per target, actions sorted, from grants (see permissions.ts). The digests' folder
+ * lies under the key prefix, so an action the same grants allow on every object is not repeated
+ * for the digests alone.
+ */
 export function statementsFor(grants: readonly Grant[], a: PolicyArns): PolicyStatement[] {
-  return mergeGrants(grants).map((grant) => ({
-    Sid: SIDS[grant.on],
-    Effect: 'Allow',
-    Action: [...grant.actions].sort(),
-    Resource: resourcesOf(grant.on, grant.actions, a),
-  }));
+  const merged = mergeGrants(grants);
+  const onObjects = merged.find((grant) => grant.on === 'objects')?.actions ?? [];
+  return merged
+    .map((grant) =>
+      grant.on === 'digests'
+        ? { ...grant, actions: grant.actions.filter((action) => !onObjects.includes(action)) }
+        : grant,
+    )
+    .filter((grant) => grant.actions.length > 0)
+    .map((grant) => ({
+      Sid: SIDS[grant.on],
+      Effect: 'Allow',
+      Action: [...grant.actions].sort(),
+      Resource: resourcesOf(grant.on, grant.actions, a),
+    }));
 }
 
 /** Writing to a function's own log group (created by Terraform, so no logs:CreateLogGroup). */
@@ -99,13 +125,54 @@ export function discovererStatements(a: PolicyArns, logGroupArn: string): Policy
   return [...statementsFor(discovererGrants(), a), logsStatement(logGroupArn), ...kmsStatements(a)];
 }
 
-/** The archiver consumes the queue, downloads log files and writes them to the bucket. */
+/**
+ * Only the digester writes digests. The archiver may write everything else under the key prefix,
+ * so its policy also denies it the digests' folder: a compromised or buggy archiver cannot rewrite
+ * the chain, whatever other policy its role is given.
+ */
+export function digestWritesDenied(a: PolicyArns): PolicyStatement {
+  return {
+    Sid: 'DigestsAreTheDigesters',
+    Effect: 'Deny',
+    Action: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+    Resource: [`${a.bucket}/${a.keyPrefix}${DIGEST_FOLDER}*`],
+  };
+}
+
+/** The archiver consumes the queue, downloads log files and writes them to the bucket (not digests). */
 export function archiverStatements(
   a: PolicyArns,
   logGroupArn: string,
   options: ArchiverOptions,
 ): PolicyStatement[] {
-  return [...statementsFor(archiverGrants(options), a), logsStatement(logGroupArn), ...kmsStatements(a)];
+  return [
+    ...statementsFor(archiverGrants(options), a),
+    logsStatement(logGroupArn),
+    ...kmsStatements(a),
+    digestWritesDenied(a),
+  ];
+}
+
+/** The digester reads archive events from the ledger and writes the digests (and signs them). */
+export function digesterStatements(
+  a: PolicyArns,
+  logGroupArn: string,
+  options: DigesterOptions,
+): PolicyStatement[] {
+  return [...statementsFor(digesterGrants(options), a), logsStatement(logGroupArn), ...kmsStatements(a)];
+}
+
+/**
+ * The auditor's managed policy: `verify --digests` and nothing else; with a customer key, only
+ * Decrypt (an auditor writes nothing).
+ */
+export function auditorStatements(a: PolicyArns): PolicyStatement[] {
+  return [
+    ...statementsFor(auditorGrants(), a),
+    ...(a.kmsKey
+      ? [{ Sid: 'Key', Effect: 'Allow' as const, Action: ['kms:Decrypt'], Resource: [a.kmsKey] }]
+      : []),
+  ];
 }
 
 /** The operator role: exactly what the operator commands need, for every command at once. */

@@ -13,9 +13,11 @@ export interface DiscoverySchedule {
   ruleName: string;
   minutes: number;
   fn: LambdaFunction;
+  /** Default: the discoverer's. */
+  description?: string;
 }
 
-/** Runs the discoverer every few minutes through an EventBridge rule. */
+/** Runs a function (the discoverer, the digester) every few minutes through an EventBridge rule. */
 export class DiscoveryScheduleRule extends Construct {
   readonly rule: CloudwatchEventRule;
 
@@ -23,7 +25,7 @@ export class DiscoveryScheduleRule extends Construct {
     super(scope, id);
     this.rule = new CloudwatchEventRule(this, 'rule', {
       name: props.ruleName,
-      description: 'Starts the RDS log discoverer',
+      description: props.description ?? 'Starts the RDS log discoverer',
       scheduleExpression: rateExpression(props.minutes),
     });
     new CloudwatchEventTarget(this, 'target', { rule: this.rule.name, arn: props.fn.arn });

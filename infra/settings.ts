@@ -337,6 +337,16 @@ export const DEPLOY_SETTINGS = {
     default: 365,
     doc: "Retention of the functions' log groups (a value CloudWatch Logs accepts).",
   }),
+  digestScheduleMinutes: setting({
+    kind: integer({ min: 5, max: 60 }),
+    default: 15,
+    doc: 'How often the digester writes the hourly digests that are due (`_digests/`).',
+  }),
+  digestSigningKeyArn: setting({
+    kind: optional(text({ check: kmsKeyArnProblem })),
+    default: undefined,
+    doc: "Sign each digest with this asymmetric KMS key (`ECC_NIST_P256`, key usage `SIGN_VERIFY`), as the key's ARN; the digester alone may use it. None: digests are unsigned.",
+  }),
   oldestMessageAlarmSeconds: setting({
     kind: integer({ min: 60, max: 1_209_600 }),
     default: 3600,

@@ -8,6 +8,7 @@ import { ArchiverAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArchiveQuery } from './athena.js';
 import type { BundleDirs } from './bundle.js';
+import { DigestChain } from './digests.js';
 import { DEPLOYED_OBJECT_DIGEST, functionEnvironment } from './function-environment.js';
 import { HandlerFunction } from './handler-function.js';
 import { LedgerTable } from './ledger-table.js';
@@ -24,10 +25,11 @@ export interface ArchiverStackProps {
 }
 
 /**
- * The whole deployment: storage, ledger, queues, functions, schedule, alarms, Athena, and the
- * operator role. Its defaults are audit-grade (README "Deploy"): Object Lock and lifecycle from one
- * stated retention, server access logs, queues only the pipeline's roles may send to, one role per
- * job with only the actions its code uses, log groups kept a year, an encrypted alarm topic.
+ * The whole deployment: storage, ledger, queues, functions, schedules, alarms, the digest chain,
+ * Athena, and the operator role. Its defaults are audit-grade (README "Deploy"): Object Lock and
+ * lifecycle from one stated retention, server access logs, queues only the pipeline's roles may
+ * send to, one role per job with only the actions its code uses, log groups kept a year, an
+ * encrypted alarm topic, and hourly digests only the digester may write.
  */
 export class ArchiverStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ArchiverStackProps) {
@@ -73,6 +75,7 @@ export class ArchiverStack extends TerraformStack {
       bucket: bucket.arn,
       keyPrefix: s.keyPrefix,
       kmsKey: s.kmsKeyArn,
+      digestSigningKey: s.digestSigningKeyArn,
       rdsArnPrefix: `arn:${partition}:rds:${s.region}:${account}`,
     };
     const vpc =
@@ -152,6 +155,14 @@ export class ArchiverStack extends TerraformStack {
       account,
     });
 
+    const digests = new DigestChain(this, 'digests', {
+      settings: s,
+      common,
+      bundleDir: props.bundles.digester,
+      arns,
+      alarmTopic: alarms.topic,
+    });
+
     const query = new ArchiveQuery(this, 'query', {
       namePrefix: s.name,
       bucketName: bucket.name,
@@ -168,6 +179,8 @@ export class ArchiverStack extends TerraformStack {
       dlq_url: queues.dlq.url,
       discoverer_function: discoverer.fn.functionName,
       archiver_function: archiver.fn.functionName,
+      digester_function: digests.digester.fn.functionName,
+      digest_auditor_policy: digests.auditorPolicy.arn,
       athena_table: `${query.database.name}.${query.table.name}`,
       athena_workgroup: query.workgroup.name,
       alarm_topic: alarms.topic.arn,

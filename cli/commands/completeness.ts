@@ -1,8 +1,13 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { digestChainStatus } from '../../core/digests/chain-status.js';
 import { fileLabel } from '../../core/ledger/records.js';
 import { runCompleteness } from '../../core/operations/completeness.js';
-import type { CompletenessReport } from '../../core/operations/completeness-report.js';
+import {
+  type CompletenessReport,
+  type DigestChainStatus,
+  withDigestChain,
+} from '../../core/operations/completeness-report.js';
 import { renderGrid } from '../../core/operations/grid.js';
 import { formatBytes, formatInstant } from '../../core/operations/time.js';
 import { parseCommandArgs } from '../args.js';
@@ -27,6 +32,9 @@ On a terminal an instance x hour grid shows the state at a glance (--grid / --no
 --html FILE also writes the same report as one self-contained HTML page to hand over (verdict,
 heatmap, coverage holes with their evidence, lost and failed files, digest chain status, and the
 command, time and version that made it); it loads nothing from anywhere and opens offline.
+With ARCHIVER_BUCKET set it also checks the hourly digest chain over the window (each hour's digest
+present and linked to the one before; 'verify --digests' checks the objects too): a broken chain
+makes the report INCOMPLETE. Without it, or when S3 cannot be read, the chain is "not checked".
 
 Options:
   --cluster C              the DB cluster (or a standalone instance's id)
@@ -46,7 +54,8 @@ A rotating family (server_audit.log, renamed .1, .2... at each rotation) counts 
 names: each content once, in the hour of its first LastWritten, whatever its name is now.
 
 Reads: the cluster's files by hour and its listing gaps from the by-cluster-hour index
-(C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.`;
+(C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.
+With ARCHIVER_BUCKET: one GetObject per hour of the window (+2) under _digests/.`;
 
 /** What a report is about: `cluster C[, instance I]`, or `instance I (standalone)`. */
 export function subjectOf(report: CompletenessReport): string {
@@ -112,7 +121,19 @@ export function renderCompleteness(
   if (options.grid && report.instances.length > 0) {
     lines.push('', renderGrid(report, { colour: options.colour }));
   }
+  lines.push('', digestChainLine(report.digestChain));
   lines.push('', report.verdict.complete ? 'COMPLETE' : `INCOMPLETE: ${report.verdict.reasons.join('; ')}`);
+  return lines.join('\n');
+}
+
+/** One line on the digest chain, then its problems. */
+function digestChainLine(chain: DigestChainStatus | undefined): string {
+  if (chain === undefined) return 'Digest chain: not checked (set ARCHIVER_BUCKET, or run verify --digests).';
+  const lines = [`Digest chain: ${chain.status.toUpperCase()}, ${chain.hoursChecked} hour(s) checked.`];
+  for (const problem of chain.problems.slice(0, 20))
+    lines.push(`  ${formatInstant(problem.hour)}  ${problem.detail}`);
+  if (chain.problems.length > 20)
+    lines.push(`  ... and ${chain.problems.length - 20} more (--json lists all)`);
   return lines.join('\n');
 }
 
@@ -158,8 +179,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const to = instantOption(values.to, 'to', now)!;
   if (to <= from) throw new UsageError('--to must be after --from');
   const logType = values['log-type'].replace(/\/+$/, '');
-  const report = await withOperations(io, (p) =>
-    runCompleteness(
+  const report = await withOperations(io, async (p) => {
+    const ledgerReport = await runCompleteness(
       { ledger: p.clients.ledger, now: () => now },
       {
         ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
@@ -168,8 +189,26 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         to,
         logType,
       },
-    ),
-  );
+    );
+    if (!p.config.bucket) return ledgerReport;
+    try {
+      const chain = await digestChainStatus(
+        {
+          s3: p.clients.s3,
+          bucket: p.config.bucket,
+          keyPrefix: p.config.keyPrefix,
+          keyLayout: p.config.keyLayout,
+          now: () => now,
+        },
+        { from, to, signal: io.signal },
+      );
+      return withDigestChain(ledgerReport, chain);
+    } catch (error) {
+      // The ledger's report stands; the chain is then "not checked", and why is said once.
+      io.stderr.write(`digest chain not checked: ${(error as Error).message}\n`);
+      return ledgerReport;
+    }
+  });
   if (values.html !== undefined) {
     const page = renderCompletenessHtml(report, {
       commandLine: formatCommandLine([TOOL_NAME, 'completeness', ...argv]),

@@ -17,12 +17,13 @@ export const runCommand: Command = {
   exits: { ok: 'stopped cleanly' },
   usage: `Usage: rds-log-archiver run [--interval-seconds S] [--concurrency N] [--log-level LEVEL]
 
-Runs both halves of the pipeline in this process against the configured endpoints: a discovery
-pass every interval, and the archiver draining the queue with Lambda semantics. Stops cleanly on
+Runs the pipeline in this process against the configured endpoints: a discovery pass and a
+digester run (the hourly digests of the archive, see README "Digest chain") every interval, and
+the archiver draining the queue with Lambda semantics. Stops cleanly on
 Ctrl-C (in-flight downloads are aborted and their claims released) and prints what it archived.
 
 Options:
-  --interval-seconds S   Seconds between discovery passes (default 60).
+  --interval-seconds S   Seconds between discovery passes and digester runs (default 60).
   --concurrency N        Archiver invocations at once (default 2).
   --log-level LEVEL      debug | info (default here) | warn | error | silent (stderr, JSON lines).`,
   async run(argv, io) {
@@ -43,7 +44,7 @@ Options:
       const c = pipeline.counters;
       println(
         io,
-        `Stopped. ${c.discoveryPasses} discovery pass(es), ${c.filesArchived} file(s) archived (${formatBytes(c.bytesIn)} -> ${formatBytes(c.bytesOut)}), ${c.failed} failed, ${c.lost} lost.`,
+        `Stopped. ${c.discoveryPasses} discovery pass(es), ${c.filesArchived} file(s) archived (${formatBytes(c.bytesIn)} -> ${formatBytes(c.bytesOut)}), ${c.failed} failed, ${c.lost} lost, ${c.digestsWritten} digest(s) written.`,
       );
       return EXIT.ok;
     } finally {

@@ -26,12 +26,13 @@ export const startCommand: Command = {
   usage: `Usage: rds-log-archiver start [options]
 
 Starts DynamoDB Local, fauxqs (SQS + S3) and the RDS simulator in this process, then runs the
-discoverer on a schedule and the archiver continuously against them: it archives the simulated
-history, then keeps going as the simulator writes and rotates new audit logs on an accelerated
-clock; writers fall silent now and then, so live files are archived once quiet and again if they
-grow. The fleet mixes Aurora MySQL clusters (unique audit file names) with standalone RDS MySQL
-and MariaDB instances (server_audit.log renamed .1, .2 ... at each rotation: each content is
-archived once, whatever its name). Shows live progress; on Ctrl-C prints a summary and stops everything. Needs Java >= 17
+discoverer and the digester on a schedule and the archiver continuously against them: it archives
+the simulated history, then keeps going as the simulator writes and rotates new audit logs on an
+accelerated clock, and writes an hourly digest of the archive (_digests/) as each hour closes;
+writers fall silent now and then, so live files are archived once quiet and again if they grow.
+The fleet mixes Aurora MySQL clusters (unique audit file names) with standalone RDS MySQL and
+MariaDB instances (server_audit.log renamed .1, .2 ... at each rotation: each content is archived
+once, whatever its name). Shows live progress; on Ctrl-C prints a summary and stops everything. Needs Java >= 17
 (DynamoDB Local) and nothing from the network.
 
 Options:
@@ -135,6 +136,7 @@ Options:
       retries: c.retries,
       failed: c.failed,
       lost: c.lost,
+      digestsWritten: c.digestsWritten,
       queued: depth?.visible ?? null,
       inFlight: depth?.inFlight ?? null,
       dlq: dlq?.visible ?? null,
@@ -158,6 +160,7 @@ function printSummary(io: CliIo, s: Record<string, unknown> & { bytesIn: number;
   println(io, `  bytes out (gzip)   ${formatBytes(s.bytesOut)}`);
   println(io, `  compression        ${s.compressionRatio ?? '-'}x`);
   println(io, `  retried / failed / lost   ${s.retries} / ${s.failed} / ${s.lost}`);
+  println(io, `  digests written    ${s.digestsWritten} (hourly, under _digests/)`);
   println(
     io,
     `  left in queue      ${s.queued ?? '?'} (+${s.inFlight ?? '?'} in flight), DLQ ${s.dlq ?? '?'}`,

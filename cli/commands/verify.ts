@@ -17,9 +17,12 @@ import {
   TIME_HELP,
   withOperations,
 } from './operations-shared.js';
+import { runDigestVerify } from './verify-digests.js';
 
 const USAGE = `Usage: rds-log-archiver verify [--cluster C] [--instance I] [--from T1 --to T2] [--sample N]
                              [--seed S] [--concurrency N] [--log-type audit] [--json]
+       rds-log-archiver verify --digests --from T1 --to T2 [--public-key FILE] [--chain-only]
+                             [--concurrency N] [--json]
 
 Re-reads archived objects from S3, gunzips them, and compares their byte count and SHA-256 with
 what the ledger recorded at archive time and with the digest stamped on the object's metadata.
@@ -42,7 +45,23 @@ that does not exist is an error, not every object missing), then one GetObject p
 (streamed, never held in memory). Needs ARCHIVER_BUCKET.
 
 When it finds problems it says what to do next: restore an earlier version of the object (the
-stack's bucket is versioned), with the AWS CLI commands written out.`;
+stack's bucket is versioned), with the AWS CLI commands written out.
+
+--digests checks the hourly digest chain instead, with S3 read access alone (no ledger: an
+auditor's read-only role is enough; needs AWS_REGION and ARCHIVER_BUCKET, and ARCHIVER_KEY_PREFIX
+when the archive has one). For each hour of [T1, T2): its digest (_digests/YYYY/MM/DD/HH.json)
+exists, is in its place, links to the previous hour's digest by key and SHA-256 (the hour before
+T1 and after T2 too), and is signed, when --public-key is given; each object it lists exists with
+the listed ETag and size and its gunzipped bytes hash to the listed SHA-256 (the listed version on
+a versioned bucket; else a later generation is accepted only when it begins with exactly the
+listed bytes and a later digest lists it); and every object under the window's key hours is
+listed by some digest. Verdict: VERIFIED, PROBLEMS FOUND (each problem names the hour, digest or
+object and what is wrong) or NOTHING VERIFIED (no digest in or next to the window).
+
+  --digests                check the digest chain and the objects it lists (needs --from, --to)
+  --public-key FILE        also check each digest's signature with this public key (PEM, or DER
+                           as 'aws kms get-public-key' returns it); a missing or bad one is a problem
+  --chain-only             only the digests and their links, not the objects`;
 
 /** The verdict line: VERIFIED only when objects were checked and every one matched. */
 function verdictLine(report: VerifyReport): string {
@@ -95,16 +114,42 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     sample: { type: 'string' },
     seed: { type: 'string' },
     concurrency: { type: 'string' },
-    'log-type': { type: 'string', default: 'audit' },
+    'log-type': { type: 'string' },
+    digests: { type: 'boolean', default: false },
+    'public-key': { type: 'string' },
+    'chain-only': { type: 'boolean', default: false },
     ...JSON_OPTION,
   });
   const now = Date.now();
   const from = instantOption(values.from, 'from', now);
   const to = instantOption(values.to, 'to', now);
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  const concurrency = numberOption(values.concurrency, 'concurrency', { integer: true, min: 1, max: 64 });
+  if (values.digests) {
+    const ledgerOnly = (['cluster', 'instance', 'sample', 'seed', 'log-type'] as const).filter(
+      (name) => values[name] !== undefined,
+    );
+    if (ledgerOnly.length > 0)
+      throw new UsageError(
+        `--${ledgerOnly[0]} does not apply to --digests: the digests cover the whole archive`,
+      );
+    if (from === undefined || to === undefined) throw new UsageError('--digests needs --from and --to');
+    return await runDigestVerify(
+      {
+        from,
+        to,
+        publicKey: values['public-key'],
+        chainOnly: values['chain-only'],
+        concurrency,
+        json: values.json,
+      },
+      io,
+    );
+  }
+  if (values['public-key'] !== undefined || values['chain-only'])
+    throw new UsageError(`--${values['chain-only'] ? 'chain-only' : 'public-key'} needs --digests`);
   const sample = numberOption(values.sample, 'sample', { integer: true, min: 1 });
   const seed = numberOption(values.seed, 'seed', { integer: true, min: 0 });
-  const concurrency = numberOption(values.concurrency, 'concurrency', { integer: true, min: 1, max: 64 });
   const report = await withOperations(io, async (p) => {
     if (!p.config.bucket) throw new MissingSettingError('ARCHIVER_BUCKET', 'the archive bucket to read');
     // Created at the first object, when the total is known, so it can draw a bar.
@@ -119,7 +164,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       },
       {
         filter: filterFrom(values),
-        logType: values['log-type'].replace(/\/+$/, ''),
+        logType: (values['log-type'] ?? 'audit').replace(/\/+$/, ''),
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),
         ...(sample !== undefined ? { sample } : {}),
@@ -143,9 +188,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 /** `verify`: re-read archived objects and check them against the ledger. */
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 're-read archived objects; compare bytes and SHA-256 with the ledger and metadata',
+  summary: 're-read archived objects against the ledger; --digests: check the digest chain (S3 only)',
   exits: {
-    ok: 'at least one object checked and every one matches',
+    ok: 'VERIFIED: at least one object (or, with --digests, one digest) checked and every one matches',
     bad: 'problems found, nothing to check, interrupted, or an unknown cluster, instance or bucket',
   },
   usage: USAGE,

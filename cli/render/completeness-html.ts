@@ -288,7 +288,7 @@ ${
 <tbody>${chain.problems.map((p) => html`<tr><td>${time(p.hour)}</td><td class="wrap">${p.detail}</td></tr>`)}</tbody></table>`
     : ''
 }
-<p class="note">Check again: <code>${check}</code></p>
+<p class="note">Check again: <code id="digest-command">${check}</code></p>
 </section>`;
 }
 

@@ -20,8 +20,16 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type ArchiveEvent, DIGEST_HEAD_KEY, type DigestHead, eventKeys, SEAL_SK } from './archive-events.js';
 import { conditionExpression, ExpressionParts, transitionUpdate } from './dynamodb-update.js';
-import { InstanceBusyError, TransitionRefusedError } from './errors.js';
+import {
+  DigestHeadMovedError,
+  HourSealedError,
+  InstanceBusyError,
+  ItemExistsError,
+  LedgerError,
+  TransitionRefusedError,
+} from './errors.js';
 import {
   type FileKey,
   type FileRecord,
@@ -34,7 +42,10 @@ import {
 } from './records.js';
 import { type LeaseInput, type LedgerStore, type ListingInput, listedMeta, listingItems } from './store.js';
 import { LEDGER_INDEXES } from './table.js';
-import { type ArgsOf, RETIREMENT, type TransitionName } from './transitions.js';
+import { type AlsoPut, type ArgsOf, RETIREMENT, TRANSITIONS, type TransitionName } from './transitions.js';
+
+/** Attempts of a transaction cancelled only by a conflict with a concurrent write of the same item. */
+const TRANSACTION_ATTEMPTS = 4;
 
 /** The ledger in one DynamoDB table (see table.ts), through a document client passed in. */
 export class DynamoLedgerStore implements LedgerStore {
@@ -159,6 +170,8 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async apply<N extends TransitionName>(name: N, file: FileKey, args: ArgsOf<N>): Promise<FileRecord> {
+    const alsoPut = TRANSITIONS[name].alsoPut as AlsoPut<ArgsOf<N>> | undefined;
+    if (alsoPut) return await this.applyWithItem(name, file, args, alsoPut.item(file, args));
     const out = await this.guard(name, () =>
       this.doc.send(new UpdateCommand(transitionUpdate(this.table, name, file, args))),
     );
@@ -249,7 +262,132 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
+  // ---- the digest chain -----------------------------------------------------------------------
+
+  async sealHour(hour: number, now: number): Promise<void> {
+    await this.doc
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...eventKeys.sealOf(eventKeys.hourPk(hour)), sealedAt: now },
+          // The first seal stays: a second digester's later seal changes nothing.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  async archiveEvents(hour: number): Promise<ArchiveEvent[]> {
+    const items = await this.query<ArchiveEvent>({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': eventKeys.hourPk(hour) },
+      ConsistentRead: true,
+    });
+    return items.filter((item) => item.sk !== SEAL_SK);
+  }
+
+  async digestHead(): Promise<DigestHead | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: DIGEST_HEAD_KEY, ConsistentRead: true }),
+    );
+    return out.Item ? headOf(out.Item) : undefined;
+  }
+
+  async advanceDigestHead(next: DigestHead, expected: DigestHead | undefined): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...DIGEST_HEAD_KEY, ...next },
+          ...(expected === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'nextHour = :nextHour AND startHour = :startHour',
+                ExpressionAttributeValues: {
+                  ':nextHour': expected.nextHour,
+                  ':startHour': expected.startHour,
+                },
+              }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = error.Item ? headOf(unmarshall(error.Item)) : undefined;
+      throw new DigestHeadMovedError(current, { cause: error });
+    }
+  }
+
   // ---- plumbing -------------------------------------------------------------------------------
+
+  /**
+   * A transition that also writes an immutable item: one TransactWriteItems with the record's
+   * conditional update, the item's put (only if absent) and a check that the item's partition is
+   * not sealed. A transaction's update cannot return the item, so the record is read back after.
+   */
+  private async applyWithItem<N extends TransitionName>(
+    name: N,
+    file: FileKey,
+    args: ArgsOf<N>,
+    item: { pk: string; sk: string },
+  ): Promise<FileRecord> {
+    const update = transitionUpdate(this.table, name, file, args);
+    const input = new TransactWriteCommand({
+      TransactItems: [
+        {
+          // A transaction's update returns nothing but the item on a refusal.
+          Update: {
+            TableName: this.table,
+            Key: update.Key!,
+            UpdateExpression: update.UpdateExpression!,
+            ConditionExpression: update.ConditionExpression,
+            ExpressionAttributeNames: update.ExpressionAttributeNames,
+            ExpressionAttributeValues: update.ExpressionAttributeValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          ConditionCheck: {
+            TableName: this.table,
+            Key: eventKeys.sealOf(item.pk),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(input);
+        break;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [record, put, seal] = (error.CancellationReasons ?? []).map((reason) => reason?.Code);
+        if (record === 'ConditionalCheckFailed') {
+          const current = error.CancellationReasons?.[0]?.Item as Record<string, AttributeValue> | undefined;
+          throw new TransitionRefusedError(name, current ? (unmarshall(current) as FileRecord) : undefined, {
+            cause: error,
+          });
+        }
+        if (seal === 'ConditionalCheckFailed') throw new HourSealedError(name, item.pk, { cause: error });
+        if (put === 'ConditionalCheckFailed') {
+          throw new ItemExistsError(`Ledger refused ${name}: ${item.pk} ${item.sk} already exists`, {
+            cause: error,
+          });
+        }
+        // A concurrent write to one of the items (a discoverer's markPresent, say): try again.
+        const conflict = error.CancellationReasons?.some((reason) => reason?.Code === 'TransactionConflict');
+        if (!conflict || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      }
+    }
+    const written = await this.getFile(file);
+    if (!written)
+      throw new LedgerError(`Ledger lost ${name}'s record of ${file.instance} ${file.logFileName}`);
+    return written;
+  }
 
   private async guard<T>(transition: string, write: () => Promise<T>): Promise<T> {
     try {
@@ -271,4 +409,10 @@ export class DynamoLedgerStore implements LedgerStore {
     }
     return items;
   }
+}
+
+/** The head as stored (the item also carries its key). */
+function headOf(item: Record<string, unknown>): DigestHead {
+  const { startHour, nextHour, previous, updatedAt } = item as unknown as DigestHead;
+  return { startHour, nextHour, previous: previous ?? null, updatedAt };
 }

@@ -1,3 +1,4 @@
+import type { DigestHead } from './archive-events.js';
 import type { FileRecord } from './records.js';
 
 /** Base of every ledger error. */
@@ -35,6 +36,44 @@ export class InstanceBusyError extends LedgerError {
     super(
       `Instance ${instance} is being discovered by ${holder ?? 'another discoverer'}` +
         (until === undefined ? '' : ` (lease until ${new Date(until).toISOString()})`),
+      options,
+    );
+  }
+}
+
+/**
+ * A transition's archive event would go into an hour whose digest is being or has been built (the
+ * hour is sealed): nothing was written. The archiver's clock is behind the digester's by more than
+ * its delay; the work is retried, and then lands in an hour that is still open.
+ */
+export class HourSealedError extends LedgerError {
+  override name = 'HourSealedError';
+  constructor(
+    readonly transition: string,
+    readonly partition: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Ledger refused ${transition}: the hour ${partition} is sealed (its digest is being built)`,
+      options,
+    );
+  }
+}
+
+/** An immutable item a transition writes already exists: nothing was written. */
+export class ItemExistsError extends LedgerError {
+  override name = 'ItemExistsError';
+}
+
+/** The digest chain's head is not where the caller read it: another digester moved it. */
+export class DigestHeadMovedError extends LedgerError {
+  override name = 'DigestHeadMovedError';
+  constructor(
+    readonly current: DigestHead | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Digest chain head moved: it is ${current ? `at ${new Date(current.nextHour).toISOString()}` : 'absent'}`,
       options,
     );
   }

@@ -5,6 +5,7 @@
  * behaviour by one contract test (test/integration/ledger-contract.test.ts).
  */
 
+import type { ArchiveEvent, DigestHead } from './archive-events.js';
 import {
   type FileKey,
   type FileRecord,
@@ -87,6 +88,20 @@ export interface LedgerStore {
    * @throws InstanceBusyError naming the holder
    */
   takeDiscoveryLease(input: LeaseInput): Promise<InstanceMeta | undefined>;
+
+  // The digest chain (archive-events.ts, core/digests/).
+
+  /** Seals an hour (idempotent): from now on no archive event can enter it. */
+  sealHour(hour: number, now: number): Promise<void>;
+  /** The archive events of the hour holding `hour` (one consistent Query), in sort-key order. */
+  archiveEvents(hour: number): Promise<ArchiveEvent[]>;
+  /** The digest chain's head; undefined before the digester's first run. */
+  digestHead(): Promise<DigestHead | undefined>;
+  /**
+   * Moves the head from `expected` (as read; undefined: creates it) to `next`, one conditional write.
+   * @throws DigestHeadMovedError carrying the head as it is, when it is not at `expected`
+   */
+  advanceDigestHead(next: DigestHead, expected: DigestHead | undefined): Promise<void>;
 }
 
 /** A heartbeat item that holds only a lease is no heartbeat. */

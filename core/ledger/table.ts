@@ -11,6 +11,9 @@
  * | retired file/content | `H#<instance>`      | same as active              | same as active (kept)                  | same as active (kept)                       |
  * | instance heartbeat   | `I#<instance>`      | `#META`                     | `INSTANCES` / `<group>#<instance>`     | -                                           |
  * | listing gap          | `I#<instance>`      | `GAP#<fromIso>`             | -                                      | `C#<group>#GAPS` / `<fromIso>#<inst>`       |
+ * | archive event        | `E#<hourIso>`       | `<inst>#<file sk>#g<gen>#<atIso>` | -                              | -                                           |
+ * | hour seal            | `E#<hourIso>`       | `#SEAL`                     | -                                      | -                                           |
+ * | digest chain head    | `DIGEST#CHAIN`      | `#HEAD`                     | -                                      | -                                           |
  *
  * A unique name (Aurora MySQL audit, dated files: core/log-streams.ts) is its own identity: `F#`
  * items, exactly as before content items existed. A content of a rotating family (RDS MySQL and
@@ -19,7 +22,9 @@
  * name) and `<contentId>` is fixed at first sight; the name it has now is not stored (a rename
  * costs no write). `<group>` is the DB cluster, or the instance itself when it is standalone. The
  * heartbeat also carries the discovery lease (`leaseOwner`, `leaseUntil`) while a discoverer
- * decides an instance's content identities; writing the heartbeat releases it.
+ * decides an instance's content identities; writing the heartbeat releases it. An archive event's
+ * `<file sk>` is the archived record's sort key, `F#<name>` or `C#<stream>#<contentId>`
+ * (archive-events.ts).
  *
  * Reads and what serves them:
  * - all active files + heartbeat of one instance: one Query on the table, pk = `I#<instance>` (the
@@ -28,6 +33,7 @@
  * - work by state (sweeps, failure lists): Query gsi1 on `S#<state>`, sorted by when it entered
  *   that state. gsi1 is sparse: archived files drop out of it, so it stays small;
  * - every instance (status): Query gsi1 on `INSTANCES`;
+ * - archive events of one hour (the digester, archive-events.ts): one Query on `E#<hourIso>`;
  * - files of a cluster by hour (completeness): Query gsi2 on `C#<cluster>#<logType>` with
  *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`.
  *

@@ -13,7 +13,7 @@ function states(from: readonly From[]): string {
     .join(', ');
 }
 
-function writes(transition: Pick<Transition, 'set' | 'remove'>): string {
+function writes(transition: Pick<Transition, 'set' | 'remove' | 'alsoPut'>): string {
   const describe = (attr: string, value: Value): string => {
     if ('arg' in value) return attr;
     if ('value' in value) return `${attr} = ${value.value}`;
@@ -25,7 +25,11 @@ function writes(transition: Pick<Transition, 'set' | 'remove'>): string {
     ),
   );
   const removes = grouped(transition.remove ?? []);
-  return [sets.join(', '), removes.length > 0 ? `removes ${removes.join(', ')}` : '']
+  return [
+    sets.join(', '),
+    removes.length > 0 ? `removes ${removes.join(', ')}` : '',
+    transition.alsoPut ? `also ${transition.alsoPut.label}` : '',
+  ]
     .filter((part) => part.length > 0)
     .join('; ');
 }

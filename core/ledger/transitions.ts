@@ -12,9 +12,14 @@
  * transition sets `updatedAt`. A new transition is one more entry here, with its arguments in
  * `TransitionArgs`. A file renamed on the instance needs none: content items (core/log-streams.ts)
  * do not record the name they have now, so a rename costs no write.
+ *
+ * A transition may also write an immutable item in the same transaction (`alsoPut`: `complete`
+ * records an archive event for the digest chain); both interpreters honour it, the DynamoDB store
+ * with one TransactWriteItems.
  */
 
-import type { FileRecord, FileState } from './records.js';
+import { type ArchiveEvent, archiveEventItem } from './archive-events.js';
+import type { FileKey, FileRecord, FileState } from './records.js';
 
 /** Arguments of every transition: the generation the caller read, and the caller's clock. */
 export interface CommonArgs {
@@ -55,6 +60,10 @@ export interface TransitionArgs {
     archivedName: string;
     archivedListedSize: number;
     archivedLastWritten: number;
+    /** The object's key, group and log type: for the archive event (archive-events.ts). */
+    archivedKey: string;
+    cluster: string;
+    logType: string;
   };
   release: { owner: string; error: string };
   fail: { owner: string; error: string };
@@ -117,6 +126,19 @@ export interface Transition<K extends string = string> {
   readonly to?: FileState | readonly FileState[];
   readonly set?: { readonly [attr in keyof FileRecord]?: Value<K> };
   readonly remove?: readonly (keyof FileRecord)[];
+  /** An immutable item written in the same transaction (see {@link AlsoPut}). */
+  readonly alsoPut?: { readonly label: string };
+}
+
+/**
+ * An item a transition also writes, in the same transaction as the record: written once (refused
+ * if it exists) and only while its partition has no seal item (`eventKeys.sealOf`). The complete
+ * transition's archive event is one (archive-events.ts).
+ */
+export interface AlsoPut<A> {
+  /** How the README names it. */
+  readonly label: string;
+  readonly item: (file: FileKey, args: A) => ArchiveEvent;
 }
 
 const arg = <K extends string>(name: K) => ({ arg: name }) as const;
@@ -134,7 +156,9 @@ const listed = {
 /** A new generation starts afresh: no attempts, no error, no lease. */
 const nextGeneration = { generation: plus(1), attempts: constant(0) } as const;
 
-export const TRANSITIONS: { readonly [N in TransitionName]: Transition<ArgName<ArgsOf<N>>> } = {
+export const TRANSITIONS: {
+  readonly [N in TransitionName]: Transition<ArgName<ArgsOf<N>>> & { readonly alsoPut?: AlsoPut<ArgsOf<N>> };
+} = {
   settle: {
     by: 'discoverer',
     summary: 'a waiting file is ready: rotated, or quiet for the settle period',
@@ -219,6 +243,23 @@ export const TRANSITIONS: { readonly [N in TransitionName]: Transition<ArgName<A
       archivedAt: arg('now'),
     },
     remove: ['leaseOwner', 'leaseUntil', 'lastError'],
+    alsoPut: {
+      label: 'an archive event in its hour (E#<hour>)',
+      item: (file, args) =>
+        archiveEventItem(file, {
+          key: args.archivedKey,
+          versionId: args.archivedVersionId,
+          etag: args.archivedEtag,
+          gzipBytes: args.archivedGzipBytes,
+          sourceBytes: args.archivedBytes,
+          sourceSha256: args.archivedSha256,
+          archivedAt: args.now,
+          archivedName: args.archivedName,
+          group: args.cluster,
+          logType: args.logType,
+          generation: args.generation,
+        }),
+    },
   },
   release: {
     by: 'archiver',

@@ -90,20 +90,23 @@ export interface UnfinishedFile {
 }
 
 /**
- * The hourly digest chain's state over a report's window, as `verify --digests` establishes it.
- * Nothing fills it yet: hourly digest objects and `verify --digests` are still to come. A report
- * without it must say that the chain was not checked, never guess a status.
+ * The hourly digest chain's state over a report's window (core/digests/chain-status.ts): whether
+ * each hour's digest is there and linked to the one before by its exact SHA-256, as
+ * `verify --digests --chain-only` establishes it. The objects' bytes are `verify --digests`'s
+ * business, not the report's. A report without it says that the chain was not checked (no
+ * ARCHIVER_BUCKET, or the check could not run), never guesses a status.
  */
 export interface DigestChainStatus {
   /**
-   * `intact`: every hour of the window has its digest, each linked to the one before and matching
-   * the archive; `broken`: a digest is missing, unlinked or does not match (see `problems`);
-   * `incomplete`: some hours have no digest yet (too recent), the rest are intact.
+   * `intact`: every hour of the window has its digest, each linked to the one before; `broken`: a
+   * digest is missing, unlinked, out of place or invalid (see `problems`); `incomplete`: some
+   * hours have no digest yet (too recent) or lie before the chain's start, the rest are intact;
+   * `absent`: no digest in or next to the window (no digester, or another key prefix).
    */
-  status: 'intact' | 'broken' | 'incomplete';
+  status: 'intact' | 'broken' | 'incomplete' | 'absent';
   /** When the chain was checked (epoch ms). */
   checkedAt: number;
-  /** Hours whose digest was checked. */
+  /** Hours whose digest was found and checked. */
   hoursChecked: number;
   /** What is wrong, per hour (empty when intact). */
   problems: { hour: number; detail: string }[];
@@ -391,4 +394,18 @@ export function verdictOf(
     reasons.push(`window ends after the last listing of ${unlisted.map((h) => h.instance).join(', ')}`);
   }
   return { complete: reasons.length === 0, reasons };
+}
+
+/**
+ * The report with the digest chain's status; a broken chain makes it INCOMPLETE (archived objects
+ * may have been deleted, replaced or planted behind the ledger's back).
+ */
+export function withDigestChain(report: CompletenessReport, chain: DigestChainStatus): CompletenessReport {
+  if (chain.status !== 'broken') return { ...report, digestChain: chain };
+  const reason = `digest chain broken in ${plural(new Set(chain.problems.map((p) => p.hour)).size, 'hour')} (run verify --digests)`;
+  return {
+    ...report,
+    digestChain: chain,
+    verdict: { complete: false, reasons: [...report.verdict.reasons, reason] },
+  };
 }

@@ -141,7 +141,7 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
  * may not list it (then verification goes on: GetObject may still be allowed), and 301 when it
  * lives in another region.
  */
-async function assertBucketExists(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<void> {
+export async function assertBucketExists(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<void> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }), signal ? { abortSignal: signal } : {});
   } catch (error) {

@@ -69,7 +69,8 @@ const DISCOVERER_ACTIONS = {
 const ARCHIVER_ACTIONS = {
   RdsClusters: ['rds:DescribeDBClusters'],
   RdsInstances: ['rds:DownloadCompleteDBLogFile'],
-  Ledger: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // `complete` is one transaction: the record's update, its archive event, the hour's seal check.
+  Ledger: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   ArchiveQueue: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
   DeadLetterQueue: ['sqs:SendMessage'],
   ArchivedObjects: [
@@ -78,6 +79,14 @@ const ARCHIVER_ACTIONS = {
     's3:PutObjectTagging',
     's3:PutObjectVersionTagging',
   ],
+  Logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  // A Deny: only the digester writes under _digests/.
+  DigestsAreTheDigesters: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObject'],
+};
+
+const DIGESTER_ACTIONS = {
+  Ledger: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+  Digests: ['s3:PutObject'],
   Logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
 };
 
@@ -91,7 +100,13 @@ const OPERATOR_ACTIONS = {
     'sqs:ReceiveMessage',
     'sqs:StartMessageMoveTask',
   ],
-  ArchivedObjects: ['s3:GetObject', 's3:GetObjectTagging'],
+  // verify (tags) and verify --digests (listed versions); completeness's digest reads are covered.
+  ArchivedObjects: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion'],
+  ArchiveBucket: ['s3:ListBucket'],
+};
+
+const AUDITOR_ACTIONS = {
+  ArchivedObjects: ['s3:GetObject', 's3:GetObjectVersion'],
   ArchiveBucket: ['s3:ListBucket'],
 };
 
@@ -186,6 +201,10 @@ describe('audit-grade defaults, on the synthesized Terraform', () => {
     expect(actionsBySid(roleNamed(defaults, '-discoverer').statements)).toEqual(DISCOVERER_ACTIONS);
     expect(actionsBySid(roleNamed(defaults, '-archiver').statements)).toEqual(ARCHIVER_ACTIONS);
     expect(actionsBySid(roleNamed(defaults, '-operator').statements)).toEqual(OPERATOR_ACTIONS);
+    expect(actionsBySid(roleNamed(defaults, '-digester').statements)).toEqual(DIGESTER_ACTIONS);
+    expect(actionsBySid(JSON.parse(defaults.one('aws_iam_policy').policy).Statement)).toEqual(
+      AUDITOR_ACTIONS,
+    );
     // With clusters listed by name the archiver never asks RDS which clusters are selected.
     const { RdsClusters: _, ...withoutTagLookup } = ARCHIVER_ACTIONS;
     expect(actionsBySid(roleNamed(listed, '-archiver').statements)).toEqual(withoutTagLookup);
@@ -193,7 +212,9 @@ describe('audit-grade defaults, on the synthesized Terraform', () => {
 
   it('lets the archiver, recording digests as tags, neither read nor list archived objects', () => {
     expect(functionNamed(defaults, '-archiver').environment.variables.ARCHIVER_OBJECT_DIGEST).toBe('tags');
-    const actions = roleNamed(defaults, '-archiver').statements.flatMap((st: Json) => st.Action);
+    const actions = roleNamed(defaults, '-archiver')
+      .statements.filter((st: Json) => st.Effect === 'Allow')
+      .flatMap((st: Json) => st.Action);
     expect(actions.filter((a: string) => /^s3:(Get|List)/.test(a))).toEqual([]);
     const ledger = roleNamed(defaults, '-archiver').statements.find((st: Json) => st.Sid === 'Ledger');
     // No Query, so no index either.
@@ -202,8 +223,8 @@ describe('audit-grade defaults, on the synthesized Terraform', () => {
 
   it('keeps each function’s logs in its own log group for 365 days', () => {
     const groups = defaults.resources('aws_cloudwatch_log_group');
-    expect(groups).toHaveLength(2);
-    for (const suffix of ['-discoverer', '-archiver']) {
+    expect(groups).toHaveLength(3);
+    for (const suffix of ['-discoverer', '-archiver', '-digester']) {
       const fn = functionNamed(defaults, suffix);
       const group = groups.find(([, g]) => g.name === `/aws/lambda/${fn.function_name}`);
       expect(group?.[1].retention_in_days, suffix).toBe(365);
@@ -292,5 +313,6 @@ describe('a configuration that opts out of every default that has an opt-out', (
     expect(optedOut.resources('aws_sqs_queue_policy')).toHaveLength(2);
     expect(actionsBySid(roleNamed(optedOut, '-archiver').statements)).toEqual(ARCHIVER_ACTIONS);
     expect(actionsBySid(roleNamed(optedOut, '-operator').statements)).toEqual(OPERATOR_ACTIONS);
+    expect(actionsBySid(roleNamed(optedOut, '-digester').statements)).toEqual(DIGESTER_ACTIONS);
   });
 });

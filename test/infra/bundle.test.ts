@@ -1,7 +1,7 @@
 /**
  * Proves the Lambda bundles, not just the sources: bundles the handlers with esbuild, loads the
- * bundled files with `import()` and runs one discovery pass and one archive batch through them against
- * the local stack (DynamoDB Local, fauxqs, the RDS simulator).
+ * bundled files with `import()` and runs one discovery pass, one archive batch and one digester run
+ * through them against the local stack (DynamoDB Local, fauxqs, the RDS simulator).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -106,7 +106,7 @@ describe('bundleHandlers', () => {
 
   it('carries only the SDK clients each function uses', () => {
     // esbuild's (non-minified) output names every bundled module's path in a comment.
-    const bundled = (name: 'discoverer' | 'archiver', pkg: string) =>
+    const bundled = (name: 'discoverer' | 'archiver' | 'digester', pkg: string) =>
       readFileSync(join(first[name], BUNDLE_FILE), 'utf8').includes(`node_modules/@aws-sdk/${pkg}/`);
     expect(bundled('discoverer', 'client-rds')).toBe(true);
     expect(bundled('discoverer', 'client-sqs')).toBe(true);
@@ -117,9 +117,15 @@ describe('bundleHandlers', () => {
     // before downloading when clusters are chosen by tag (core/rds/cluster-selection.ts).
     expect(bundled('archiver', 'client-rds')).toBe(true);
     expect(bundled('archiver', 'lib-dynamodb')).toBe(true);
+    // The digester: the ledger, S3 and (for a KMS signing key) KMS; no RDS, no queue.
+    expect(bundled('digester', 'client-dynamodb')).toBe(true);
+    expect(bundled('digester', 'client-s3')).toBe(true);
+    expect(bundled('digester', 'client-kms')).toBe(true);
+    expect(bundled('digester', 'client-rds')).toBe(false);
+    expect(bundled('digester', 'client-sqs')).toBe(false);
   });
 
-  it('runs a discovery pass and an archive batch from the bundled files against the local stack', async () => {
+  it('runs a discovery pass, an archive batch and a digester run from the bundled files against the local stack', async () => {
     const cluster = sim.world.clusters()[0];
     const instance = cluster?.instances[0];
     if (!cluster || !instance) throw new Error('the simulator made no cluster');
@@ -190,5 +196,29 @@ describe('bundleHandlers', () => {
       bytes: SIZE,
       sha256: await sim.world.sha256(instance, FILE),
     });
-  });
+
+    // The digester's first run starts the chain at the hour before now and writes every digest
+    // that is due (that hour's, once five minutes of this one have passed).
+    const digester = await load(first.digester);
+    const ran = (await digester(
+      { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
+      context('digester'),
+    )) as {
+      written: Array<{ hour: string; key: string; objects: number }>;
+      nextHour: string;
+      behind: number;
+    };
+    const hour = Math.floor(Date.now() / HOUR) * HOUR;
+    expect(ran.behind).toBe(0);
+    expect([hour - 2 * HOUR, hour - HOUR, hour].map((h) => new Date(h).toISOString())).toContain(
+      ran.nextHour,
+    );
+    for (const digest of ran.written) {
+      const stored = await res.clients.s3.send(new GetObjectCommand({ Bucket: res.bucket, Key: digest.key }));
+      expect(JSON.parse(await stored.Body!.transformToString())).toMatchObject({
+        hour: digest.hour,
+        previous: null,
+      });
+    }
+  }, 180_000); // a bound, not a wait: it imports three bundles, each taking seconds on a loaded machine
 });

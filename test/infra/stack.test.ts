@@ -9,6 +9,7 @@ import {
   objectLock,
   onBucket,
   queueNamed,
+  roleNamed,
   roleStatements,
   type Synthesized,
   synthStack,
@@ -158,14 +159,25 @@ describe.each([
     expect(env.ARCHIVER_OBJECT_DIGEST).toBe('tags');
   });
 
-  it('starts the discoverer on a schedule EventBridge may invoke', () => {
-    expect(s.one('aws_cloudwatch_event_rule').schedule_expression).toBe('rate(5 minutes)');
-    const target = s.one('aws_cloudwatch_event_target');
-    const discovererId = s
-      .resources('aws_lambda_function')
-      .find(([, fn]) => fn.function_name.endsWith('-discoverer'))?.[0];
-    expect(target.arn).toBe(`\${aws_lambda_function.${discovererId}.arn}`);
-    expect(s.one('aws_lambda_permission').principal).toBe('events.amazonaws.com');
+  it('starts the discoverer and the digester on schedules EventBridge may invoke', () => {
+    const rules = Object.fromEntries(s.resources('aws_cloudwatch_event_rule').map(([, r]) => [r.name, r]));
+    expect(rules['rds-log-archiver-discover'].schedule_expression).toBe('rate(5 minutes)');
+    expect(rules['rds-log-archiver-digester'].schedule_expression).toBe('rate(15 minutes)');
+    const idOf = (suffix: string) =>
+      s.resources('aws_lambda_function').find(([, fn]) => fn.function_name.endsWith(suffix))?.[0];
+    expect(
+      s
+        .resources('aws_cloudwatch_event_target')
+        .map(([, t]) => t.arn)
+        .sort(),
+    ).toEqual(
+      [
+        `\${aws_lambda_function.${idOf('-discoverer')}.arn}`,
+        `\${aws_lambda_function.${idOf('-digester')}.arn}`,
+      ].sort(),
+    );
+    for (const [, permission] of s.resources('aws_lambda_permission'))
+      expect(permission.principal).toBe('events.amazonaws.com');
   });
 
   it('grants no wildcard action and no unscoped resource', () => {
@@ -207,14 +219,18 @@ describe.each([
         'ApproximateNumberOfMessagesVisible',
         'Errors',
         'Errors',
+        'Errors',
         'FilesLost',
         'Invocations',
+        'DigestHoursBehind',
       ].sort(),
     );
     const topicId = s.resources('aws_sns_topic')[0]?.[0];
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`\${aws_sns_topic.${topicId}.arn}`]);
     const silent = alarms.find((a) => a.metric_name === 'Invocations');
     expect(silent.treat_missing_data).toBe('breaching');
+    // A digester that does not run publishes nothing: that is the failure.
+    expect(alarms.find((a) => a.metric_name === 'DigestHoursBehind').treat_missing_data).toBe('breaching');
   });
 
   it('outputs what operators need', () => {
@@ -224,6 +240,8 @@ describe.each([
         'operator_role_arn',
         'alarm_topic',
         'archiver_function',
+        'digester_function',
+        'digest_auditor_policy',
         'athena_table',
         'athena_workgroup',
         'bucket',
@@ -342,6 +360,7 @@ describe('ArchiverStack with KMS, Object Lock and a VPC', () => {
 
   it('lets every role use the key, and nothing else', () => {
     for (const [id, statements] of roleStatements(hardened)) {
+      if (statements.every((st: Json) => st.Effect === 'Deny')) continue;
       const kms = statements.filter((st: Json) => st.Action.some((a: string) => a.startsWith('kms:')));
       expect(kms, id).toEqual([
         { Sid: 'Key', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [KEY] },
@@ -349,15 +368,15 @@ describe('ArchiverStack with KMS, Object Lock and a VPC', () => {
     }
   });
 
-  it('places both functions in the subnets with the ENI-management policy', () => {
-    for (const suffix of ['-archiver', '-discoverer']) {
+  it('places every function in the subnets with the ENI-management policy', () => {
+    for (const suffix of ['-archiver', '-discoverer', '-digester']) {
       expect(functionNamed(hardened, suffix).vpc_config).toEqual({
         subnet_ids: HARDENED.subnetIds,
         security_group_ids: HARDENED.securityGroupIds,
       });
     }
     const attachments = hardened.resources('aws_iam_role_policy_attachment').map(([, a]) => a.policy_arn);
-    expect(attachments).toHaveLength(2);
+    expect(attachments).toHaveLength(3);
     for (const arn of attachments)
       expect(arn).toMatch(/:iam::aws:policy\/service-role\/AWSLambdaVPCAccessExecutionRole$/);
   });
@@ -393,10 +412,82 @@ describe('ArchiverStack with an existing bucket', () => {
     expect([...new Set(resources.map((r) => r.replace(partition, '')))].sort()).toEqual([
       'corp-audit-archive',
       'corp-audit-archive/*',
+      'corp-audit-archive/_digests/*',
     ]);
     for (const resource of resources) expect(resource).toMatch(partition);
     expect(functionNamed(existing, '-archiver').environment.variables.ARCHIVER_BUCKET).toBe(
       'corp-audit-archive',
     );
+  });
+});
+
+describe('ArchiverStack digest chain', () => {
+  const SIGNING = 'arn:aws:kms:eu-west-1:123456789012:key/9e9e9e9e-1111-2222-3333-444455556666';
+  const signed = synthStack({ ...HARDENED, digestSigningKeyArn: SIGNING, digestScheduleMinutes: 30 });
+  const statementsOf = (s: Synthesized, prefix: string) =>
+    [...roleStatements(s).entries()].filter(([id]) => id.startsWith(prefix)).flatMap(([, sts]) => sts);
+
+  it('runs one digester at a time, on its schedule, signing with the KMS key when one is set', () => {
+    const fn = functionNamed(signed, '-digester');
+    expect(fn.reserved_concurrent_executions).toBe(1);
+    expect(fn.environment.variables.ARCHIVER_DIGEST_SIGNING_KEY).toBe(SIGNING);
+    expect(fn.environment.variables.ARCHIVER_KEY_PREFIX).toBe('rds-logs/');
+    expect(
+      functionNamed(defaults, '-digester').environment.variables.ARCHIVER_DIGEST_SIGNING_KEY,
+    ).toBeUndefined();
+    const rule = signed
+      .resources('aws_cloudwatch_event_rule')
+      .find(([, r]) => r.name.endsWith('-digester'))?.[1];
+    expect(rule.schedule_expression).toBe('rate(30 minutes)');
+  });
+
+  it('lets the digester read and write only its ledger items and the digests, and only it sign', () => {
+    const digester = statementsOf(signed, 'digests_digester_');
+    expect(digester.map((st: Json) => st.Sid)).toEqual([
+      'Ledger',
+      'Digests',
+      'DigestSigningKey',
+      'Logs',
+      'Key',
+    ]);
+    expect(digester.find((st: Json) => st.Sid === 'Digests').Resource).toEqual([
+      expect.stringMatching(/\.arn\}\/rds-logs\/_digests\/\*$/),
+    ]);
+    expect(digester.flatMap((st: Json) => st.Action).filter((a: string) => /^(sqs|rds):/.test(a))).toEqual(
+      [],
+    );
+    const signers = [...roleStatements(signed).entries()].filter(([, sts]) =>
+      sts.some((st: Json) => st.Action.includes('kms:Sign')),
+    );
+    expect(signers.map(([id]) => id)).toEqual([expect.stringMatching(/^digests_digester_/)]);
+    expect(digester.find((st: Json) => st.Sid === 'DigestSigningKey')).toEqual({
+      Sid: 'DigestSigningKey',
+      Effect: 'Allow',
+      Action: ['kms:Sign'],
+      Resource: [SIGNING],
+    });
+  });
+
+  it('denies the archiver, and only it, writing or deleting digests, in its own policy', () => {
+    const denying = [...roleStatements(signed).entries()].filter(([, sts]) =>
+      sts.some((st: Json) => st.Effect === 'Deny'),
+    );
+    expect(denying.map(([id]) => id)).toEqual([expect.stringMatching(/^archiver_/)]);
+    expect(roleNamed(signed, '-archiver').statements.filter((st: Json) => st.Effect === 'Deny')).toEqual([
+      {
+        Sid: 'DigestsAreTheDigesters',
+        Effect: 'Deny',
+        Action: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        Resource: [expect.stringMatching(/\.arn\}\/rds-logs\/_digests\/\*$/)],
+      },
+    ]);
+  });
+
+  it('offers an auditor policy that only reads and lists the archive', () => {
+    const policy = JSON.parse(signed.one('aws_iam_policy').policy);
+    expect(policy.Statement.flatMap((st: Json) => st.Action).sort()).toEqual(
+      ['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'].sort(),
+    );
+    expect(policy.Statement.every((st: Json) => st.Effect === 'Allow')).toBe(true);
   });
 });

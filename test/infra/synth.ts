@@ -26,7 +26,11 @@ export interface Synthesized {
 export function synthStack(rawSettings: Record<string, unknown> = {}, realBundles?: BundleDirs): Synthesized {
   const root = mkdtempSync(join(tmpdir(), 'infra-test-'));
   try {
-    const bundles = realBundles ?? { discoverer: join(root, 'discoverer'), archiver: join(root, 'archiver') };
+    const bundles = realBundles ?? {
+      discoverer: join(root, 'discoverer'),
+      archiver: join(root, 'archiver'),
+      digester: join(root, 'digester'),
+    };
     if (!realBundles) {
       for (const [name, dir] of Object.entries(bundles)) {
         mkdirSync(dir);

@@ -143,9 +143,10 @@ describe('completeness --html in a headless Chromium', () => {
     ).toBe(0);
     expect(requests).toEqual([url]);
 
-    // Coverage holes and the digest chain, as the report has them.
+    // Coverage holes and the digest chain, as the report has them (no digester ran: absent).
     expect(await page.locator('#holes tbody tr').count()).toBe(report.holes.length);
-    expect(await page.locator('#digest-chain').getAttribute('data-digest-status')).toBe('not-checked');
+    expect(report.digestChain?.status).toBe('absent');
+    expect(await page.locator('#digest-chain').getAttribute('data-digest-status')).toBe('absent');
     expect(await page.locator('#digest-command').textContent()).toBe(
       `rds-log-archiver verify --digests --from ${new Date(T0).toISOString().slice(0, 16)}Z --to ${new Date(END).toISOString().slice(0, 16)}Z`,
     );

@@ -5,8 +5,14 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventKeys, genesisHead } from '../../core/ledger/archive-events.js';
 import { DynamoLedgerStore } from '../../core/ledger/dynamodb-store.js';
-import { InstanceBusyError, TransitionRefusedError } from '../../core/ledger/errors.js';
+import {
+  DigestHeadMovedError,
+  HourSealedError,
+  InstanceBusyError,
+  TransitionRefusedError,
+} from '../../core/ledger/errors.js';
 import { type FileRecord, keys, stateIndex } from '../../core/ledger/records.js';
 import type { LedgerStore } from '../../core/ledger/store.js';
 import {
@@ -254,7 +260,11 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         archivedName: NAME,
         archivedListedSize: 1024,
         archivedLastWritten: NOW - HOUR,
+        archivedKey: 'orders-db/audit/2024/10/01/12/x/audit.log.gz',
+        cluster: CLUSTER,
+        logType: 'audit',
       };
+      const { archivedKey: _key, cluster: _cluster, logType: _type, ...recorded } = archived;
 
       it('complete: -> archived, out of the by-state index, lease and error gone', async () => {
         const record = await claimed();
@@ -269,7 +279,7 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
           state: 'archived',
           archivedGeneration: 1,
           archivedAt: NOW,
-          ...archived,
+          ...recorded,
         });
         for (const attr of [
           'leaseOwner',
@@ -290,6 +300,58 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         const record = await claimed();
         const args = { generation: 1, now: NOW, owner: 'w1', ...archived, archivedVersionId: 'v1' };
         expect((await store.apply('complete', record, args)).archivedVersionId).toBe('v1');
+        const event = (await store.archiveEvents(NOW)).find((e) => e.instance === record.instance);
+        expect(event?.versionId).toBe('v1');
+      });
+
+      it('complete also writes an immutable archive event into the hour it archived in', async () => {
+        const record = await claimed();
+        const at = NOW + 3 * HOUR + 5 * MINUTE;
+        await refusal(store.apply('complete', record, { generation: 1, now: at, owner: 'w2', ...archived }));
+        expect((await store.archiveEvents(at)).filter((e) => e.instance === record.instance)).toEqual([]);
+        await store.apply('complete', record, { generation: 1, now: at, owner: 'w1', ...archived });
+        const events = (await store.archiveEvents(at - 5 * MINUTE)).filter(
+          (e) => e.instance === record.instance,
+        );
+        expect(events).toEqual([
+          {
+            pk: eventKeys.hourPk(at),
+            sk: eventKeys.eventSk(record, 1, at),
+            key: archived.archivedKey,
+            etag: archived.archivedEtag,
+            gzipBytes: archived.archivedGzipBytes,
+            sourceBytes: archived.archivedBytes,
+            sourceSha256: archived.archivedSha256,
+            archivedAt: at,
+            group: CLUSTER,
+            instance: record.instance,
+            logType: 'audit',
+            logFileName: record.logFileName,
+            generation: 1,
+          },
+        ]);
+        expect(await store.archiveEvents(at - HOUR)).not.toContainEqual(events[0]);
+      });
+
+      it('refuses complete into a sealed hour, writing neither the record nor the event', async () => {
+        const record = await claimed();
+        // An hour no other case archives in: the DynamoDB table is shared by every case.
+        const at = NOW + 7 * HOUR + 30 * MINUTE;
+        await store.sealHour(at - 20 * MINUTE, at);
+        await store.sealHour(at, at + 1); // idempotent
+        const refused = await store
+          .apply('complete', record, { generation: 1, now: at, owner: 'w1', ...archived })
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(refused).toBeInstanceOf(HourSealedError);
+        expect(await store.getFile(record)).toMatchObject({ state: 'archiving', leaseOwner: 'w1' });
+        expect(await store.archiveEvents(at)).toEqual([]);
+        // The next hour is open.
+        const later = at + HOUR;
+        await store.apply('complete', record, { generation: 1, now: later, owner: 'w1', ...archived });
+        expect((await store.archiveEvents(later)).map((e) => e.instance)).toContain(record.instance);
       });
 
       it.each([
@@ -409,8 +471,31 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
         archivedName: `${FAMILY}.5`,
         archivedListedSize: 100,
         archivedLastWritten: NOW - HOUR,
+        archivedKey: first.s3Key,
+        cluster: CLUSTER,
+        logType: 'audit',
       });
       expect(archived).toMatchObject({ archivedName: `${FAMILY}.5`, archivedListedSize: 100 });
+      // Its archive event names the content and the key it was archived under, not only a name.
+      expect((await store.archiveEvents(NOW)).filter((e) => e.instance === instance)).toEqual([
+        {
+          pk: eventKeys.hourPk(NOW),
+          sk: `${instance}#${first.sk}#g1#${new Date(NOW).toISOString()}`,
+          key: first.s3Key,
+          etag: '"e"',
+          gzipBytes: 20,
+          sourceBytes: 100,
+          sourceSha256: 'c'.repeat(64),
+          archivedAt: NOW,
+          group: CLUSTER,
+          instance,
+          logType: 'audit',
+          logFileName: `${FAMILY}.5`,
+          stream: FAMILY,
+          contentId: first.contentId,
+          generation: 1,
+        },
+      ]);
       await store.retire(archived);
       expect(keys.isRetired((await store.getFile(key))!)).toBe(true);
       expect(await store.getFile({ ...key, contentId: second.contentId! })).toEqual(second);
@@ -512,6 +597,40 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
       const meta = (await store.instanceState(instance)).meta!;
       expect(meta).toMatchObject({ firstListedAt: T0, lastListedAt: later });
       expect(meta.observed).toBeUndefined();
+    });
+  });
+
+  describe('the digest chain head', () => {
+    it('is created once, then moves only from where the caller read it', async () => {
+      // The head is one item per table; on the shared DynamoDB table only this case touches it.
+      expect(await store.digestHead()).toBeUndefined();
+      const genesis = genesisHead(T0, NOW);
+      await store.advanceDigestHead(genesis, undefined);
+      expect(await store.digestHead()).toEqual(genesis);
+      const again = await store.advanceDigestHead(genesisHead(T0 + HOUR, NOW), undefined).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(again).toBeInstanceOf(DigestHeadMovedError);
+      expect((again as DigestHeadMovedError).current).toEqual(genesis);
+
+      const next = {
+        ...genesis,
+        nextHour: genesis.nextHour + HOUR,
+        previous: { key: '_digests/2024/10/01/13.json', sha256: 'f'.repeat(64) },
+      };
+      await store.advanceDigestHead(next, genesis);
+      expect(await store.digestHead()).toEqual(next);
+      // A second digester that read the genesis head cannot fork the chain.
+      const fork = await store
+        .advanceDigestHead({ ...next, previous: { key: 'x', sha256: '0'.repeat(64) } }, genesis)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(fork).toBeInstanceOf(DigestHeadMovedError);
+      expect((fork as DigestHeadMovedError).current).toEqual(next);
+      expect(await store.digestHead()).toEqual(next);
     });
   });
 

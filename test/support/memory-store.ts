@@ -7,7 +7,20 @@
  * It lives with the tests, not in core: nothing deployed may ever run on it.
  */
 
-import { InstanceBusyError, TransitionRefusedError } from '../../core/ledger/errors.js';
+import {
+  type ArchiveEvent,
+  DIGEST_HEAD_KEY,
+  type DigestHead,
+  eventKeys,
+  SEAL_SK,
+} from '../../core/ledger/archive-events.js';
+import {
+  DigestHeadMovedError,
+  HourSealedError,
+  InstanceBusyError,
+  ItemExistsError,
+  TransitionRefusedError,
+} from '../../core/ledger/errors.js';
 import { applyTransition, canApply, meets } from '../../core/ledger/evaluate.js';
 import {
   type FileKey,
@@ -26,7 +39,13 @@ import {
   listedMeta,
   listingItems,
 } from '../../core/ledger/store.js';
-import { type ArgsOf, RETIREMENT, type TransitionName } from '../../core/ledger/transitions.js';
+import {
+  type AlsoPut,
+  type ArgsOf,
+  RETIREMENT,
+  TRANSITIONS,
+  type TransitionName,
+} from '../../core/ledger/transitions.js';
 
 type Item = { pk: string; sk: string } & Record<string, unknown>;
 
@@ -100,6 +119,15 @@ export class MemoryLedgerStore implements LedgerStore {
   async apply<N extends TransitionName>(name: N, file: FileKey, args: ArgsOf<N>): Promise<FileRecord> {
     const current = this.get(keys.activeFile(file)) as FileRecord | undefined;
     const next = applyTransition(current, name, args, file);
+    // One transaction on DynamoDB: the record's refusal first, then the seal, then the item.
+    const alsoPut = TRANSITIONS[name].alsoPut as AlsoPut<ArgsOf<N>> | undefined;
+    if (alsoPut) {
+      const item = alsoPut.item(file, args);
+      if (this.get(eventKeys.sealOf(item.pk))) throw new HourSealedError(name, item.pk);
+      if (this.get(item))
+        throw new ItemExistsError(`Ledger refused ${name}: ${item.pk} ${item.sk} already exists`);
+      this.put(item as unknown as Item);
+    }
     this.put(next as unknown as Item);
     return structuredClone(next);
   }
@@ -131,6 +159,36 @@ export class MemoryLedgerStore implements LedgerStore {
     const next = { ...(current ?? key), leaseOwner: input.owner, leaseUntil: input.until };
     this.put(next as unknown as Item);
     return listedMeta(structuredClone(next) as InstanceMeta);
+  }
+
+  async sealHour(hour: number, now: number): Promise<void> {
+    const seal = eventKeys.sealOf(eventKeys.hourPk(hour));
+    if (!this.get(seal)) this.put({ ...seal, sealedAt: now });
+  }
+
+  async archiveEvents(hour: number): Promise<ArchiveEvent[]> {
+    return this.partition(eventKeys.hourPk(hour)).filter(
+      (item) => item.sk !== SEAL_SK,
+    ) as unknown as ArchiveEvent[];
+  }
+
+  async digestHead(): Promise<DigestHead | undefined> {
+    const item = this.get(DIGEST_HEAD_KEY);
+    if (!item) return undefined;
+    const { pk: _pk, sk: _sk, ...head } = item;
+    return head as unknown as DigestHead;
+  }
+
+  async advanceDigestHead(next: DigestHead, expected: DigestHead | undefined): Promise<void> {
+    const current = await this.digestHead();
+    const at =
+      expected === undefined
+        ? current === undefined
+        : current !== undefined &&
+          current.nextHour === expected.nextHour &&
+          current.startHour === expected.startHour;
+    if (!at) throw new DigestHeadMovedError(current);
+    this.put({ ...DIGEST_HEAD_KEY, ...next } as unknown as Item);
   }
 
   /** Whether a transition would be accepted now (for tests that set up races). */

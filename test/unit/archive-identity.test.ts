@@ -6,7 +6,8 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FileRecord } from '../../core/ledger/records.js';
+import { buildDigest } from '../../core/digests/format.js';
+import { type FileRecord, keys } from '../../core/ledger/records.js';
 import { parseArchiveMessage } from '../../core/messages.js';
 import { runFailures } from '../../core/operations/failures.js';
 import { runVerify } from '../../core/operations/verify.js';
@@ -144,7 +145,10 @@ describe('a unique name that comes back with other content (the issue: Aurora on
     expect(await pass(p)).toEqual(['archived']);
     const objects = await objectsOf(p.s3, p.bucket);
     expect(objects.get(file.s3Key)).toEqual(before);
-    const items = p.ledger.all().filter((i) => i.stream === file.logFileName) as unknown as FileRecord[];
+    // File records only: the archive events (E#<hour>) name their stream too.
+    const items = p.ledger
+      .all()
+      .filter((i) => keys.isFileSk(i.sk) && i.stream === file.logFileName) as unknown as FileRecord[];
     expect(items).toHaveLength(1);
     expect(objects.get(items[0]!.s3Key)).toEqual(bytesOf(replacement, replacement.size));
     const failures = await runFailures({ ledger: p.ledger }, {});
@@ -187,6 +191,37 @@ describe('a rotation racing a download (RDS MySQL server_audit.log)', () => {
     expect(pipeline.logs.join('\n')).toMatch(
       /Content moved while it was read.*it moved while audit\/server_audit.log was read: now audit\/server_audit.log.1 /,
     );
+    // Its archive event, and so its hour's digest, names the content and the key it went to.
+    const events = (await pipeline.ledger.archiveEvents(record.archivedAt!)).filter(
+      (e) => e.contentId === record.contentId,
+    );
+    expect(events).toEqual([
+      expect.objectContaining({
+        sk: `${INSTANCE}#${record.sk}#g1#${new Date(record.archivedAt!).toISOString()}`,
+        key: record.s3Key,
+        logFileName: `${LIVE}.1`,
+        stream: LIVE,
+        contentId: record.contentId,
+        sourceBytes: rotated.size,
+        sourceSha256: record.archivedSha256,
+      }),
+    ]);
+    const digest = buildDigest({
+      bucket: pipeline.bucket,
+      keyPrefix: '',
+      keyLayout: 'seed',
+      hour: record.archivedAt!,
+      previous: null,
+      events,
+    });
+    expect(digest.body.objects).toEqual([
+      expect.objectContaining({
+        key: record.s3Key,
+        logFile: `${LIVE}.1`,
+        stream: LIVE,
+        contentId: record.contentId,
+      }),
+    ]);
   });
 
   it('catches a rotation between its listing and its download: the name then holds the next content', async () => {

@@ -125,6 +125,28 @@ describe('archiving one message', () => {
     expect(parked?.MessageAttributes?.reason?.StringValue).toMatch(/DownloadServerError/);
   });
 
+  it('gives the claim back when the hour it finished in is sealed for its digest, then archives in an open hour', async () => {
+    p = await startMemoryPipeline();
+    const [body] = await discovered(p);
+    // The digester sealed the archiver's current hour (its clock ran ahead by more than its delay).
+    await p.ledger.sealHour(p.clock.now(), p.clock.now());
+    await expect(p.archive(body!, { attempt: 1 })).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await record(p, body!)).toMatchObject({
+      state: 'queued',
+      attempts: 1,
+      lastError: expect.stringMatching(/HourSealedError: .* is sealed/),
+    });
+    expect(await p.ledger.archiveEvents(p.clock.now())).toEqual([]);
+    p.clock.advance(3_600_000);
+    expect(await p.archive(body!, { attempt: 2 })).toBe('archived');
+    const [event] = await p.ledger.archiveEvents(p.clock.now());
+    expect(event).toMatchObject({
+      key: (await record(p, body!))!.s3Key,
+      archivedAt: p.clock.now(),
+      generation: 1,
+    });
+  });
+
   it('records a file gone from RDS on download as lost', async () => {
     p = await startMemoryPipeline();
     const [body] = await discovered(p);

@@ -51,6 +51,8 @@ describe('loadConfig', () => {
         uploadConcurrency: 2,
         downloadPath: 'auto',
         objectDigest: 'metadata',
+        digestDelayMs: 300_000,
+        digestSigningKey: undefined,
       });
     });
 
@@ -95,6 +97,8 @@ describe('loadConfig', () => {
           ARCHIVER_UPLOAD_CONCURRENCY: '2',
           ARCHIVER_DOWNLOAD_PATH: 'v13',
           ARCHIVER_OBJECT_DIGEST: 'tags',
+          ARCHIVER_DIGEST_DELAY_SECONDS: '60',
+          ARCHIVER_DIGEST_SIGNING_KEY: ' /etc/keys/digest.pem ',
         },
         'archive',
       );
@@ -122,6 +126,8 @@ describe('loadConfig', () => {
         uploadConcurrency: 2,
         downloadPath: 'v13',
         objectDigest: 'tags',
+        digestDelayMs: 60_000,
+        digestSigningKey: { kind: 'pem', path: '/etc/keys/digest.pem' },
       });
     });
 
@@ -311,6 +317,36 @@ describe('loadConfig', () => {
       ['redrive', ['ARCHIVER_QUEUE_URL', 'ARCHIVER_DLQ_URL']],
       ['redrive-native', ['ARCHIVER_DLQ_URL']],
       ['verify', ['ARCHIVER_BUCKET']],
+      ['digest', ['ARCHIVER_BUCKET']],
+      [
+        ['discover', 'verify'],
+        ['ARCHIVER_QUEUE_URL', 'ARCHIVER_BUCKET'],
+      ],
+    ])('%j requires %j', (need, variables) => {
+      if (variables.length === 0) expect(() => loadConfig(bare, need)).not.toThrow();
+      else expect(missing(need)).toEqual(variables);
+    });
+
+    it('verify --digests (audit) needs the region and the bucket, and no table', () => {
+      expect(problemsOf({}, 'audit').map((p) => p.split(' ')[0])).toEqual(['AWS_REGION', 'ARCHIVER_BUCKET']);
+      expect(() => loadConfig({ AWS_REGION: 'us-east-1', ARCHIVER_BUCKET: 'bkt' }, 'audit')).not.toThrow();
+      expect(problemsOf({ AWS_REGION: 'us-east-1', ARCHIVER_BUCKET: 'bkt' }, 'operate')).toEqual([
+        expect.stringMatching(/^ARCHIVER_TABLE is required/),
+      ]);
+    });
+
+    it('reads a digest signing key as KMS (ARN or alias) or a PEM file', () => {
+      const key = (value: string) =>
+        loadConfig(validEnv({ ARCHIVER_DIGEST_SIGNING_KEY: value }), 'digest').digestSigningKey;
+      expect(key('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab')).toEqual({
+        kind: 'kms',
+        keyId: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab',
+      });
+      expect(key('alias/digests')).toEqual({ kind: 'kms', keyId: 'alias/digests' });
+      expect(key('./keys/digest.pem')).toEqual({ kind: 'pem', path: './keys/digest.pem' });
+    });
+
+    it.each<[ConfigNeed | ConfigNeed[], string[]]>([
       [
         ['discover', 'verify'],
         ['ARCHIVER_QUEUE_URL', 'ARCHIVER_BUCKET'],
@@ -399,8 +435,11 @@ describe('configEnvironment', () => {
       uploadConcurrency: 3,
       downloadPath: 'v13',
       objectDigest: 'tags',
+      digestDelayMs: 120_000,
+      digestSigningKey: { kind: 'kms', keyId: 'arn:aws:kms:eu-central-1:123456789012:key/abcd-1234' },
     };
     const env = configEnvironment(config);
+    expect(env.ARCHIVER_DIGEST_SIGNING_KEY).toBe('arn:aws:kms:eu-central-1:123456789012:key/abcd-1234');
     expect(env.ARCHIVER_SETTLE_SECONDS).toBe('60');
     expect(env.ARCHIVER_PART_SIZE_MB).toBe('8');
     expect(env.ARCHIVER_CLUSTER_TAG).toBe('archive=yes=please');
