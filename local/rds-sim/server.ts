@@ -167,6 +167,13 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  // Idle keep-alive connections are closed by the client, never by the simulator. With Node's
+  // default (close after 5 s idle) the server can close a socket at the moment a client sends its
+  // next request on it, and that request fails with ECONNRESET; on a loaded machine, where timers
+  // fire late, that happens often enough to fail a good run. Clients' pools close idle sockets
+  // themselves (fetch after a few seconds; SDK and downloader agents when destroyed), and `stop`
+  // closes whatever is left.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
