@@ -126,7 +126,6 @@ export async function sendDownload(
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-amzn-requestid': requestId });
   res.flushHeaders();
   const source = ctx.world.read(route.instance, route.file, { start: 0, end: stop });
-  let sent = 0;
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       if (res.destroyed) break;
@@ -140,13 +139,13 @@ export async function sendDownload(
       for (const piece of pieces) {
         if (res.destroyed) break;
         if (!res.write(piece)) await drained(res);
-        sent += piece.length;
+        // Counted as it goes, so a test can wait until a download is part way through.
+        ctx.count('downloadBytes', piece.length);
         if (plan.bytesPerSecond) await sleep((piece.length / plan.bytesPerSecond) * 1000);
       }
     }
   } finally {
     (source as unknown as { destroy?: () => void }).destroy?.();
-    ctx.count('downloadBytes', sent);
   }
   if (plan.resetAfter !== undefined) {
     // Let the bytes already written reach the client, then kill the connection mid-body.
