@@ -130,7 +130,7 @@ describe('Operations on the local stack', () => {
     );
     await h.discover();
     await h.drain();
-  }, 180_000);
+  });
   afterAll(() => h?.cleanup());
 
   it('completeness reports exactly the archived, pending, failed and lost files and the gap: INCOMPLETE', async () => {
