@@ -176,6 +176,8 @@ describe('bundleHandlers', () => {
           QueueUrl: res.queueUrl,
           MaxNumberOfMessages: 10,
           MessageSystemAttributeNames: ['All'],
+          // Hidden until the end of the test: none is received twice, however long this loop takes.
+          VisibilityTimeout: 3600,
           WaitTimeSeconds: 1,
         }),
       );
