@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { EXIT, type ExitMeanings, exitCodesHelp, exitStatusHelp, UsageError } from './errors.js';
 import { type CliIo, println } from './io.js';
 
 /**
@@ -9,11 +9,20 @@ export interface Command {
   name: string;
   /** One line for the command list. */
   summary: string;
-  /** The full `--help` text (usage line, description, every option). */
+  /** The `--help` text (usage line, description, every option); `helpText` adds the exit status. */
   usage: string;
+  /** What exit codes 0 and 1 mean for this command (the help's exit status line comes from it). */
+  exits: ExitMeanings;
   run(argv: string[], io: CliIo): Promise<number>;
   /** Set on a group (see `commandGroup`), which handles its own `--help`. */
   subcommands?: readonly Command[];
+}
+
+/** A command's full `--help` text: its usage and its exit status line (from `EXIT`). */
+export function helpText(command: Command): string {
+  return command.subcommands === undefined
+    ? `${command.usage}\n\n${exitStatusHelp(command.exits)}`
+    : command.usage;
 }
 
 /**
@@ -31,21 +40,23 @@ export function commandGroup(name: string, summary: string, subcommands: Command
     ...subcommands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     `Run 'rds-log-archiver ${name} <subcommand> --help' for its options.`,
+    exitCodesHelp(),
   ].join('\n');
   return {
     name,
     summary,
     usage,
+    exits: { ok: 'the subcommand succeeded' },
     subcommands,
     run: async (argv, io) => {
       const [first, ...rest] = argv;
       if (first === undefined) {
         io.stderr.write(`${usage}\n`);
-        return 2;
+        return EXIT.usage;
       }
       if (first === '--help' || first === '-h' || first === 'help') {
         println(io, usage);
-        return 0;
+        return EXIT.ok;
       }
       const sub = subcommands.find((c) => c.name === first);
       if (sub === undefined) {
@@ -54,8 +65,8 @@ export function commandGroup(name: string, summary: string, subcommands: Command
         );
       }
       if (rest.includes('--help') || rest.includes('-h')) {
-        println(io, sub.usage);
-        return 0;
+        println(io, helpText(sub));
+        return EXIT.ok;
       }
       return sub.run(rest, io);
     },

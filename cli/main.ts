@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
-import type { Command } from './command.js';
-import { CliError, EXIT, UsageError } from './errors.js';
+import { type Command, helpText } from './command.js';
+import { debugText, describeError, EXIT, exitCodesHelp, UsageError } from './errors.js';
 import { type CliIo, println } from './io.js';
 import { COMMANDS } from './registry.js';
+import { version } from './version.js';
 
 const TOOL = 'rds-log-archiver';
 
-/** The package version, read from package.json next to this folder. */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+export { version };
 
 /** The tool's `--help` text: usage and the command list from the registry. */
 export function toolUsage(commands: readonly Command[] = COMMANDS): string {
@@ -28,9 +22,10 @@ export function toolUsage(commands: readonly Command[] = COMMANDS): string {
     'Options:',
     '  -h, --help     show help (also after any command)',
     '  -v, --version  print the version',
+    '  --debug        on an error, print its stack trace too (or set DEBUG=1)',
     '',
     `Run '${TOOL} <command> --help' for a command's options.`,
-    'Exit codes: 0 ok, 1 bad answer or failure, 2 usage error.',
+    exitCodesHelp(),
   ].join('\n');
 }
 
@@ -47,10 +42,11 @@ function helpPath(argv: string[], commands: readonly Command[]): string[] {
  * process itself, so tests call it directly with `bufferIo()`.
  */
 export async function main(
-  argv: string[],
+  argvWithFlags: string[],
   io: CliIo,
   commands: readonly Command[] = COMMANDS,
 ): Promise<number> {
+  const { argv, debug } = debugFlag(argvWithFlags, io.env);
   const [first, ...rest] = argv;
   try {
     if (first === undefined) {
@@ -67,7 +63,7 @@ export async function main(
     }
     if (first === 'help') {
       const target = commands.find((c) => c.name === rest[0]);
-      println(io, target?.usage ?? toolUsage(commands));
+      println(io, target ? helpText(target) : toolUsage(commands));
       return rest[0] === undefined || target ? EXIT.ok : EXIT.usage;
     }
     const command = commands.find((c) => c.name === first);
@@ -78,24 +74,31 @@ export async function main(
     }
     // A group handles --help of its subcommands itself; a plain command's help is printed here.
     if (command.subcommands === undefined && (rest.includes('--help') || rest.includes('-h'))) {
-      println(io, command.usage);
+      println(io, helpText(command));
       return EXIT.ok;
     }
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(
-        `${TOOL}: ${error.message}\nRun '${[TOOL, ...helpPath(argv, commands), '--help'].join(' ')}' for usage.\n`,
-      );
-      return error.exitCode;
-    }
-    if (error instanceof CliError) {
-      io.stderr.write(`${TOOL}: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.stderr.write(`${TOOL}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return EXIT.bad;
+    // The one error boundary: every command's errors end here (see ERROR_RULES in errors.ts).
+    const report = describeError(error, { env: io.env });
+    const [first = '', ...more] = report.lines;
+    const out = [`${TOOL}: ${first}`, ...more];
+    if (report.usageHint)
+      out.push(`Run '${[TOOL, ...helpPath(argv, commands), '--help'].join(' ')}' for usage.`);
+    if (debug) out.push('', debugText(error).trimEnd());
+    else if (!report.known) out.push(`(run with --debug or DEBUG=1 for the stack trace)`);
+    io.stderr.write(`${out.join('\n')}\n`);
+    return report.exitCode;
   }
+}
+
+/** `--debug` anywhere before `--`, or DEBUG=1 / DEBUG=true: show stack traces of errors. */
+function debugFlag(argv: string[], env: CliIo['env']): { argv: string[]; debug: boolean } {
+  const end = argv.indexOf('--');
+  const head = end === -1 ? argv : argv.slice(0, end);
+  const tail = end === -1 ? [] : argv.slice(end);
+  const debug = head.includes('--debug') || env.DEBUG === '1' || env.DEBUG === 'true';
+  return { argv: [...head.filter((arg) => arg !== '--debug'), ...tail], debug };
 }
 
 /**

@@ -6,8 +6,8 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DiscoverSummary, discover } from '../core/discover.js';
-import { type DrainStats, runEventSource } from '../local/sqs-event-source.js';
 import type { Pipeline } from './pipeline-wiring.js';
+import { type DrainStats, runEventSource } from './sqs-event-source.js';
 
 export interface LoopOptions {
   pipeline: Pipeline;
@@ -38,8 +38,7 @@ export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats>
   const archiving = runEventSource({
     sqs: pipeline.clients.sqs,
     queueUrl,
-    region: pipeline.config.region,
-    handler: pipeline.archiverHandler(options.now) as never,
+    handler: pipeline.archiveBatch(options.now),
     follow: true,
     signal,
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),

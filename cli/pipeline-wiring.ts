@@ -3,13 +3,16 @@
  * environment, the same clients and use cases the Lambdas use, and counters for progress.
  */
 
-import type { ArchiveDeps } from '../core/archive.js';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { type ArchiveBatch, type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
 import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
-import { type ArchiverConfig, type ConfigNeed, loadConfig } from '../core/config.js';
+import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '../core/config.js';
 import type { DiscoverDeps } from '../core/discover.js';
 import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
-import { createArchiverHandler } from '../handlers/archiver.js';
-import { UsageError } from './errors.js';
+import { MissingSettingError } from '../core/operations/errors.js';
+import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
+import { FailuresError, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -51,7 +54,8 @@ export interface Pipeline {
   log: Log;
   counters: PipelineCounters;
   discoverDeps(now?: () => number): DiscoverDeps;
-  archiverHandler(now?: () => number, timeoutMarginMs?: number): ReturnType<typeof createArchiverHandler>;
+  /** The archiver's batch function (what the Lambda runs), for the queue poller. */
+  archiveBatch(now?: () => number, timeoutMarginMs?: number): ArchiveBatch;
 }
 
 /** Builds the pipeline from `io.env`; throws ConfigError (with every problem) on bad settings. */
@@ -65,6 +69,8 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       log[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
   });
   const counters = new PipelineCounters();
+  // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
+  const selection = clusterSelection(clients.rds, selectorOf(config));
   return {
     config,
     clients,
@@ -79,20 +85,62 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
       metrics: counters,
       ...(now ? { now } : {}),
     }),
-    archiverHandler: (now, timeoutMarginMs) => {
-      const deps: Omit<ArchiveDeps, 'workerId'> = {
+    archiveBatch: (now, timeoutMarginMs) => {
+      const deps: BatchDeps = {
         ledger: clients.ledger,
+        rds: clients.rds,
         s3: clients.s3,
         sqs: clients.sqs,
         downloader: clients.downloader,
+        selection,
         config,
         log,
         metrics: counters,
         ...(now ? { now } : {}),
       };
-      return createArchiverHandler(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
+      return createArchiveBatch(deps, timeoutMarginMs === undefined ? {} : { timeoutMarginMs });
     },
   };
+}
+
+/**
+ * A setting the need passed to `pipelineFromEnv` made required, typed as present. `loadConfig`
+ * has already reported it missing with every other problem; this only narrows the type.
+ */
+export function requiredSetting<K extends keyof ArchiverConfig>(
+  config: ArchiverConfig,
+  field: K,
+  what: string,
+): NonNullable<ArchiverConfig[K]> {
+  const value = config[field];
+  if (value === undefined || value === null) throw new MissingSettingError(variableOf(field), what);
+  return value as NonNullable<ArchiverConfig[K]>;
+}
+
+/**
+ * Checks, before a pipeline command starts work, that the table, queues and bucket it will use
+ * exist and answer, with one cheap call each (GetItem, GetQueueAttributes, HeadBucket), all at
+ * once. Without it a wrong bucket would fail every file until its attempts ran out and park it in
+ * the DLQ, and a wrong table would fail every instance of a discovery pass one by one.
+ * @throws the one failure, or a FailuresError listing them all
+ */
+export async function checkResources(pipeline: Pipeline, need: 'discover' | 'drain' | 'run'): Promise<void> {
+  const { config, clients } = pipeline;
+  const checks: Promise<unknown>[] = [clients.ledger.getFile({ instance: '~check', logFileName: '~check' })];
+  const queues = need === 'discover' ? [config.queueUrl] : [config.queueUrl, config.dlqUrl];
+  for (const url of queues) {
+    if (url)
+      checks.push(
+        clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })),
+      );
+  }
+  if (need !== 'discover' && config.bucket)
+    checks.push(clients.s3.send(new HeadBucketCommand({ Bucket: config.bucket })));
+  const failures = (await Promise.allSettled(checks)).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason] : [],
+  );
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new FailuresError('cannot use what the configuration names:', failures);
 }
 
 /**

@@ -1,7 +1,16 @@
 /**
  * AWS clients as the pipeline wants them, for the Lambda handlers and the CLI alike. Endpoints
- * come from the standard `AWS_ENDPOINT_URL_<SERVICE>` variables (the SDK reads them itself), so
- * the same code runs against AWS, the local emulators or LocalStack. Nothing is created at import.
+ * come from the standard `AWS_ENDPOINT_URL_<SERVICE>` variables, so the same code runs against
+ * AWS, the local emulators or LocalStack. Nothing is created at import.
+ *
+ * Each handler builds only the clients it uses (`createDiscovererClients`,
+ * `createArchiverClients`), so its bundle carries only those SDK packages: the discoverer has no
+ * S3 client. The archiver downloads over signed HTTP, but keeps an RDS API client to read the
+ * tags of a cluster or instance it is asked to archive (it refuses those outside the selection)
+ * and to list a rotating family before and after its download. The SDK packages are
+ * marked side-effect free, so esbuild drops the factories a handler does not call
+ * (test/infra/bundle.test.ts checks it). Every client records which service, endpoint and
+ * resource a failed call was about (core/aws-call-context.ts).
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,21 +19,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { recordCallContext } from './aws-call-context.js';
 import type { ArchiverConfig } from './config.js';
 import { type EndpointService, endpointOverride } from './endpoints.js';
-import { Ledger } from './ledger/ledger.js';
+import { DynamoLedgerStore } from './ledger/dynamodb-store.js';
+import type { LedgerStore } from './ledger/store.js';
 import { createLogFileDownloader, type LogFileDownloader } from './rds/download.js';
 import { resolveRdsEndpoint } from './rds/endpoint.js';
-
-export interface PipelineClients {
-  rds: RDSClient;
-  dynamo: DynamoDBClient;
-  ledger: Ledger;
-  sqs: SQSClient;
-  s3: S3Client;
-  downloader: LogFileDownloader;
-  destroy(): void;
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -34,47 +35,121 @@ export interface ClientOptions {
   onDownloadPathChosen?: Parameters<typeof createLogFileDownloader>[0]['onPathChosen'];
 }
 
-/** Creates every client the pipeline uses. */
-export function createPipelineClients(
-  config: Pick<ArchiverConfig, 'region' | 'table' | 'downloadPath'>,
-  options: ClientOptions = {},
-): PipelineClients {
-  const env = options.env ?? process.env;
-  const common = {
-    region: config.region,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+type ClientConfig = Pick<ArchiverConfig, 'region' | 'table' | 'downloadPath'>;
+
+/** What every client of one service shares: region, credentials, endpoint override. */
+function base(config: ClientConfig, options: ClientOptions, service: EndpointService) {
+  const endpoint = endpointOverride(service, options.env ?? process.env);
+  return {
+    about: { service, endpoint, region: config.region },
+    settings: {
+      region: config.region,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    },
   };
+}
+
+function rdsClient(config: ClientConfig, options: ClientOptions): RDSClient {
+  const { about, settings } = base(config, options, 'RDS');
   // The RDS API budget is shared by the whole account and region: back off adaptively on throttling.
-  const rds = new RDSClient({ ...common, retryMode: 'adaptive', maxAttempts: 8, ...endpoint(env, 'RDS') });
-  const dynamo = new DynamoDBClient({ ...common, maxAttempts: 6, ...endpoint(env, 'DYNAMODB') });
+  const client = new RDSClient({ ...settings, retryMode: 'adaptive', maxAttempts: 8 });
+  recordCallContext(client, about);
+  return client;
+}
+
+function dynamoClient(config: ClientConfig, options: ClientOptions): DynamoDBClient {
+  const { about, settings } = base(config, options, 'DYNAMODB');
+  const client = new DynamoDBClient({ ...settings, maxAttempts: 6 });
+  recordCallContext(client, about);
+  return client;
+}
+
+function ledgerOn(dynamo: DynamoDBClient, table: string): LedgerStore {
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  const sqsEndpoint = endpoint(env, 'SQS');
+  return new DynamoLedgerStore(doc, table);
+}
+
+function sqsClient(config: ClientConfig, options: ClientOptions): SQSClient {
+  const { about, settings } = base(config, options, 'SQS');
   // Emulators hand out queue URLs whose host does not resolve; an explicit endpoint wins over them.
-  const sqs = new SQSClient({
-    ...common,
-    ...sqsEndpoint,
-    ...(sqsEndpoint.endpoint ? { useQueueUrlAsEndpoint: false } : {}),
-  });
-  const s3Endpoint = endpoint(env, 'S3');
-  const s3 = new S3Client({
-    ...common,
-    ...s3Endpoint,
-    ...(s3Endpoint.endpoint ? { forcePathStyle: true } : {}),
-  });
-  const downloader = createLogFileDownloader({
+  const client = new SQSClient({ ...settings, ...(about.endpoint ? { useQueueUrlAsEndpoint: false } : {}) });
+  recordCallContext(client, about);
+  return client;
+}
+
+function s3Client(config: ClientConfig, options: ClientOptions): S3Client {
+  const { about, settings } = base(config, options, 'S3');
+  const client = new S3Client({ ...settings, ...(about.endpoint ? { forcePathStyle: true } : {}) });
+  recordCallContext(client, about);
+  return client;
+}
+
+function downloaderFor(config: ClientConfig, options: ClientOptions): LogFileDownloader {
+  return createLogFileDownloader({
     region: config.region,
     pathVersion: config.downloadPath,
     // The same endpoint the RDS client lists from: a simulator, LocalStack, or AWS itself.
-    endpoint: resolveRdsEndpoint(config.region, env),
+    endpoint: resolveRdsEndpoint(config.region, options.env ?? process.env),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.onDownloadPathChosen ? { onPathChosen: options.onDownloadPathChosen } : {}),
   });
+}
+
+/** The discoverer's clients: RDS API, ledger, SQS. */
+export interface DiscovererClients {
+  rds: RDSClient;
+  dynamo: DynamoDBClient;
+  ledger: LedgerStore;
+  sqs: SQSClient;
+  destroy(): void;
+}
+
+/** Creates the discoverer's clients. */
+export function createDiscovererClients(
+  config: ClientConfig,
+  options: ClientOptions = {},
+): DiscovererClients {
+  const rds = rdsClient(config, options);
+  const dynamo = dynamoClient(config, options);
+  const sqs = sqsClient(config, options);
   return {
     rds,
     dynamo,
-    ledger: new Ledger(doc, config.table),
+    ledger: ledgerOn(dynamo, config.table),
+    sqs,
+    destroy() {
+      rds.destroy();
+      dynamo.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+/** The archiver's clients: ledger, SQS (the DLQ), S3, the signed log file downloader, RDS (cluster tags). */
+export interface ArchiverClients {
+  rds: RDSClient;
+  dynamo: DynamoDBClient;
+  ledger: LedgerStore;
+  sqs: SQSClient;
+  s3: S3Client;
+  downloader: LogFileDownloader;
+  destroy(): void;
+}
+
+/** Creates the archiver's clients. */
+export function createArchiverClients(config: ClientConfig, options: ClientOptions = {}): ArchiverClients {
+  const rds = rdsClient(config, options);
+  const dynamo = dynamoClient(config, options);
+  const sqs = sqsClient(config, options);
+  const s3 = s3Client(config, options);
+  const downloader = downloaderFor(config, options);
+  return {
+    rds,
+    dynamo,
+    ledger: ledgerOn(dynamo, config.table),
     sqs,
     s3,
     downloader,
@@ -88,7 +163,12 @@ export function createPipelineClients(
   };
 }
 
-function endpoint(env: Env, service: EndpointService): { endpoint?: string } {
-  const url = endpointOverride(service, env);
-  return url ? { endpoint: url } : {};
-}
+/**
+ * Every client of the pipeline (the CLI runs both halves and the operator commands). Since the
+ * archiver reads cluster tags, its clients are a superset of the discoverer's: one set serves both.
+ */
+export type PipelineClients = DiscovererClients & ArchiverClients;
+
+/** Creates every client the pipeline uses, one of each. */
+export const createPipelineClients: (config: ClientConfig, options?: ClientOptions) => PipelineClients =
+  createArchiverClients;

@@ -1,46 +1,255 @@
 /**
- * Runtime configuration, read once from the environment and validated as a whole: every problem
- * is reported at once, naming the variable and the expected form, so a bad deployment fails on its
- * first invocation with one clear message instead of a crash loop.
+ * Runtime configuration. Every setting is declared once in `RUNTIME_SETTINGS` (variable, kind with
+ * its bounds, default, who needs it, meaning); from that come the typed `ArchiverConfig`, the
+ * reader `loadConfig`, the writer `configEnvironment` (the Lambda environment infra/ deploys) and
+ * the README table (checked by test/unit/readme.test.ts). Adding a setting is one entry.
+ *
+ * The reader validates everything at once and reports every problem, naming the variable and the
+ * expected form, so a bad deployment fails on its first invocation with one clear message
+ * instead of a crash loop.
  */
 
-import { hasControlCharacters } from './text.js';
+import { DOWNLOAD_PATH_VERSIONS } from './rds/download-response.js';
+import {
+  bucketNameProblem,
+  clusterIdentifierProblem,
+  instanceIdentifierProblem,
+  logTypeProblem,
+} from './resource-names.js';
+import { KEY_LAYOUTS, keyPrefixProblem, normalizeKeyPrefix } from './s3-keys.js';
+import {
+  choice,
+  integer,
+  type Kind,
+  list,
+  optional,
+  type TagSelector,
+  tag,
+  text,
+  url,
+} from './setting-kinds.js';
+import { RECORD_DIGEST_MODES } from './transfer/metadata.js';
 
-export type KeyLayout = 'seed' | 'hive';
-export type DownloadPathVersion = 'auto' | 'v19' | 'v13';
-export type ObjectDigestMode = 'metadata' | 'tags' | 'none';
+/** What one use of the configuration needs on top of the always-required settings. */
+export type ConfigNeed =
+  /** The discoverer (Lambda or `discover`): sends to the archive queue. */
+  | 'discover'
+  /** The archiver Lambda: parks malformed messages on the DLQ, writes the bucket. */
+  | 'archive'
+  /** The `archive` command: the archiver, plus the archive queue it drains itself. */
+  | 'drain'
+  /** `run` and `start`: everything above. */
+  | 'run'
+  /** The operator commands' common part (ledger only). */
+  | 'operate'
+  /** `redrive`: from the DLQ to the archive queue. */
+  | 'redrive'
+  /** `redrive --native`: only the DLQ is named. */
+  | 'redrive-native'
+  /** `verify`: reads the bucket. */
+  | 'verify';
 
-export interface ClusterTagSelector {
-  key: string;
-  value: string;
+/** Needs that stand for several others. */
+const NEED_INCLUDES: Partial<Record<ConfigNeed, readonly ConfigNeed[]>> = {
+  drain: ['archive'],
+  run: ['discover', 'archive', 'drain'],
+};
+
+/** How the README's default column names who requires a setting. */
+const NEED_LABELS: Record<ConfigNeed, string> = {
+  discover: 'discoverer',
+  archive: 'archiver',
+  drain: 'archive',
+  run: 'run',
+  operate: 'operations',
+  redrive: 'redrive',
+  'redrive-native': 'redrive',
+  verify: 'verify',
+};
+
+/** One runtime setting. */
+export interface RuntimeSetting<T> {
+  /** The environment variable. */
+  variable: string;
+  kind: Kind<T>;
+  /** The value when the variable is unset or blank. */
+  default: T;
+  /** Read this variable when `variable` is unset (e.g. AWS_DEFAULT_REGION for AWS_REGION). */
+  fallbackVariable?: string;
+  /** Required always, or by these needs (then `missing` says what to set). */
+  requiredBy?: 'always' | readonly ConfigNeed[];
+  /** What the variable must hold, for "X is required: ..." (e.g. "a DynamoDB table name"). */
+  missing?: string;
+  /** The meaning, as the README's configuration table shows it. */
+  doc: string;
 }
 
-export interface ArchiverConfig {
-  region: string;
-  table: string;
-  queueUrl: string | undefined;
-  dlqUrl: string | undefined;
-  bucket: string | undefined;
-  clusters: string[];
-  clusterTag: ClusterTagSelector | undefined;
-  logTypes: string[];
-  keyLayout: KeyLayout;
-  keyPrefix: string;
-  settleMs: number;
-  leaseMs: number;
-  sweepAfterMs: number;
-  maxAttempts: number;
-  retentionMs: number;
-  gzipLevel: number;
-  partSizeBytes: number;
-  uploadConcurrency: number;
-  downloadPath: DownloadPathVersion;
-  objectDigest: ObjectDigestMode;
+/** Declares one setting; its value type (for `ArchiverConfig`) comes from its kind. */
+function setting<T>(
+  declaration: Omit<RuntimeSetting<T>, 'default'> & { default: NoInfer<T> },
+): RuntimeSetting<T> {
+  return declaration;
 }
 
-/** What one use case needs on top of the always-required settings. */
-export type ConfigNeed = 'discover' | 'archive' | 'run' | 'operate';
+const SQS_URL = 'an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)';
 
+/** Every runtime setting, in README order. The key is the field of `ArchiverConfig`. */
+export const RUNTIME_SETTINGS = {
+  region: setting({
+    variable: 'AWS_REGION',
+    fallbackVariable: 'AWS_DEFAULT_REGION',
+    kind: text(),
+    default: '',
+    requiredBy: 'always',
+    missing: 'the region (for example `us-east-1`); AWS_DEFAULT_REGION is read too',
+    doc: 'Region of the RDS instances, table, queue and bucket.',
+  }),
+  table: setting({
+    variable: 'ARCHIVER_TABLE',
+    kind: text(),
+    default: '',
+    requiredBy: 'always',
+    missing: 'the DynamoDB ledger table name',
+    doc: 'DynamoDB ledger table name.',
+  }),
+  queueUrl: setting({
+    variable: 'ARCHIVER_QUEUE_URL',
+    kind: optional(url()),
+    default: undefined,
+    requiredBy: ['discover', 'drain', 'redrive'],
+    missing: `the archive queue, ${SQS_URL}`,
+    doc: 'SQS archive queue URL.',
+  }),
+  dlqUrl: setting({
+    variable: 'ARCHIVER_DLQ_URL',
+    kind: optional(url()),
+    default: undefined,
+    requiredBy: ['archive', 'redrive', 'redrive-native'],
+    missing: `the dead-letter queue, ${SQS_URL}`,
+    doc: 'SQS dead-letter queue URL (malformed messages are sent here with a reason).',
+  }),
+  bucket: setting({
+    variable: 'ARCHIVER_BUCKET',
+    kind: optional(text({ check: bucketNameProblem })),
+    default: undefined,
+    requiredBy: ['archive', 'verify'],
+    missing: 'the S3 bucket of the archive',
+    doc: 'S3 bucket for the archive.',
+  }),
+  clusters: setting({
+    variable: 'ARCHIVER_CLUSTERS',
+    kind: list(clusterIdentifierProblem),
+    default: [],
+    doc: 'Comma-separated DB cluster identifiers to archive.',
+  }),
+  clusterTag: setting({
+    variable: 'ARCHIVER_CLUSTER_TAG',
+    kind: optional(tag()),
+    default: undefined,
+    doc: 'Also archive clusters carrying this tag, as `key=value`.',
+  }),
+  instances: setting({
+    variable: 'ARCHIVER_INSTANCES',
+    kind: list(instanceIdentifierProblem),
+    default: [],
+    doc: 'Comma-separated DB instance identifiers to archive: standalone instances (RDS MySQL, MariaDB), grouped by the instance itself.',
+  }),
+  instanceTag: setting({
+    variable: 'ARCHIVER_INSTANCE_TAG',
+    kind: optional(tag()),
+    default: undefined,
+    doc: 'Also archive instances carrying this tag, as `key=value`.',
+  }),
+  logTypes: setting({
+    variable: 'ARCHIVER_LOG_TYPES',
+    kind: list(logTypeProblem),
+    default: ['audit/'],
+    doc: 'Comma-separated log file name prefixes to archive (e.g. `audit/,error/`).',
+  }),
+  keyLayout: setting({
+    variable: 'ARCHIVER_KEY_LAYOUT',
+    kind: choice(KEY_LAYOUTS),
+    default: 'seed',
+    doc: '`seed`: `{cluster}/audit/YYYY/MM/DD/HH/{instance}/{file}.gz`; `hive`: `cluster=/log_type=/dt=/instance=`.',
+  }),
+  keyPrefix: setting({
+    variable: 'ARCHIVER_KEY_PREFIX',
+    kind: text({ check: keyPrefixProblem, normalize: normalizeKeyPrefix }),
+    default: '',
+    doc: 'Prefix for every object key (e.g. `rds-logs/`).',
+  }),
+  settleMs: setting({
+    variable: 'ARCHIVER_SETTLE_SECONDS',
+    kind: integer({ min: 0, max: 86_400, scale: 1000 }),
+    default: 300_000,
+    doc: 'A live (newest) file is archived once it has been quiet this long.',
+  }),
+  leaseMs: setting({
+    variable: 'ARCHIVER_LEASE_SECONDS',
+    kind: integer({ min: 10, max: 43_200, scale: 1000 }),
+    default: 900_000,
+    doc: 'How long an archiver claim holds; at least the archiver Lambda timeout.',
+  }),
+  sweepAfterMs: setting({
+    variable: 'ARCHIVER_SWEEP_AFTER_SECONDS',
+    kind: integer({ min: 10, max: 7 * 86_400, scale: 1000 }),
+    default: 1_800_000,
+    doc: 'Queued work whose state has not moved this long is sent again.',
+  }),
+  maxAttempts: setting({
+    variable: 'ARCHIVER_MAX_ATTEMPTS',
+    kind: integer({ min: 1, max: 1000 }),
+    default: 5,
+    doc: 'Attempts before a file is FAILED; equal to the queue maxReceiveCount.',
+  }),
+  retentionMs: setting({
+    variable: 'ARCHIVER_RETENTION_HOURS',
+    kind: integer({ min: 1, max: 24 * 90, scale: 3_600_000 }),
+    default: 24 * 3_600_000,
+    doc: 'Log retention on the instances; a longer gap between listings is a coverage hole.',
+  }),
+  gzipLevel: setting({
+    variable: 'ARCHIVER_GZIP_LEVEL',
+    kind: integer({ min: 1, max: 9 }),
+    default: 6,
+    doc: 'gzip level 1-9.',
+  }),
+  partSizeBytes: setting({
+    variable: 'ARCHIVER_PART_SIZE_MB',
+    kind: integer({ min: 5, max: 512, scale: 1024 * 1024 }),
+    default: 5 * 1024 * 1024,
+    doc: 'Multipart upload part size (5-512 MiB); memory is part size x concurrency. 5 MiB x 10,000 parts allows 48 GiB of gzip per file.',
+  }),
+  uploadConcurrency: setting({
+    variable: 'ARCHIVER_UPLOAD_CONCURRENCY',
+    kind: integer({ min: 1, max: 16 }),
+    default: 2,
+    doc: 'Parts uploaded in parallel (1-16). gzip output (~9 MB/s) is far below what two parts carry; more only costs memory.',
+  }),
+  downloadPath: setting({
+    variable: 'ARCHIVER_DOWNLOAD_PATH',
+    kind: choice(DOWNLOAD_PATH_VERSIONS),
+    default: 'auto',
+    doc: '`auto` tries `/v19/` then falls back to `/v13/`; or force `v19` / `v13`.',
+  }),
+  objectDigest: setting({
+    variable: 'ARCHIVER_OBJECT_DIGEST',
+    kind: choice(RECORD_DIGEST_MODES),
+    default: 'metadata',
+    doc: 'Where the source SHA-256 goes on the object: `metadata` (a copy onto itself; any S3 store), `tags` (no copy, no extra version; AWS), `none`.',
+  }),
+};
+
+type Settings = typeof RUNTIME_SETTINGS;
+type SettingName = keyof Settings;
+type ValueOf<S> = S extends RuntimeSetting<infer T> ? T : never;
+
+/** The configuration every part of the pipeline reads: one field per declared setting. */
+export type ArchiverConfig = { -readonly [K in SettingName]: ValueOf<Settings[K]> };
+
+export type ClusterTagSelector = TagSelector;
+
+/** Raised by `loadConfig` with every problem found. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {
@@ -50,225 +259,113 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Documented settings: name, default, meaning. The README table is generated from the same words. */
-export const CONFIG_VARIABLES = [
-  ['AWS_REGION', '(required)', 'Region of the RDS instances, table, queue and bucket.'],
-  ['ARCHIVER_TABLE', '(required)', 'DynamoDB ledger table name.'],
-  ['ARCHIVER_QUEUE_URL', '(discoverer)', 'SQS archive queue URL.'],
-  [
-    'ARCHIVER_DLQ_URL',
-    '(archiver)',
-    'SQS dead-letter queue URL (malformed messages are sent here with a reason).',
-  ],
-  ['ARCHIVER_BUCKET', '(archiver)', 'S3 bucket for the archive.'],
-  ['ARCHIVER_CLUSTERS', '', 'Comma-separated DB cluster identifiers to archive.'],
-  ['ARCHIVER_CLUSTER_TAG', '', 'Also archive clusters carrying this tag, as `key=value`.'],
-  [
-    'ARCHIVER_LOG_TYPES',
-    'audit/',
-    'Comma-separated log file name prefixes to archive (e.g. `audit/,error/`).',
-  ],
-  [
-    'ARCHIVER_KEY_LAYOUT',
-    'seed',
-    '`seed`: `{cluster}/audit/YYYY/MM/DD/HH/{instance}/{file}.gz`; `hive`: `cluster=/log_type=/dt=/instance=`.',
-  ],
-  ['ARCHIVER_KEY_PREFIX', '', 'Prefix for every object key (e.g. `rds-logs/`).'],
-  ['ARCHIVER_SETTLE_SECONDS', '300', 'A live (newest) file is archived once it has been quiet this long.'],
-  [
-    'ARCHIVER_LEASE_SECONDS',
-    '900',
-    'How long an archiver claim holds; at least the archiver Lambda timeout.',
-  ],
-  ['ARCHIVER_SWEEP_AFTER_SECONDS', '1800', 'Queued work whose state has not moved this long is sent again.'],
-  ['ARCHIVER_MAX_ATTEMPTS', '5', 'Attempts before a file is FAILED; equal to the queue maxReceiveCount.'],
-  [
-    'ARCHIVER_RETENTION_HOURS',
-    '24',
-    'Log retention on the instances; a longer gap between listings is a coverage hole.',
-  ],
-  ['ARCHIVER_GZIP_LEVEL', '6', 'gzip level 1-9.'],
-  [
-    'ARCHIVER_PART_SIZE_MB',
-    '5',
-    'Multipart upload part size (5-512 MiB); memory is part size x concurrency. 5 MiB x 10,000 parts allows 48 GiB of gzip per file.',
-  ],
-  [
-    'ARCHIVER_UPLOAD_CONCURRENCY',
-    '2',
-    'Parts uploaded in parallel (1-16). gzip output (~9 MB/s) is far below what two parts carry; more only costs memory.',
-  ],
-  [
-    'ARCHIVER_DOWNLOAD_PATH',
-    'auto',
-    '`auto` tries `/v19/` then falls back to `/v13/`; or force `v19` / `v13`.',
-  ],
-  [
-    'ARCHIVER_OBJECT_DIGEST',
-    'metadata',
-    'Where the source SHA-256 goes on the object: `metadata` (a copy onto itself; any S3 store), `tags` (no copy, no extra version; AWS), `none`.',
-  ],
-] as const;
+/** Rules that tie settings together; `unread` are those whose own value was refused. */
+function crossChecks(
+  config: ArchiverConfig,
+  needs: ReadonlySet<ConfigNeed>,
+  unread: ReadonlySet<SettingName>,
+): string[] {
+  const { clusters, clusterTag, instances, instanceTag } = RUNTIME_SETTINGS;
+  const selection = ['clusters', 'clusterTag', 'instances', 'instanceTag'] as const;
+  const selectionRead = selection.every((field) => !unread.has(field));
+  // The archiver needs the selection too: it refuses files of clusters and instances outside it.
+  if (
+    (needs.has('discover') || needs.has('archive')) &&
+    selectionRead &&
+    config.clusters.length === 0 &&
+    config.clusterTag === undefined &&
+    config.instances.length === 0 &&
+    config.instanceTag === undefined
+  ) {
+    return [
+      `Set ${clusters.variable} or ${instances.variable} (comma lists) and/or ${clusterTag.variable} or ${instanceTag.variable} (key=value): nothing to archive.`,
+    ];
+  }
+  return [];
+}
+
+/** A need with everything it includes. */
+function expand(needs: readonly ConfigNeed[]): Set<ConfigNeed> {
+  const out = new Set<ConfigNeed>();
+  const add = (need: ConfigNeed) => {
+    if (out.has(need)) return;
+    out.add(need);
+    for (const included of NEED_INCLUDES[need] ?? []) add(included);
+  };
+  for (const need of needs) add(need);
+  return out;
+}
+
+function required(declaration: RuntimeSetting<unknown>, needs: ReadonlySet<ConfigNeed>): boolean {
+  const by = declaration.requiredBy;
+  return by === 'always' || by?.some((need) => needs.has(need)) === true;
+}
 
 /**
  * Parses and validates the configuration.
  * @param env usually `process.env`
- * @param need which use case runs: it decides which of queue, DLQ, bucket and clusters are required
+ * @param need which use runs (one or several): it decides which of queue, DLQ, bucket and clusters are required
  * @throws ConfigError listing every problem found
  */
-export function loadConfig(env: Env, need: ConfigNeed): ArchiverConfig {
+export function loadConfig(env: Env, need: ConfigNeed | readonly ConfigNeed[]): ArchiverConfig {
+  const needs = expand(typeof need === 'string' ? [need] : need);
   const problems: string[] = [];
-  const reader = new EnvReader(env, problems);
-
-  const region = reader.string('AWS_REGION', env.AWS_DEFAULT_REGION) ?? '';
-  if (!region) problems.push('AWS_REGION is required (for example `us-east-1`).');
-  const table = reader.required('ARCHIVER_TABLE', 'a DynamoDB table name');
-  const discovers = need === 'discover' || need === 'run';
-  const archives = need === 'archive' || need === 'run';
-  const queueUrl = reader.url('ARCHIVER_QUEUE_URL', discovers);
-  const dlqUrl = reader.url('ARCHIVER_DLQ_URL', archives);
-  const bucket = reader.string('ARCHIVER_BUCKET');
-  if (archives && !bucket) problems.push('ARCHIVER_BUCKET is required: the S3 bucket to archive into.');
-  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    problems.push(`ARCHIVER_BUCKET must be a valid S3 bucket name, got "${bucket}".`);
-  }
-
-  const clusters = reader.list('ARCHIVER_CLUSTERS', []);
-  for (const id of clusters) {
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(id)) {
-      problems.push(`ARCHIVER_CLUSTERS: "${id}" is not a DB cluster identifier (letters, digits, hyphens).`);
+  const unread = new Set<SettingName>();
+  const config: Record<string, unknown> = {};
+  for (const [field, declaration] of Object.entries(RUNTIME_SETTINGS) as [
+    SettingName,
+    RuntimeSetting<unknown>,
+  ][]) {
+    const raw =
+      env[declaration.variable]?.trim() ||
+      (declaration.fallbackVariable ? env[declaration.fallbackVariable]?.trim() : undefined);
+    config[field] = declaration.default;
+    if (!raw) {
+      if (required(declaration, needs))
+        problems.push(`${declaration.variable} is required: ${declaration.missing ?? 'a value'}.`);
+      continue;
     }
+    const read = declaration.kind.fromText(raw);
+    if ('problem' in read) {
+      problems.push(`${declaration.variable} ${read.problem}.`);
+      unread.add(field);
+    } else config[field] = read.value;
   }
-  const clusterTag = reader.tag('ARCHIVER_CLUSTER_TAG');
-  if (discovers && clusters.length === 0 && !clusterTag) {
-    problems.push(
-      'Set ARCHIVER_CLUSTERS (comma list) and/or ARCHIVER_CLUSTER_TAG (key=value): nothing to archive.',
-    );
-  }
-  const logTypes = reader.list('ARCHIVER_LOG_TYPES', ['audit/']);
-  for (const type of logTypes) {
-    if (type.startsWith('/') || type.includes('..'))
-      problems.push(`ARCHIVER_LOG_TYPES: "${type}" is not a log prefix.`);
-  }
-
-  const keyLayout = reader.oneOf('ARCHIVER_KEY_LAYOUT', ['seed', 'hive'] as const, 'seed');
-  const keyPrefix = reader.string('ARCHIVER_KEY_PREFIX') ?? '';
-  // Same rule as objectKey's prefix check (s3-keys.ts): a prefix it would refuse must fail here,
-  // at deployment, not on every file at run time.
-  if (
-    keyPrefix &&
-    (keyPrefix.startsWith('/') ||
-      keyPrefix.includes('..') ||
-      keyPrefix.split('/').includes('.') ||
-      hasControlCharacters(keyPrefix))
-  ) {
-    problems.push(
-      'ARCHIVER_KEY_PREFIX must not start with "/" or contain "..", a "." segment or control characters.',
-    );
-  }
-
-  const config: ArchiverConfig = {
-    region,
-    table: table ?? '',
-    queueUrl,
-    dlqUrl,
-    bucket,
-    clusters,
-    clusterTag,
-    logTypes,
-    keyLayout,
-    keyPrefix: keyPrefix && !keyPrefix.endsWith('/') ? `${keyPrefix}/` : keyPrefix,
-    settleMs: reader.int('ARCHIVER_SETTLE_SECONDS', 300, 0, 86_400) * 1000,
-    leaseMs: reader.int('ARCHIVER_LEASE_SECONDS', 900, 10, 43_200) * 1000,
-    sweepAfterMs: reader.int('ARCHIVER_SWEEP_AFTER_SECONDS', 1800, 10, 86_400 * 7) * 1000,
-    maxAttempts: reader.int('ARCHIVER_MAX_ATTEMPTS', 5, 1, 1000),
-    retentionMs: reader.int('ARCHIVER_RETENTION_HOURS', 24, 1, 24 * 90) * 3_600_000,
-    gzipLevel: reader.int('ARCHIVER_GZIP_LEVEL', 6, 1, 9),
-    partSizeBytes: reader.int('ARCHIVER_PART_SIZE_MB', 5, 5, 512) * 1024 * 1024,
-    uploadConcurrency: reader.int('ARCHIVER_UPLOAD_CONCURRENCY', 2, 1, 16),
-    downloadPath: reader.oneOf('ARCHIVER_DOWNLOAD_PATH', ['auto', 'v19', 'v13'] as const, 'auto'),
-    objectDigest: reader.oneOf('ARCHIVER_OBJECT_DIGEST', ['metadata', 'tags', 'none'] as const, 'metadata'),
-  };
+  const typed = config as ArchiverConfig;
+  problems.push(...crossChecks(typed, needs, unread));
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return typed;
 }
 
-/** Small typed readers that collect problems instead of throwing at the first one. */
-class EnvReader {
-  constructor(
-    private readonly env: Env,
-    private readonly problems: string[],
-  ) {}
-
-  string(name: string, fallback?: string): string | undefined {
-    const raw = this.env[name]?.trim();
-    return raw ? raw : fallback;
+/**
+ * The environment variables that give these values, as `loadConfig` reads them back: how infra/
+ * writes the Lambda environment without spelling a variable name. Unset (undefined) values and
+ * settings not given are left out.
+ */
+export function configEnvironment(values: Partial<ArchiverConfig>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [field, value] of Object.entries(values) as [SettingName, unknown][]) {
+    if (value === undefined) continue;
+    const declaration = RUNTIME_SETTINGS[field] as RuntimeSetting<unknown>;
+    env[declaration.variable] = declaration.kind.toText(value);
   }
-
-  required(name: string, what: string): string | undefined {
-    const value = this.string(name);
-    if (!value) this.problems.push(`${name} is required: ${what}.`);
-    return value;
-  }
-
-  url(name: string, required: boolean): string | undefined {
-    const value = this.string(name);
-    if (!value) {
-      if (required)
-        this.problems.push(
-          `${name} is required: an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>).`,
-        );
-      return undefined;
-    }
-    try {
-      const parsed = new URL(value);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-    } catch {
-      this.problems.push(`${name} must be a URL, got "${value}".`);
-    }
-    return value;
-  }
-
-  list(name: string, fallback: string[]): string[] {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    return raw
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0);
-  }
-
-  tag(name: string): ClusterTagSelector | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const at = raw.indexOf('=');
-    if (at <= 0) {
-      this.problems.push(`${name} must be \`key=value\`, got "${raw}".`);
-      return undefined;
-    }
-    return { key: raw.slice(0, at).trim(), value: raw.slice(at + 1).trim() };
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw)) {
-      this.problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
-      return fallback;
-    }
-    const value = Number(raw);
-    if (value < min || value > max) {
-      this.problems.push(`${name} must be from ${min} to ${max}, got ${value}.`);
-      return fallback;
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    if ((choices as readonly string[]).includes(raw)) return raw as T;
-    this.problems.push(`${name} must be one of ${choices.join(', ')}, got "${raw}".`);
-    return fallback;
-  }
+  return env;
 }
+
+/** The variable name of a setting (for messages that tell the operator what to set). */
+export function variableOf(field: SettingName): string {
+  return RUNTIME_SETTINGS[field].variable;
+}
+
+/** What the README's configuration table shows for a setting in its default column. */
+function defaultText(declaration: RuntimeSetting<unknown>): string {
+  const by = declaration.requiredBy;
+  if (by === 'always') return '(required)';
+  if (by !== undefined) return `(${[...new Set(by.map((need) => NEED_LABELS[need]))].join(', ')})`;
+  return declaration.kind.show(declaration.default);
+}
+
+/** Documented settings as README table rows: variable, default, meaning. */
+export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> = Object.values(
+  RUNTIME_SETTINGS as Record<string, RuntimeSetting<unknown>>,
+).map((declaration) => [declaration.variable, defaultText(declaration), declaration.doc] as const);

@@ -2,29 +2,47 @@
  * The discover use case: one pass over every selected instance. For each: list its log files,
  * read what the ledger knows in one Query, plan (discovery-plan.ts), carry the plan out with
  * conditional writes, and send the new work to SQS in batches of 10. A write that loses its
- * condition means another discoverer got there first: that work is theirs to send.
+ * condition means another discoverer got there first: that work is theirs to send. A write that
+ * fails otherwise ends the instance's pass, but only after what was already written is sent.
+ *
+ * Deciding what the contents of a rotating family are (core/log-streams.ts) takes the instance's
+ * discovery lease first (one conditional write on its heartbeat, released by the heartbeat written
+ * at the end), then reads the ledger again and plans again under it: two discoverers never give
+ * one content two identities. Only a pass with such writes takes it; a steady pass writes only
+ * the heartbeat, and an instance with unique names only (Aurora MySQL) never takes it.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ArchiverConfig } from './config.js';
-import { type PlannedAction, planInstance } from './discovery-plan.js';
-import { TransitionRefusedError } from './ledger/errors.js';
-import type { Ledger } from './ledger/ledger.js';
-import type { FileRecord } from './ledger/records.js';
+import {
+  needsLease,
+  observeLiveFiles,
+  type PlanInput,
+  type PlannedAction,
+  planInstance,
+} from './discovery-plan.js';
+import { InstanceBusyError, TransitionRefusedError } from './ledger/errors.js';
+import { fileLabel } from './ledger/records.js';
+import type { LedgerStore } from './ledger/store.js';
 import { isWantedLogFile } from './log-files.js';
-import { type ArchiveMessage, formatArchiveMessage } from './messages.js';
+import { rotatedCounts } from './log-streams.js';
+import { type ArchiveMessage, archiveMessageFor, formatArchiveMessage } from './messages.js';
 import type { Log, PipelineMetrics } from './observability.js';
+import { selectorOf } from './rds/cluster-selection.js';
 import { listLogFiles, type SelectedInstance, selectInstances } from './rds/inventory.js';
 
 export interface DiscoverDeps {
   rds: RDSClient;
   sqs: SQSClient;
-  ledger: Ledger;
+  ledger: LedgerStore;
   config: Pick<
     ArchiverConfig,
     | 'clusters'
     | 'clusterTag'
+    | 'instances'
+    | 'instanceTag'
     | 'logTypes'
     | 'queueUrl'
     | 'settleMs'
@@ -38,11 +56,17 @@ export interface DiscoverDeps {
   now?: () => number;
   /** Instances listed at once (each costs RDS API calls from the account's shared budget). */
   concurrency?: number;
+  /** Names this discoverer's leases (default: a fresh id per pass). */
+  owner?: string;
 }
+
+/** How long a discovery lease holds: far longer than one instance's pass, shorter than the schedule. */
+export const DISCOVERY_LEASE_MS = 2 * 60_000;
 
 export interface InstanceOutcome {
   cluster: string;
   instance: string;
+  standalone?: true;
   listed: number;
   created: number;
   enqueued: number;
@@ -53,6 +77,8 @@ export interface InstanceOutcome {
   raced: number;
   /** Files that cannot be archived (e.g. no safe key), with the reason. */
   rejected: string[];
+  /** Another discoverer held the instance's lease, or recorded a newer listing: left to it. */
+  busy?: true;
   gapFrom?: number;
   error?: string;
 }
@@ -60,6 +86,7 @@ export interface InstanceOutcome {
 export interface DiscoverSummary {
   instances: InstanceOutcome[];
   missingClusters: string[];
+  missingInstances: string[];
   enqueued: number;
   writes: number;
   sendFailures: number;
@@ -74,13 +101,14 @@ export class DiscoveryError extends Error {
 export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
   const now = deps.now ?? Date.now;
   if (!deps.config.queueUrl) throw new DiscoveryError('ARCHIVER_QUEUE_URL is not set');
-  const selection = await selectInstances(deps.rds, {
-    clusters: deps.config.clusters,
-    tag: deps.config.clusterTag,
-  });
+  const selection = await selectInstances(deps.rds, selectorOf(deps.config));
   for (const missing of selection.missingClusters) {
     deps.log.error('Configured cluster not found in RDS', { cluster: missing });
   }
+  for (const missing of selection.missingInstances) {
+    deps.log.error('Configured instance not found in RDS', { instance: missing });
+  }
+  const owner = deps.owner ?? `discoverer-${randomUUID()}`;
   const outcomes: InstanceOutcome[] = [];
   let sendFailures = 0;
   const queue = [...selection.instances];
@@ -90,6 +118,7 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
         deps,
         next,
         now,
+        owner,
       ).catch((error: unknown) => {
         deps.log.error('Discovery of an instance failed', { ...next, error });
         return { ...emptyOutcome(next), error: error instanceof Error ? error.message : String(error) };
@@ -103,11 +132,13 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
   const summary: DiscoverSummary = {
     instances: outcomes,
     missingClusters: selection.missingClusters,
+    missingInstances: selection.missingInstances,
     enqueued: sum(outcomes, 'enqueued'),
     writes: sum(outcomes, 'writes'),
     sendFailures,
     errors: [
       ...selection.missingClusters.map((id) => `cluster ${id} not found`),
+      ...selection.missingInstances.map((id) => `instance ${id} not found`),
       ...outcomes.filter((o) => o.error).map((o) => `${o.instance}: ${o.error}`),
       ...outcomes.flatMap((o) => o.rejected.map((r) => `${o.instance}: ${r}`)),
     ],
@@ -125,26 +156,62 @@ async function discoverInstance(
   deps: DiscoverDeps,
   target: SelectedInstance,
   now: () => number,
+  owner: string,
 ): Promise<InstanceOutcome & { sendFailures?: number }> {
   const log = deps.log.child({ cluster: target.cluster, instance: target.instance });
+  // Taken before the listing: a ledger change after this instant is newer than what RDS listed.
+  const listedAt = now();
   const everything = await listLogFiles(deps.rds, target.instance);
   const listing = everything.filter((file) => isWantedLogFile(file.logFileName, deps.config.logTypes));
-  const { meta, files } = await deps.ledger.instanceState(target.instance);
-  const at = now();
-  const plan = planInstance({
-    ...target,
-    listing,
-    listedTotal: everything.length,
-    ledger: files,
-    now: at,
-    settleMs: deps.config.settleMs,
-    sweepAfterMs: deps.config.sweepAfterMs,
-    keyLayout: deps.config.keyLayout,
-    keyPrefix: deps.config.keyPrefix,
-  });
+  const planFrom = async () => {
+    const { meta, files } = await deps.ledger.instanceState(target.instance);
+    const input: PlanInput = {
+      ...target,
+      listing,
+      listedTotal: everything.length,
+      ledger: files,
+      ...(meta?.observed ? { observed: meta.observed } : {}),
+      ...(meta?.families ? { families: meta.families } : {}),
+      listedAt,
+      now: now(),
+      settleMs: deps.config.settleMs,
+      sweepAfterMs: deps.config.sweepAfterMs,
+      keyLayout: deps.config.keyLayout,
+      keyPrefix: deps.config.keyPrefix,
+    };
+    return { meta, input, plan: planInstance(input) };
+  };
+  let { meta, input, plan } = await planFrom();
+  let leaseWrites = 0;
+  if (needsLease(plan)) {
+    try {
+      const held = await deps.ledger.takeDiscoveryLease({
+        instance: target.instance,
+        owner,
+        now: input.now,
+        until: input.now + DISCOVERY_LEASE_MS,
+      });
+      leaseWrites = 1;
+      if (held && held.lastListedAt > listedAt) {
+        log.info('A newer listing of the instance was recorded meanwhile: leaving it this pass');
+        return { ...emptyOutcome(target), writes: 1, busy: true };
+      }
+    } catch (error) {
+      if (!(error instanceof InstanceBusyError)) throw error;
+      log.info('Another discoverer is deciding this instance: leaving it this pass', {
+        holder: error.holder,
+      });
+      return { ...emptyOutcome(target), busy: true };
+    }
+    // Under the lease: what another discoverer wrote before it is in this plan.
+    ({ meta, input, plan } = await planFrom());
+  }
+  const at = input.now;
   const outcome = emptyOutcome(target);
   outcome.listed = listing.length;
+  outcome.writes = leaseWrites;
   const toSend: ArchiveMessage[] = [];
+  let failure: unknown;
   for (const action of plan) {
     if (action.kind === 'reject') {
       outcome.rejected.push(`${action.logFileName}: ${action.reason}`);
@@ -155,19 +222,22 @@ async function discoverInstance(
       continue;
     }
     try {
-      const message = await apply(deps.ledger, action, at);
+      const message = await apply(deps.ledger, action);
       outcome.writes += action.kind === 'retire' ? 2 : 1;
       count(outcome, action);
-      if (action.kind === 'lost') {
+      if (action.kind === 'transition' && action.transition === 'markGone') {
         deps.metrics.fileLost();
         log.warn('Log file lost: gone from RDS before it was archived', {
-          file: action.file.logFileName,
+          file: fileLabel(action.file),
           reason: action.reason,
         });
       }
       if (message) toSend.push(message);
     } catch (error) {
-      if (!(error instanceof TransitionRefusedError)) throw error;
+      if (!(error instanceof TransitionRefusedError)) {
+        failure = error;
+        break;
+      }
       outcome.raced += 1;
       log.debug('Another writer changed the file first', {
         file: fileOf(action),
@@ -177,14 +247,30 @@ async function discoverInstance(
   }
   if (listing.length === 0)
     log.warn('RDS listed no wanted log files: nothing is marked missing on an empty listing');
+  // What was recorded `queued` is sent even when a later write failed: otherwise it would wait for
+  // the sweep (ARCHIVER_SWEEP_AFTER_SECONDS) with nothing carrying it.
   const sendFailures = await sendAll(deps, toSend, log);
   outcome.enqueued = toSend.length - sendFailures;
+  if (failure !== undefined) {
+    // No heartbeat: this listing was not carried out, so it must not count as coverage.
+    log.error(
+      'A ledger write failed: sent the work already recorded, and gave up on the instance this pass',
+      {
+        error: failure,
+        sent: outcome.enqueued,
+      },
+    );
+    return { ...outcome, sendFailures, error: failure instanceof Error ? failure.message : String(failure) };
+  }
   const gap = await deps.ledger.recordListing({
     ...target,
     previous: meta,
     now: at,
     count: listing.length,
     retentionMs: deps.config.retentionMs,
+    observed: observeLiveFiles(input),
+    rotated: rotatedCounts(listing),
+    owner,
   });
   outcome.writes += gap ? 2 : 1;
   if (gap) {
@@ -198,66 +284,22 @@ async function discoverInstance(
 }
 
 /** Carries out one planned action; returns the message to send when it enqueues work. */
-async function apply(
-  ledger: Ledger,
-  action: PlannedAction,
-  now: number,
-): Promise<ArchiveMessage | undefined> {
+async function apply(ledger: LedgerStore, action: PlannedAction): Promise<ArchiveMessage | undefined> {
   switch (action.kind) {
     case 'create':
-      await ledger.recordNew(action.record);
-      return action.enqueue ? messageFor(action.record, action.record.generation) : undefined;
-    case 'advance': {
-      await ledger.advance(action.file, {
-        from: action.from,
-        generation: action.file.generation,
-        to: action.to,
-        listedSize: action.listed.size,
-        lastWritten: action.listed.lastWritten,
-        nextGeneration: action.nextGeneration,
-        now,
-      });
-      const generation = action.file.generation + (action.nextGeneration ? 1 : 0);
-      const record = {
-        ...action.file,
-        listedSize: action.listed.size,
-        lastWritten: action.listed.lastWritten,
-      };
-      return action.enqueue ? messageFor(record, generation) : undefined;
+      await ledger.create(action.record);
+      return action.enqueue ? archiveMessageFor(action.record) : undefined;
+    case 'transition': {
+      // The message carries the generation as written (a grown file's is the next one).
+      const written = await ledger.apply(action.transition, action.file, action.args);
+      return action.enqueue ? archiveMessageFor(written) : undefined;
     }
-    case 'rearm':
-      await ledger.rearm(action.file, now);
-      return messageFor(action.file, action.file.generation);
-    case 'present':
-      await ledger.markPresent(action.file, now);
-      return undefined;
-    case 'missing':
-      await ledger.markMissing(action.file, now);
-      return undefined;
-    case 'lost':
-      await ledger.markLost(action.file, { reason: action.reason, now });
-      return undefined;
     case 'retire':
       await ledger.retire(action.file);
       return undefined;
     case 'reject':
       return undefined;
   }
-}
-
-function messageFor(
-  record: Pick<FileRecord, 'cluster' | 'instance' | 'logFileName' | 'listedSize' | 'lastWritten'>,
-  generation: number,
-): ArchiveMessage {
-  return {
-    v: 1,
-    cluster: record.cluster,
-    instance: record.instance,
-    logFileName: record.logFileName,
-    generation,
-    listedSize: record.listedSize,
-    lastWritten: record.lastWritten,
-  };
 }
 
 /**
@@ -292,14 +334,14 @@ async function sendAll(deps: DiscoverDeps, messages: ArchiveMessage[], log: Log)
 
 function count(outcome: InstanceOutcome, action: PlannedAction): void {
   if (action.kind === 'create') outcome.created += 1;
-  else if (action.kind === 'rearm') outcome.rearmed += 1;
-  else if (action.kind === 'lost') outcome.lost += 1;
   else if (action.kind === 'retire') outcome.retired += 1;
+  else if (action.kind === 'transition' && action.transition === 'rearm') outcome.rearmed += 1;
+  else if (action.kind === 'transition' && action.transition === 'markGone') outcome.lost += 1;
 }
 
 function fileOf(action: PlannedAction): string {
-  if (action.kind === 'create') return action.record.logFileName;
-  return action.kind === 'reject' ? action.logFileName : action.file.logFileName;
+  if (action.kind === 'create') return fileLabel(action.record);
+  return action.kind === 'reject' ? action.logFileName : fileLabel(action.file);
 }
 
 function emptyOutcome(target: SelectedInstance): InstanceOutcome {

@@ -4,16 +4,30 @@
  * environment other than `process.env`, and the hand-signed RDS download needs the same answer.
  */
 
-export type EndpointService = 'RDS' | 'DYNAMODB' | 'SQS' | 'S3';
+export const ENDPOINT_SERVICES = ['RDS', 'DYNAMODB', 'SQS', 'S3'] as const;
+export type EndpointService = (typeof ENDPOINT_SERVICES)[number];
+
+/** The variable that overrides one service's endpoint. */
+export function endpointVariable(service: EndpointService): string {
+  return `AWS_ENDPOINT_URL_${service}`;
+}
+
+/** The variable overriding every service's endpoint at once (after the per-service ones). */
+export const GENERIC_ENDPOINT_VARIABLE = 'AWS_ENDPOINT_URL';
+
+/** Which variable gives a service's endpoint override in `env`, if any. */
+export function endpointSource(
+  service: EndpointService,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  return [endpointVariable(service), GENERIC_ENDPOINT_VARIABLE].find((name) => env[name]?.trim());
+}
 
 /** The override URL for a service, without a trailing slash; undefined when none is set. */
 export function endpointOverride(
   service: EndpointService,
   env: Record<string, string | undefined> = process.env,
 ): string | undefined {
-  for (const name of [`AWS_ENDPOINT_URL_${service}`, 'AWS_ENDPOINT_URL']) {
-    const value = env[name]?.trim();
-    if (value) return value.replace(/\/+$/, '');
-  }
-  return undefined;
+  const name = endpointSource(service, env);
+  return name === undefined ? undefined : env[name]?.trim().replace(/\/+$/, '');
 }

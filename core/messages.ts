@@ -1,19 +1,30 @@
 /**
- * The archive queue's message: one file generation to archive. Validated strictly, because a
- * malformed message must be parked in the DLQ with its reason, not retried or silently dropped.
+ * The archive queue's message: one file generation to archive. It only names the work; everything
+ * the archiver acts on (listed size, LastWritten, key, cluster) comes from the ledger, so a stale or
+ * forged message cannot steer it. Validated strictly, because a malformed message must be parked in
+ * the DLQ with its reason, not retried or silently dropped.
+ *
+ * Version 2 names a file by its name (a unique name: `F#<name>` in the ledger) and is written
+ * exactly as before content items existed. Version 3 names a content item: the same fields plus
+ * `stream` and `contentId` (`C#<stream>#<contentId>`); an archiver that predates it parks it as
+ * an unsupported version instead of claiming a file by a name that is not its identity. Version 1
+ * (which also carried `listedSize` and `lastWritten`) is still read, so messages in flight during
+ * an upgrade are archived; its extra fields are checked and ignored.
  */
 
+import type { FileRecord } from './ledger/records.js';
+import { CONTENT_ID } from './log-streams.js';
 import { hasControlCharacters } from './text.js';
 
 export interface ArchiveMessage {
-  v: 1;
+  v: 2 | 3;
   cluster: string;
   instance: string;
   logFileName: string;
+  /** Version 3 only: the content item (see core/log-streams.ts). */
+  stream?: string;
+  contentId?: string;
   generation: number;
-  /** Size listed by RDS when this generation was recorded: fewer downloaded bytes = truncation. */
-  listedSize: number;
-  lastWritten: number;
 }
 
 export class MalformedMessageError extends Error {
@@ -34,7 +45,9 @@ export function parseArchiveMessage(body: string): ArchiveMessage {
     throw new MalformedMessageError('body is not a JSON object');
   }
   const m = data as Record<string, unknown>;
-  if (m.v !== 1) throw new MalformedMessageError(`unsupported message version ${JSON.stringify(m.v)}`);
+  if (m.v !== 1 && m.v !== 2 && m.v !== 3) {
+    throw new MalformedMessageError(`unsupported message version ${JSON.stringify(m.v)}`);
+  }
   const text = (field: string, pattern?: RegExp): string => {
     const value = m[field];
     if (typeof value !== 'string' || value.length === 0) {
@@ -56,17 +69,40 @@ export function parseArchiveMessage(body: string): ArchiveMessage {
     return value;
   };
   const identifier = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
-  return {
-    v: 1,
+  const message: ArchiveMessage = {
+    v: m.v === 3 ? 3 : 2,
     cluster: text('cluster', identifier),
     instance: text('instance', identifier),
     logFileName: text('logFileName'),
+    ...(m.v === 3 ? { stream: text('stream'), contentId: text('contentId', CONTENT_ID) } : {}),
     generation: count('generation', 1),
-    listedSize: count('listedSize', 0),
-    lastWritten: count('lastWritten', 0),
   };
+  if (m.v === 1) {
+    count('listedSize', 0);
+    count('lastWritten', 0);
+  }
+  return message;
 }
 
+/** The message body for a message: version 2 for a file, 3 for a content item. */
 export function formatArchiveMessage(message: Omit<ArchiveMessage, 'v'>): string {
-  return JSON.stringify({ v: 1, ...message });
+  const { cluster, instance, logFileName, stream, contentId, generation } = message;
+  if (contentId === undefined) return JSON.stringify({ v: 2, cluster, instance, logFileName, generation });
+  return JSON.stringify({ v: 3, cluster, instance, logFileName, stream, contentId, generation });
+}
+
+/** The message for a ledger record's current generation: how the discoverer and redrive build it. */
+export function archiveMessageFor(
+  record: Pick<FileRecord, 'cluster' | 'instance' | 'logFileName' | 'generation' | 'stream' | 'contentId'>,
+): ArchiveMessage {
+  const content =
+    record.contentId === undefined ? {} : { stream: record.stream ?? '', contentId: record.contentId };
+  return {
+    v: record.contentId === undefined ? 2 : 3,
+    cluster: record.cluster,
+    instance: record.instance,
+    logFileName: record.logFileName,
+    ...content,
+    generation: record.generation,
+  };
 }

@@ -4,6 +4,13 @@
  * `seed` (default, the seed article's layout): `{prefix}{cluster}/audit/{YYYY}/{MM}/{DD}/{HH}/{instance}/{file basename}.gz`
  * (for other log types their type replaces `audit`). `hive`:
  * `{prefix}cluster={cluster}/log_type={type}/dt={YYYY}-{MM}-{DD}-{HH}/instance={instance}/{basename}.gz`.
+ * `cluster` is the group: the DB cluster, or the instance itself when it is standalone.
+ *
+ * A content item (a content of a rotating family, whose names shift: core/log-streams.ts) is keyed
+ * by what does not shift: its stream's basename and its content id, under the hour of its first
+ * LastWritten: `.../{HH}/{instance}/{stream basename}!{contentId}.gz` (e.g.
+ * `mysql-1/audit/2026/03/01/10/mysql-1/server_audit.log!20260301T101500123Z.gz`). The `!` (never
+ * produced by escaping a name) keeps a content key apart from any file name's key.
  *
  * The type is the name's first path segment and the file is the rest of the name (the basename
  * for every name RDS is known to use; deeper `/` are escaped, so `a/x/f` and `a/y/f` differ).
@@ -16,9 +23,12 @@
  * file's key. `!` is never produced by escaping, which keeps its two markers unambiguous.
  */
 
-import type { KeyLayout } from './config.js';
 import { logTypeOf } from './log-files.js';
 import { hasControlCharacters } from './text.js';
+
+/** Object key layouts: `seed` (the seed article's) and `hive` (partition-style segments). */
+export const KEY_LAYOUTS = ['seed', 'hive'] as const;
+export type KeyLayout = (typeof KEY_LAYOUTS)[number];
 
 export interface ObjectKeyInput {
   layout: KeyLayout;
@@ -28,6 +38,8 @@ export interface ObjectKeyInput {
   logFileName: string;
   /** Start of the file's hour, epoch ms (see `fileHour`). */
   hour: number;
+  /** For a content item: its stream and content id name the object instead of the file name. */
+  content?: { stream: string; contentId: string } | undefined;
 }
 
 export class UnsafeKeyError extends Error {
@@ -43,7 +55,9 @@ export function objectKey(input: ObjectKeyInput): string {
   const mm = pad(d.getUTCMonth() + 1);
   const dd = pad(d.getUTCDate());
   const hh = pad(d.getUTCHours());
-  const { type, base } = nameSegments(input.logFileName);
+  const named = nameSegments(input.content ? input.content.stream : input.logFileName);
+  const type = named.type;
+  const base = input.content ? `${named.base}!${escapeSegment(input.content.contentId)}` : named.base;
   const cluster = escapeSegment(input.cluster);
   const instance = escapeSegment(input.instance);
   const prefix = safePrefix(input.prefix);
@@ -90,16 +104,29 @@ export function escapeSegment(segment: string): string {
   return escaped;
 }
 
-function safePrefix(prefix: string): string {
-  if (prefix === '') return '';
-  if (
+/**
+ * What is wrong with a key prefix, or undefined when it is safe: it must not start with `/` nor
+ * hold a `.` or `..` segment or control characters. The configuration checks the same rule, so a
+ * prefix this would refuse fails at deployment, not on every file at run time.
+ */
+export function keyPrefixProblem(prefix: string): string | undefined {
+  const unsafe =
     prefix.startsWith('/') ||
     hasControlCharacters(prefix) ||
-    prefix.split('/').some((s) => s === '..' || s === '.')
-  ) {
-    throw new UnsafeKeyError(`Unsafe key prefix "${prefix}"`);
-  }
-  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+    prefix.split('/').some((s) => s === '..' || s === '.');
+  return unsafe
+    ? 'must not start with "/" or contain a "." or ".." segment or control characters'
+    : undefined;
+}
+
+/** A prefix as keys use it: empty, or ending in `/`. */
+export function normalizeKeyPrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+function safePrefix(prefix: string): string {
+  if (keyPrefixProblem(prefix) !== undefined) throw new UnsafeKeyError(`Unsafe key prefix "${prefix}"`);
+  return normalizeKeyPrefix(prefix);
 }
 
 function pad(n: number): string {

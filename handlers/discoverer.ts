@@ -7,18 +7,18 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
+import { createDiscovererClients, type DiscovererClients } from '../core/aws-clients.js';
 import { type ArchiverConfig, loadConfig } from '../core/config.js';
 import { type DiscoverSummary, DiscoveryError, discover } from '../core/discover.js';
 import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
 const powertools = createPowertools();
-let state: { config: ArchiverConfig; clients: PipelineClients } | undefined;
+let state: { config: ArchiverConfig; clients: DiscovererClients } | undefined;
 
 async function runDiscovery(): Promise<Omit<DiscoverSummary, 'instances'> & { instances: number }> {
   if (!state) {
     const config = loadConfig(process.env, 'discover');
-    state = { config, clients: createPipelineClients(config) };
+    state = { config, clients: createDiscovererClients(config) };
   }
   const { config, clients } = state;
   const summary = await discover({

@@ -1,8 +1,11 @@
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/observability.js';
+import { policyDocument } from './policies.js';
 
 export interface AlarmsProps {
   namePrefix: string;
@@ -13,20 +16,65 @@ export interface AlarmsProps {
   scheduleMinutes: number;
   oldestMessageAlarmSeconds: number;
   alarmEmail: string | undefined;
+  /** Encrypt the topic with a key of its own (see `alarmTopicKeyPolicy`). */
+  encrypt: boolean;
+  partition: string;
+  account: string;
 }
 
 /**
- * Alarms that mean "the archive is falling behind or losing work", sent to one SNS topic.
- * The topic is not KMS-encrypted on purpose: CloudWatch cannot publish to a topic under the AWS managed
- * SNS key, a customer key needs a key-policy grant this stack does not own, and alarm messages carry
- * no log data.
+ * The key policy of the alarm topic's key. The account administers the key (so IAM policies decide
+ * who else may use it), and CloudWatch may use it to publish alarms: CloudWatch needs
+ * kms:GenerateDataKey* and kms:Decrypt on the topic's key, which the AWS managed `alias/aws/sns`
+ * never grants (its policy cannot be edited), so an alarm topic under that key silently delivers
+ * nothing. The key encrypts this topic only, so the grant opens nothing else.
+ */
+export function alarmTopicKeyPolicy(partition: string, account: string): string {
+  return policyDocument([
+    {
+      Sid: 'AccountAdministersTheKey',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+    {
+      Sid: 'CloudWatchAlarmsPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+    },
+  ]);
+}
+
+/**
+ * Alarms that mean "the archive is falling behind or losing work", sent to one SNS topic, encrypted
+ * by default with a key whose policy lets CloudWatch publish (see `alarmTopicKeyPolicy`).
  */
 export class ArchiverAlarms extends Construct {
   readonly topic: SnsTopic;
+  readonly key: KmsKey | undefined;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    this.topic = new SnsTopic(this, 'topic', { name: `${props.namePrefix}-alarms` });
+    this.key = props.encrypt
+      ? new KmsKey(this, 'key', {
+          description: `Encrypts the ${props.namePrefix} alarm topic`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+          policy: alarmTopicKeyPolicy(props.partition, props.account),
+        })
+      : undefined;
+    if (this.key)
+      new KmsAlias(this, 'key-alias', {
+        name: `alias/${props.namePrefix}-alarms`,
+        targetKeyId: this.key.keyId,
+      });
+    this.topic = new SnsTopic(this, 'topic', {
+      name: `${props.namePrefix}-alarms`,
+      ...(this.key ? { kmsMasterKeyId: this.key.arn } : {}),
+    });
     if (props.alarmEmail) {
       // The address must confirm the subscription before it receives anything.
       new SnsTopicSubscription(this, 'email', {

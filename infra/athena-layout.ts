@@ -7,8 +7,10 @@
  * names the instance. That keeps "all instances of a cluster for these hours" one query.
  */
 
+import type { KeyLayout } from '../core/s3-keys.js';
+
 export interface AuditTableInput {
-  layout: 'seed' | 'hive';
+  layout: KeyLayout;
   /** Key prefix: empty or ending in `/`. */
   prefix: string;
   /** Clusters, when listed; empty when clusters are chosen by tag. */
@@ -70,7 +72,7 @@ export function terraformLiteral(text: string): string {
 }
 
 /** The example query from the README: one cluster, one day, who ran what. */
-export function exampleQuery(database: string, table: string, layout: 'seed' | 'hive'): string {
+export function exampleQuery(database: string, table: string, layout: KeyLayout): string {
   const from = layout === 'hive' ? '2025-01-31-00' : '2025/01/31/00';
   const to = layout === 'hive' ? '2025-01-31-23' : '2025/01/31/23';
   return [

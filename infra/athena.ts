@@ -3,12 +3,13 @@ import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup/index.
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import { Construct } from 'constructs';
+import type { KeyLayout } from '../core/s3-keys.js';
 import { AUDIT_COLUMNS, auditTableLayout, exampleQuery, terraformLiteral } from './athena-layout.js';
 
 export interface ArchiveQueryProps {
   namePrefix: string;
   bucketName: string;
-  layout: 'seed' | 'hive';
+  layout: KeyLayout;
   keyPrefix: string;
   clusters: string[];
   kmsKeyArn: string | undefined;

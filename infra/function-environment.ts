@@ -1,4 +1,13 @@
+import { type ArchiverConfig, configEnvironment } from '../core/config.js';
+import type { RecordDigestMode } from '../core/transfer/metadata.js';
 import type { Settings } from './settings.js';
+
+/**
+ * Where the deployed functions record a file's digest. On AWS it goes in object tags: no copy, so
+ * no second version to keep (Object Lock would keep it for the whole retention). The local emulator
+ * lacks tagging: not the default there. The roles' S3 permissions follow from it (permissions.ts).
+ */
+export const DEPLOYED_OBJECT_DIGEST: RecordDigestMode = 'tags';
 
 /** Names of this stack's resources the functions need at run time (usually Terraform references). */
 export interface RuntimeResources {
@@ -9,30 +18,35 @@ export interface RuntimeResources {
 }
 
 /**
- * The `ARCHIVER_*` environment both functions read (see core/config.ts). The lease equals the
- * archiver's timeout: a claim must outlive the invocation holding it, and no longer. The attempt limit
- * equals the queue's maxReceiveCount, so the archiver knows its last attempt before SQS gives up.
- * `AWS_REGION` is set by Lambda itself.
+ * The runtime configuration both functions get, from the deployment settings: written as
+ * configuration values, turned into `ARCHIVER_*` variables by core/config.ts (the one place that
+ * names them), so the functions read back exactly these values.
+ *
+ * The lease equals the archiver's timeout: a claim must outlive the invocation holding it, and no
+ * longer. The attempt limit equals the queue's maxReceiveCount, so the archiver knows its last
+ * attempt before SQS gives up. `AWS_REGION` is set by Lambda itself.
  */
-export function functionEnvironment(s: Settings, r: RuntimeResources): Record<string, string> {
-  const env: Record<string, string> = {
-    ARCHIVER_TABLE: r.table,
-    ARCHIVER_QUEUE_URL: r.queueUrl,
-    ARCHIVER_DLQ_URL: r.dlqUrl,
-    ARCHIVER_BUCKET: r.bucket,
-    ARCHIVER_LOG_TYPES: s.logTypes.join(','),
-    ARCHIVER_KEY_LAYOUT: s.keyLayout,
-    ARCHIVER_KEY_PREFIX: s.keyPrefix,
-    ARCHIVER_SETTLE_SECONDS: String(s.settleSeconds),
-    ARCHIVER_LEASE_SECONDS: String(s.archiverTimeoutSeconds),
-    ARCHIVER_SWEEP_AFTER_SECONDS: String(s.sweepAfterSeconds),
-    ARCHIVER_MAX_ATTEMPTS: String(s.maxReceiveCount),
-    ARCHIVER_RETENTION_HOURS: String(s.rdsLogRetentionHours),
-    // On AWS the digest goes in object tags: no copy, so no second version to keep (Object Lock
-    // would keep it for the whole retention). The local emulator lacks tagging: not the default there.
-    ARCHIVER_OBJECT_DIGEST: 'tags',
+export function functionConfig(s: Settings, r: RuntimeResources): Partial<ArchiverConfig> {
+  return {
+    table: r.table,
+    queueUrl: r.queueUrl,
+    dlqUrl: r.dlqUrl,
+    bucket: r.bucket,
+    clusters: s.clusters.length > 0 ? s.clusters : undefined,
+    clusterTag: s.clusterTag,
+    logTypes: s.logTypes,
+    keyLayout: s.keyLayout,
+    keyPrefix: s.keyPrefix,
+    settleMs: s.settleSeconds * 1000,
+    leaseMs: s.archiverTimeoutSeconds * 1000,
+    sweepAfterMs: s.sweepAfterSeconds * 1000,
+    maxAttempts: s.maxReceiveCount,
+    retentionMs: s.rdsLogRetentionHours * 3_600_000,
+    objectDigest: DEPLOYED_OBJECT_DIGEST,
   };
-  if (s.clusters.length > 0) env.ARCHIVER_CLUSTERS = s.clusters.join(',');
-  if (s.clusterTag !== undefined) env.ARCHIVER_CLUSTER_TAG = s.clusterTag;
-  return env;
+}
+
+/** The Lambda environment variables of both functions (see `functionConfig`). */
+export function functionEnvironment(s: Settings, r: RuntimeResources): Record<string, string> {
+  return configEnvironment(functionConfig(s, r));
 }

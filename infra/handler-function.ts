@@ -7,6 +7,7 @@ import { AssetType, type ITerraformDependable, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { LAMBDA_HANDLER } from './bundle.js';
 import { lambdaTrustPolicy, type PolicyStatement, policyDocument } from './policies.js';
+import type { Settings } from './settings.js';
 
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 
@@ -17,7 +18,7 @@ export interface HandlerFunctionProps {
   bundleDir: string;
   memoryMb: number;
   timeoutSeconds: number;
-  architecture: 'arm64' | 'x86_64';
+  architecture: Settings['architecture'];
   environment: Record<string, string>;
   logRetentionDays: number;
   partition: string;

@@ -1,8 +1,20 @@
 /**
- * Least-privilege IAM policies for the two functions, as plain data: every action is named (no
- * wildcards) and every resource is this stack's table, queues, bucket, key and log group, or the RDS
- * instances/clusters of this account and region. Kept pure so tests can read them directly.
+ * IAM and resource policies as plain data. Identity policies come from the grants in
+ * permissions.ts: every action is named (no wildcards) and every resource is this stack's table,
+ * queues, bucket, key and log group, or the RDS instances/clusters of this account and region.
+ * Kept pure so tests can read them directly.
  */
+
+import type { RecordDigestMode } from '../core/transfer/metadata.js';
+import {
+  type ArchiverOptions,
+  archiverGrants,
+  discovererGrants,
+  type Grant,
+  mergeGrants,
+  operatorCommandGrants,
+  type Target,
+} from './permissions.js';
 
 export interface PolicyStatement {
   Sid: string;
@@ -17,47 +29,65 @@ export interface PolicyArns {
   queue: string;
   dlq: string;
   bucket: string;
-  /** Key prefix the archiver writes under (empty for the whole bucket). */
+  /** Key prefix the archive is written under (empty for the whole bucket). */
   keyPrefix: string;
   kmsKey: string | undefined;
-  logGroup: string;
   /** `arn:<partition>:rds:<region>:<account>` */
   rdsArnPrefix: string;
 }
 
-// Every ledger operation the code performs: GetItem, PutItem, UpdateItem, DeleteItem, Query, and the
-// parts of TransactWriteItems (which IAM checks as the individual item actions plus ConditionCheckItem).
-const LEDGER_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:Query',
-];
+const SIDS: Record<Target, string> = {
+  clusters: 'RdsClusters',
+  instances: 'RdsInstances',
+  table: 'Ledger',
+  queue: 'ArchiveQueue',
+  dlq: 'DeadLetterQueue',
+  objects: 'ArchivedObjects',
+  bucket: 'ArchiveBucket',
+};
 
-function ledger(a: PolicyArns): PolicyStatement {
-  return {
-    Sid: 'Ledger',
-    Effect: 'Allow',
-    Action: LEDGER_ACTIONS,
-    Resource: [a.table, `${a.table}/index/*`],
-  };
+function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns): string[] {
+  switch (target) {
+    case 'clusters':
+      return [`${a.rdsArnPrefix}:cluster:*`];
+    case 'instances':
+      return [`${a.rdsArnPrefix}:db:*`];
+    case 'table':
+      // A Query may name an index, which IAM checks against the index's ARN.
+      return actions.includes('dynamodb:Query') ? [a.table, `${a.table}/index/*`] : [a.table];
+    case 'queue':
+      return [a.queue];
+    case 'dlq':
+      return [a.dlq];
+    case 'objects':
+      return [`${a.bucket}/${a.keyPrefix}*`];
+    case 'bucket':
+      return [a.bucket];
+  }
 }
 
-function logs(a: PolicyArns): PolicyStatement {
-  // The log group itself is created by Terraform, so the function only writes streams and events.
+/** One statement per target, actions sorted, from grants (see permissions.ts). */
+export function statementsFor(grants: readonly Grant[], a: PolicyArns): PolicyStatement[] {
+  return mergeGrants(grants).map((grant) => ({
+    Sid: SIDS[grant.on],
+    Effect: 'Allow',
+    Action: [...grant.actions].sort(),
+    Resource: resourcesOf(grant.on, grant.actions, a),
+  }));
+}
+
+/** Writing to a function's own log group (created by Terraform, so no logs:CreateLogGroup). */
+export function logsStatement(logGroupArn: string): PolicyStatement {
   return {
     Sid: 'Logs',
     Effect: 'Allow',
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    Resource: [`${a.logGroup}:*`],
+    Resource: [`${logGroupArn}:*`],
   };
 }
 
-function kms(a: PolicyArns): PolicyStatement[] {
+/** Use of the customer key, when there is one (by its key ARN: IAM ignores alias ARNs for key use). */
+export function kmsStatements(a: PolicyArns): PolicyStatement[] {
   if (!a.kmsKey) return [];
   return [
     { Sid: 'Key', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [a.kmsKey] },
@@ -65,80 +95,27 @@ function kms(a: PolicyArns): PolicyStatement[] {
 }
 
 /** The discoverer lists clusters, instances and log files, records work in the ledger and queues it. */
-export function discovererStatements(a: PolicyArns): PolicyStatement[] {
-  return [
-    {
-      Sid: 'DescribeClusters',
-      Effect: 'Allow',
-      Action: ['rds:DescribeDBClusters'],
-      Resource: [`${a.rdsArnPrefix}:cluster:*`],
-    },
-    {
-      Sid: 'DescribeInstancesAndLogs',
-      Effect: 'Allow',
-      Action: ['rds:DescribeDBInstances', 'rds:DescribeDBLogFiles'],
-      Resource: [`${a.rdsArnPrefix}:db:*`],
-    },
-    ledger(a),
-    {
-      Sid: 'Enqueue',
-      Effect: 'Allow',
-      Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
-      Resource: [a.queue],
-    },
-    logs(a),
-    ...kms(a),
-  ];
+export function discovererStatements(a: PolicyArns, logGroupArn: string): PolicyStatement[] {
+  return [...statementsFor(discovererGrants(), a), logsStatement(logGroupArn), ...kmsStatements(a)];
 }
 
 /** The archiver consumes the queue, downloads log files and writes them to the bucket. */
-export function archiverStatements(a: PolicyArns): PolicyStatement[] {
-  return [
-    {
-      Sid: 'DownloadLogs',
-      Effect: 'Allow',
-      Action: ['rds:DownloadCompleteDBLogFile', 'rds:DescribeDBLogFiles'],
-      Resource: [`${a.rdsArnPrefix}:db:*`],
-    },
-    ledger(a),
-    {
-      Sid: 'ConsumeQueue',
-      Effect: 'Allow',
-      Action: [
-        'sqs:ReceiveMessage',
-        'sqs:DeleteMessage',
-        'sqs:ChangeMessageVisibility',
-        'sqs:GetQueueAttributes',
-      ],
-      Resource: [a.queue],
-    },
-    // Malformed messages are parked on the DLQ with a reason instead of being retried.
-    { Sid: 'ParkMalformed', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [a.dlq] },
-    // After the upload the archiver tags the object version with the source SHA-256 and size
-    // (ARCHIVER_OBJECT_DIGEST=tags). GetObject(Version) serves the `metadata` mode's CopyObject.
-    {
-      Sid: 'WriteArchive',
-      Effect: 'Allow',
-      Action: [
-        's3:PutObject',
-        's3:GetObject',
-        's3:GetObjectVersion',
-        's3:PutObjectTagging',
-        's3:PutObjectVersionTagging',
-        's3:AbortMultipartUpload',
-        's3:ListMultipartUploadParts',
-      ],
-      Resource: [`${a.bucket}/${a.keyPrefix}*`],
-    },
-    // Without ListBucket a HEAD on a missing key answers 403 instead of 404.
-    { Sid: 'ListArchive', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [a.bucket] },
-    logs(a),
-    ...kms(a),
-  ];
+export function archiverStatements(
+  a: PolicyArns,
+  logGroupArn: string,
+  options: ArchiverOptions,
+): PolicyStatement[] {
+  return [...statementsFor(archiverGrants(options), a), logsStatement(logGroupArn), ...kmsStatements(a)];
+}
+
+/** The operator role: exactly what the operator commands need, for every command at once. */
+export function operatorStatements(a: PolicyArns, objectDigest: RecordDigestMode): PolicyStatement[] {
+  const grants = Object.values(operatorCommandGrants(objectDigest)).flat();
+  return [...statementsFor(grants, a), ...kmsStatements(a)];
 }
 
 /** A policy document (JSON) from statements. */
-export function policyDocument(statements: PolicyStatement[]): string {
+export function policyDocument(statements: readonly object[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
@@ -150,4 +127,54 @@ export function lambdaTrustPolicy(): string {
       { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
     ],
   });
+}
+
+/** The trust policy letting the given IAM principals (role, user or account root ARNs) assume a role. */
+export function principalsTrustPolicy(principals: readonly string[]): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: [...principals] }, Action: 'sts:AssumeRole' }],
+  });
+}
+
+/** A resource policy statement refusing every request not made over TLS. */
+export function denyInsecureTransport(service: 's3' | 'sqs', resources: string[]) {
+  return {
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: `${service}:*`,
+    Resource: resources,
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
+/**
+ * A queue policy: only the named roles may send, and only over TLS. In one account an Allow in a
+ * resource policy adds nothing to what IAM policies already allow, so the restriction is a Deny on
+ * `sqs:SendMessage` for every principal whose ARN is not listed (an assumed role's
+ * `aws:PrincipalArn` is its role's ARN).
+ *
+ * The Deny is limited to requests by IAM principals (`aws:PrincipalIsAWSService` false) so that it
+ * cannot touch what SQS does itself: moving a message to the DLQ after `maxReceiveCount` receives is
+ * SQS's own redrive, not a SendMessage by a principal of this account, and a condition key a
+ * request does not carry makes a `Bool` condition false, so the Deny does not apply to it. A move
+ * task (`redrive --native`) sends with the permissions of whoever started it: the operator role.
+ * The Lambda event source mapping only receives and deletes, with the archiver's role.
+ */
+export function queuePolicy(queueArn: string, senderRoleArns: readonly string[]): string {
+  return policyDocument([
+    {
+      Sid: 'OnlyListedSenders',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:SendMessage',
+      Resource: queueArn,
+      Condition: {
+        ArnNotEquals: { 'aws:PrincipalArn': [...senderRoleArns] },
+        Bool: { 'aws:PrincipalIsAWSService': 'false' },
+      },
+    },
+    denyInsecureTransport('sqs', [queueArn]),
+  ]);
 }

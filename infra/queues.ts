@@ -1,7 +1,9 @@
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy/index.js';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy/index.js';
 import { SqsQueueRedrivePolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-policy/index.js';
 import { Construct } from 'constructs';
+import { queuePolicy } from './policies.js';
 
 /** 14 days: the longest SQS keeps a message, so failed work waits as long as possible for a redrive. */
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
@@ -15,7 +17,10 @@ export interface ArchiveQueuesProps {
   kmsKeyArn: string | undefined;
 }
 
-/** The archive queue and its dead-letter queue, both encrypted, wired both ways. */
+/**
+ * The archive queue and its dead-letter queue, both encrypted, wired both ways. Who may send to
+ * them is set once the roles exist (`restrictSenders`).
+ */
 export class ArchiveQueues extends Construct {
   readonly queue: SqsQueue;
   readonly dlq: SqsQueue;
@@ -51,6 +56,22 @@ export class ArchiveQueues extends Construct {
     new SqsQueueRedriveAllowPolicy(this, 'redrive-allow', {
       queueUrl: this.dlq.url,
       redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [this.queue.arn] }),
+    });
+  }
+
+  /**
+   * Queue policies: only the listed roles may send to each queue, and nothing reaches either queue
+   * except over TLS (see `queuePolicy`). SQS's own move to the DLQ after `maxReceiveCount` receives
+   * is not a send by a principal, so the DLQ needs no grant for it.
+   */
+  restrictSenders(senders: { queue: readonly string[]; dlq: readonly string[] }): void {
+    new SqsQueuePolicy(this, 'queue-policy', {
+      queueUrl: this.queue.url,
+      policy: queuePolicy(this.queue.arn, senders.queue),
+    });
+    new SqsQueuePolicy(this, 'dlq-policy', {
+      queueUrl: this.dlq.url,
+      policy: queuePolicy(this.dlq.arn, senders.dlq),
     });
   }
 }

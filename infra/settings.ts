@@ -1,8 +1,30 @@
 /**
- * Deployment settings: one typed object, read from a JSON file and/or `ARCHIVER_DEPLOY_*` environment
- * variables, filled with defaults and validated before anything is synthesized. A wrong setting fails
- * the synth with every problem listed, instead of failing half-way through `terraform apply`.
+ * Deployment settings: each declared once in `DEPLOY_SETTINGS` (kind with its bounds, default,
+ * meaning), read from a JSON file and/or `ARCHIVER_DEPLOY_*` environment variables, filled with
+ * defaults and validated before anything is synthesized. A wrong setting fails the synth with every
+ * problem listed, instead of failing half-way through `terraform apply`. The README's settings
+ * table is checked against the declarations (test/unit/readme.test.ts).
  */
+
+import {
+  bucketNameProblem,
+  clusterIdentifierProblem,
+  logTypeProblem,
+  regionProblem,
+} from '../core/resource-names.js';
+import { KEY_LAYOUTS, keyPrefixProblem } from '../core/s3-keys.js';
+import {
+  choice,
+  flag,
+  integer,
+  json,
+  type Kind,
+  list,
+  optional,
+  type Read,
+  tag,
+  text,
+} from '../core/setting-kinds.js';
 
 /** Storage classes a lifecycle transition may move archived objects to. */
 export const STORAGE_CLASSES = [
@@ -26,95 +48,315 @@ export interface StorageTransition {
   storageClass: StorageClass;
 }
 
-export type ObjectLockSettings = { mode: 'off' } | { mode: 'governance' | 'compliance'; days: number };
+/** Object Lock modes; the retention is always `auditRetentionDays`. */
+export const OBJECT_LOCK_MODES = ['governance', 'compliance', 'off'] as const;
+export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
 
-/** Everything a deployment can choose. */
-export interface Settings {
-  /** Prefix of every resource name; also the stack name. */
-  name: string;
-  region: string;
-  /** Clusters to archive, by identifier. Either this or `clusterTag`. */
-  clusters: string[];
-  /** Archive every cluster carrying this tag (`key=value`). Either this or `clusters`. */
-  clusterTag: string | undefined;
-  /** Log file name prefixes to archive. */
-  logTypes: string[];
-  /** Create the bucket (true) or use the existing bucket `bucketName` (false). */
-  createBucket: boolean;
-  /** Bucket name; when creating and empty, Terraform generates one from `name`. */
-  bucketName: string | undefined;
-  keyLayout: 'seed' | 'hive';
-  /** Prefix of every archived key: empty, or ending in `/`. */
-  keyPrefix: string;
-  /** The discoverer runs every this many minutes. */
-  scheduleMinutes: number;
-  /** A live file must be quiet this long before it is archived. */
-  settleSeconds: number;
-  /** Work whose state has not moved for this long is re-sent by the discoverer. */
-  sweepAfterSeconds: number;
-  /** How long RDS keeps the log files (coverage gaps are judged against it). */
-  rdsLogRetentionHours: number;
-  architecture: 'arm64' | 'x86_64';
-  archiverMemoryMb: number;
-  archiverTimeoutSeconds: number;
-  discovererMemoryMb: number;
-  discovererTimeoutSeconds: number;
-  batchSize: number;
-  batchingWindowSeconds: number;
-  maxConcurrency: number;
-  maxReceiveCount: number;
-  transitions: StorageTransition[];
-  noncurrentVersionExpiryDays: number;
-  objectLock: ObjectLockSettings;
-  kmsKeyArn: string | undefined;
-  subnetIds: string[];
-  securityGroupIds: string[];
-  alarmEmail: string | undefined;
-  logRetentionDays: number;
-  /** Alarm when the oldest queued message is older than this. */
-  oldestMessageAlarmSeconds: number;
+/** A KMS key ARN: IAM grants key use on the key's ARN, never on an alias ARN. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const KMS_ALIAS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:alias\/.+$/;
+
+function kmsKeyArnProblem(arn: string): string | undefined {
+  if (KMS_KEY_ARN.test(arn)) return undefined;
+  if (KMS_ALIAS_ARN.test(arn)) {
+    // IAM evaluates kms:Encrypt/Decrypt/GenerateDataKey against the key's ARN: an alias ARN in a
+    // policy's Resource matches nothing, so every encrypted write would be denied on AWS.
+    return (
+      `must be the key's ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias ARN: IAM ` +
+      `ignores alias ARNs for key use. Find it with 'aws kms describe-key --key-id ${arn} --query KeyMetadata.Arn'`
+    );
+  }
+  return `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), got "${arn}"`;
 }
 
-/** The settings used when nothing is configured. */
-export const DEFAULT_SETTINGS: Settings = {
-  name: 'rds-log-archiver',
-  region: 'us-east-1',
-  clusters: [],
-  // Opt-in by tag: nothing is archived until an operator tags a cluster (or lists clusters).
-  clusterTag: 'rds-log-archiver=enabled',
-  logTypes: ['audit/'],
-  createBucket: true,
-  bucketName: undefined,
-  keyLayout: 'seed',
-  keyPrefix: '',
-  scheduleMinutes: 5,
-  settleSeconds: 300,
-  sweepAfterSeconds: 1800,
-  rdsLogRetentionHours: 24,
-  architecture: 'arm64',
-  // 1 GB gives a full vCPU share for gzip; 10 minutes covers a 100 MB file many times over.
-  archiverMemoryMb: 1024,
-  archiverTimeoutSeconds: 600,
-  discovererMemoryMb: 512,
-  discovererTimeoutSeconds: 120,
-  batchSize: 4,
-  batchingWindowSeconds: 0,
-  maxConcurrency: 5,
-  maxReceiveCount: 5,
-  // GLACIER_IR keeps objects readable by Athena; GLACIER / DEEP_ARCHIVE would need a restore first.
-  transitions: [
-    { days: 30, storageClass: 'STANDARD_IA' },
-    { days: 90, storageClass: 'GLACIER_IR' },
-  ],
-  noncurrentVersionExpiryDays: 30,
-  objectLock: { mode: 'off' },
-  kmsKeyArn: undefined,
-  subnetIds: [],
-  securityGroupIds: [],
-  alarmEmail: undefined,
-  logRetentionDays: 30,
-  oldestMessageAlarmSeconds: 3600,
+/** Checks a string against a pattern; `what` completes "is not ...". */
+function matching(pattern: RegExp, what: string) {
+  return (value: string) => (pattern.test(value) ? undefined : `is not ${what}`);
+}
+
+const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+const SUBNET = /^subnet-[0-9a-f]+$/;
+const SECURITY_GROUP = /^sg-[0-9a-f]+$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** Lifecycle transitions: a JSON list of `{ days, storageClass }`. */
+const transitionsKind = json<StorageTransition[]>({
+  fromJson(value) {
+    const shape = `{ days: integer >= 0, storageClass: ${STORAGE_CLASSES.join(' | ')} }`;
+    if (!Array.isArray(value)) return { problem: `must be a list of ${shape}` };
+    const problems: string[] = [];
+    const out: StorageTransition[] = [];
+    for (const item of value) {
+      const ok =
+        isRecord(item) &&
+        typeof item.days === 'number' &&
+        Number.isInteger(item.days) &&
+        item.days >= 0 &&
+        STORAGE_CLASSES.includes(item.storageClass as StorageClass);
+      if (ok) out.push({ days: item.days as number, storageClass: item.storageClass as StorageClass });
+      else problems.push(`${JSON.stringify(item)} must be ${shape}`);
+    }
+    return problems.length > 0 ? { problem: `entry ${problems.join('; entry ')}` } : { value: out };
+  },
+  show: (value) => JSON.stringify(value),
+});
+
+/**
+ * Object Lock mode: `governance`, `compliance` or `off`. The retention is `auditRetentionDays`, so
+ * the lock and the lifecycle rules can never disagree; the earlier `{ mode, days }` form is refused
+ * with a line saying so rather than read with a retention of its own.
+ */
+const objectLockKind: Kind<ObjectLockMode> = (() => {
+  const base = choice(OBJECT_LOCK_MODES);
+  const legacy = (value: unknown): Read<ObjectLockMode> | undefined =>
+    isRecord(value) || (typeof value === 'string' && value.includes(':'))
+      ? {
+          problem: `must be one of ${OBJECT_LOCK_MODES.join(', ')}, got ${JSON.stringify(value)}: the retention is now auditRetentionDays (set that instead of "days")`,
+        }
+      : undefined;
+  return {
+    ...base,
+    fromJson: (value) => legacy(value) ?? base.fromJson(value),
+    fromText: (raw) => legacy(raw) ?? base.fromText(raw),
+  };
+})();
+
+/** An IAM principal allowed to assume the operator role: a role, user or account root ARN. */
+const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
+
+/** One deployment setting: its JSON key is its name in `DEPLOY_SETTINGS`. */
+export interface DeploySetting<T> {
+  kind: Kind<T>;
+  default: T;
+  /** The README's default cell when the default alone says too little (e.g. "generated"). */
+  defaultDoc?: string;
+  /** The meaning, as the README's settings table shows it. */
+  doc: string;
+}
+
+/** Declares one setting; its value type (for `Settings`) comes from its kind. */
+function setting<T>(
+  declaration: Omit<DeploySetting<T>, 'default'> & { default: NoInfer<T> },
+): DeploySetting<T> {
+  return declaration;
+}
+
+/**
+ * Every deployment setting, in README order. Each is read from the settings file under its name
+ * and from `ARCHIVER_DEPLOY_<NAME>` (see `envName`). Adding a setting is one entry here.
+ */
+export const DEPLOY_SETTINGS = {
+  name: setting({
+    kind: text({ check: matching(NAME, '3-32 lower-case letters, digits or dashes') }),
+    default: 'rds-log-archiver',
+    doc: 'Stack name and prefix of every resource name.',
+  }),
+  region: setting({
+    kind: text({ check: regionProblem }),
+    default: 'us-east-1',
+    doc: 'Region of the clusters and of everything deployed.',
+  }),
+  clusters: setting({
+    kind: list(clusterIdentifierProblem),
+    default: [],
+    doc: 'DB cluster identifiers to archive. Replaces the tag selector.',
+  }),
+  clusterTag: setting({
+    kind: optional(tag()),
+    // Opt-in by tag: nothing is archived until an operator tags a cluster (or lists clusters).
+    default: { key: 'rds-log-archiver', value: 'enabled' },
+    defaultDoc: '"rds-log-archiver=enabled"',
+    doc: 'Archive every cluster with this tag (`key=value`).',
+  }),
+  logTypes: setting({
+    kind: list(logTypeProblem),
+    default: ['audit/'],
+    doc: 'Log file name prefixes to archive (`error/`, `slowquery/`, ...).',
+  }),
+  createBucket: setting({
+    kind: flag(),
+    default: true,
+    doc: 'Create the archive bucket; `false` uses the existing bucket `bucketName` (its settings are then yours).',
+  }),
+  bucketName: setting({
+    kind: optional(text({ check: bucketNameProblem })),
+    default: undefined,
+    defaultDoc: 'generated <name>-...',
+    doc: 'Exact bucket name.',
+  }),
+  keyLayout: setting({
+    kind: choice(KEY_LAYOUTS),
+    default: 'seed',
+    doc: '`seed`: `{prefix}{cluster}/audit/YYYY/MM/DD/HH/{instance}/{file}.gz`; `hive`: `{prefix}cluster=/log_type=/dt=YYYY-MM-DD-HH/instance=/{file}.gz`.',
+  }),
+  keyPrefix: setting({
+    kind: text({
+      check: (value) =>
+        keyPrefixProblem(value) ??
+        (value === '' || value.endsWith('/') ? undefined : 'must be empty or end with /'),
+    }),
+    default: '',
+    doc: 'Prefix of every key, ending in `/`. The archiver can write only under it.',
+  }),
+  scheduleMinutes: setting({
+    kind: integer({ min: 1, max: 60 }),
+    default: 5,
+    doc: 'How often the discoverer runs.',
+  }),
+  settleSeconds: setting({
+    kind: integer({ min: 0, max: 86_400 }),
+    default: 300,
+    doc: 'A live file is archived once it has been quiet this long.',
+  }),
+  sweepAfterSeconds: setting({
+    kind: integer({ min: 60, max: 86_400 }),
+    default: 1800,
+    doc: 'Work stuck this long is queued again (at least 2x the archiver timeout).',
+  }),
+  rdsLogRetentionHours: setting({
+    kind: integer({ min: 1, max: 24 * 30 }),
+    default: 24,
+    doc: 'How long RDS keeps the files; longer listing gaps are reported as coverage holes.',
+  }),
+  architecture: setting({
+    kind: choice(['arm64', 'x86_64']),
+    default: 'arm64',
+    doc: 'Lambda architecture (`arm64` or `x86_64`).',
+  }),
+  archiverMemoryMb: setting({
+    kind: integer({ min: 256, max: 10_240 }),
+    // 1 GB gives a full vCPU share for gzip.
+    default: 1024,
+    doc: 'Archiver memory (MB).',
+  }),
+  archiverTimeoutSeconds: setting({
+    kind: integer({ min: 30, max: 900 }),
+    // 10 minutes covers a 100 MB file many times over.
+    default: 600,
+    doc: 'Archiver timeout. The ledger lease equals it.',
+  }),
+  discovererMemoryMb: setting({
+    kind: integer({ min: 128, max: 10_240 }),
+    default: 512,
+    doc: 'Discoverer memory (MB).',
+  }),
+  discovererTimeoutSeconds: setting({
+    kind: integer({ min: 10, max: 900 }),
+    default: 120,
+    doc: 'Discoverer timeout (shorter than the schedule).',
+  }),
+  batchSize: setting({
+    kind: integer({ min: 1, max: 10_000 }),
+    default: 4,
+    doc: 'Messages per archiver invocation (above 10 needs a batching window).',
+  }),
+  batchingWindowSeconds: setting({
+    kind: integer({ min: 0, max: 300 }),
+    default: 0,
+    doc: 'How long the event source gathers messages for a batch.',
+  }),
+  maxConcurrency: setting({
+    kind: integer({ min: 2, max: 1000 }),
+    default: 5,
+    doc: 'Most archivers running at once (also caps the load on the account-wide RDS API budget).',
+  }),
+  maxReceiveCount: setting({
+    kind: integer({ min: 5, max: 1000 }),
+    default: 5,
+    doc: "Attempts before a message moves to the DLQ (at least 5); also the archiver's attempt limit.",
+  }),
+  transitions: setting({
+    kind: transitionsKind,
+    // GLACIER_IR keeps objects readable by Athena; GLACIER / DEEP_ARCHIVE would need a restore first.
+    default: [
+      { days: 30, storageClass: 'STANDARD_IA' },
+      { days: 90, storageClass: 'GLACIER_IR' },
+    ],
+    doc: 'Storage class transitions `{ "days", "storageClass" }`, in increasing order of days. GLACIER_IR stays readable by Athena.',
+  }),
+  auditRetentionDays: setting({
+    kind: integer({ min: 1, max: 36_500 }),
+    // A year and a month: a common audit period plus time to notice a problem at its end.
+    default: 400,
+    doc: 'How long every archived log file is kept at least: the Object Lock retention, and the least time an earlier generation of a file (an overwritten key) is kept.',
+  }),
+  noncurrentVersionExpiryDays: setting({
+    kind: optional(integer({ min: 1, max: 36_500 })),
+    default: undefined,
+    defaultDoc: 'auditRetentionDays',
+    doc: 'Earlier generations of a file (overwritten keys) are deleted this long after they were replaced; at least `auditRetentionDays`.',
+  }),
+  expireAfterRetention: setting({
+    kind: flag(),
+    default: false,
+    doc: 'Delete archived files once `auditRetentionDays` have passed (a delete marker; the data follows `noncurrentVersionExpiryDays` later). `false` keeps them until you delete them.',
+  }),
+  objectLock: setting({
+    kind: objectLockKind,
+    default: 'governance',
+    doc: '`governance`, `compliance` or `off`: WORM default retention of `auditRetentionDays` on every archived object. Once on, S3 never lets a bucket drop Object Lock; `off` later only stops new objects being locked.',
+  }),
+  accessLogging: setting({
+    kind: flag(),
+    default: true,
+    doc: 'S3 server access logs of the archive bucket, into a separate bucket `<name>-logs-...` kept `auditRetentionDays`. `false` when CloudTrail S3 data events record the access instead.',
+  }),
+  kmsKeyArn: setting({
+    kind: optional(text({ check: kmsKeyArnProblem })),
+    default: undefined,
+    doc: "Customer KMS key for the bucket (SSE-KMS with a bucket key), queues and table, as the key's ARN (`...:key/<id>`, not an alias). Its key policy must let the account's IAM policies use it.",
+  }),
+  subnetIds: setting({
+    kind: list(matching(SUBNET, 'a subnet id')),
+    default: [],
+    doc: 'Run both functions in these subnets (with `securityGroupIds`).',
+  }),
+  securityGroupIds: setting({
+    kind: list(matching(SECURITY_GROUP, 'a security group id')),
+    default: [],
+    doc: 'Security groups of both functions (with `subnetIds`).',
+  }),
+  alarmEmail: setting({
+    kind: optional(text({ check: matching(EMAIL, 'an e-mail address') })),
+    default: undefined,
+    doc: 'Subscribe this address to the alarm topic (confirm the e-mail AWS sends).',
+  }),
+  encryptAlarmTopic: setting({
+    kind: flag(),
+    default: true,
+    doc: 'Encrypt the alarm topic with a KMS key of its own whose policy lets CloudWatch alarms publish (they cannot use the AWS managed `alias/aws/sns`).',
+  }),
+  operatorPrincipals: setting({
+    kind: list(matching(IAM_PRINCIPAL, 'an IAM role, user or account root ARN')),
+    default: [],
+    defaultDoc: 'this account',
+    doc: 'Who may assume the operator role `<name>-operator` (see Operator permissions); by default any identity of this account whose own policy allows it.',
+  }),
+  logRetentionDays: setting({
+    kind: integer({ min: 1, max: 3653 }),
+    default: 365,
+    doc: "Retention of the functions' log groups (a value CloudWatch Logs accepts).",
+  }),
+  oldestMessageAlarmSeconds: setting({
+    kind: integer({ min: 60, max: 1_209_600 }),
+    default: 3600,
+    doc: 'Alarm when queued work is older than this.',
+  }),
 };
+
+type Declarations = typeof DEPLOY_SETTINGS;
+type SettingKey = keyof Declarations;
+type ValueOf<S> = S extends DeploySetting<infer T> ? T : never;
+
+/** Everything a deployment can choose: one field per declared setting. */
+export type Settings = { -readonly [K in SettingKey]: ValueOf<Declarations[K]> };
+
+const ENTRIES = Object.entries(DEPLOY_SETTINGS) as [SettingKey, DeploySetting<unknown>][];
+
+/** The settings used when nothing is configured. */
+export const DEFAULT_SETTINGS: Settings = Object.fromEntries(
+  ENTRIES.map(([key, declaration]) => [key, declaration.default]),
+) as Settings;
 
 /** Raised when the settings are malformed or contradictory; lists every problem. */
 export class SettingsError extends Error {
@@ -127,289 +369,71 @@ export class SettingsError extends Error {
   }
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'list';
-
-/** Settings that can also come from the environment, and how their text is read. */
-const ENV_KINDS: Partial<Record<keyof Settings, Kind>> = {
-  name: 'string',
-  region: 'string',
-  clusters: 'list',
-  clusterTag: 'string',
-  logTypes: 'list',
-  createBucket: 'bool',
-  bucketName: 'string',
-  keyLayout: 'string',
-  keyPrefix: 'string',
-  scheduleMinutes: 'int',
-  settleSeconds: 'int',
-  sweepAfterSeconds: 'int',
-  rdsLogRetentionHours: 'int',
-  architecture: 'string',
-  archiverMemoryMb: 'int',
-  archiverTimeoutSeconds: 'int',
-  discovererMemoryMb: 'int',
-  discovererTimeoutSeconds: 'int',
-  batchSize: 'int',
-  batchingWindowSeconds: 'int',
-  maxConcurrency: 'int',
-  maxReceiveCount: 'int',
-  noncurrentVersionExpiryDays: 'int',
-  kmsKeyArn: 'string',
-  subnetIds: 'list',
-  securityGroupIds: 'list',
-  alarmEmail: 'string',
-  logRetentionDays: 'int',
-  oldestMessageAlarmSeconds: 'int',
-};
-
 /** `archiverTimeoutSeconds` -> `ARCHIVER_DEPLOY_ARCHIVER_TIMEOUT_SECONDS`. */
 export function envName(key: string): string {
   return `ARCHIVER_DEPLOY_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
-}
-
-function readEnvValue(kind: Kind, text: string): unknown {
-  switch (kind) {
-    case 'string':
-      return text;
-    case 'int':
-      return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
-    case 'bool':
-      return text === 'true' ? true : text === 'false' ? false : text;
-    case 'list':
-      return text
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== '');
-  }
-}
-
-/**
- * The settings overrides found in the environment: every `ARCHIVER_DEPLOY_<KEY>` of a flat setting,
- * plus `ARCHIVER_DEPLOY_OBJECT_LOCK` as `off`, `governance:<days>` or `compliance:<days>`.
- */
-export function settingsFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(ENV_KINDS) as [keyof Settings, Kind][]) {
-    const text = env[envName(key)];
-    if (text !== undefined) out[key] = readEnvValue(kind, text);
-  }
-  const lock = env[envName('objectLock')];
-  if (lock !== undefined) {
-    const [mode, days] = lock.split(':');
-    out.objectLock = { mode, ...(days === undefined ? {} : { days: Number(days) }) };
-  }
-  return out;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Collects problems while reading one untyped input. */
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly input: Record<string, unknown>) {}
-
-  private has(key: keyof Settings): boolean {
-    return this.input[key] !== undefined;
-  }
-
-  string(key: keyof Settings, fallback: string, pattern?: RegExp, hint?: string): string {
-    if (!this.has(key)) return fallback;
-    const value = this.input[key];
-    if (typeof value !== 'string') {
-      this.problems.push(`${key} must be a string`);
-      return fallback;
-    }
-    if (pattern && !pattern.test(value)) this.problems.push(`${key} ${hint ?? `must match ${pattern}`}`);
-    return value;
-  }
-
-  optionalString(key: keyof Settings, fallback: string | undefined, pattern?: RegExp, hint?: string) {
-    if (!this.has(key)) return fallback;
-    const value = this.string(key, '', pattern, hint);
-    return value === '' ? undefined : value;
-  }
-
-  int(key: keyof Settings, fallback: number, min: number, max: number): number {
-    if (!this.has(key)) return fallback;
-    const value = this.input[key];
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-      this.problems.push(`${key} must be an integer`);
-      return fallback;
-    }
-    if (value < min || value > max)
-      this.problems.push(`${key} must be between ${min} and ${max} (got ${value})`);
-    return value;
-  }
-
-  bool(key: keyof Settings, fallback: boolean): boolean {
-    if (!this.has(key)) return fallback;
-    const value = this.input[key];
-    if (typeof value !== 'boolean') {
-      this.problems.push(`${key} must be true or false`);
-      return fallback;
-    }
-    return value;
-  }
-
-  list(key: keyof Settings, fallback: string[], pattern?: RegExp, hint?: string): string[] {
-    if (!this.has(key)) return fallback;
-    const value = this.input[key];
-    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-      this.problems.push(`${key} must be a list of strings`);
-      return fallback;
-    }
-    for (const item of value) {
-      if (pattern && !pattern.test(item))
-        this.problems.push(`${key}: "${item}" ${hint ?? `must match ${pattern}`}`);
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(key: keyof Settings, fallback: T, allowed: readonly T[]): T {
-    const value = this.string(key, fallback);
-    if (!allowed.includes(value as T)) {
-      this.problems.push(`${key} must be one of ${allowed.join(', ')} (got "${value}")`);
-      return fallback;
-    }
-    return value as T;
-  }
-
-  transitions(fallback: StorageTransition[]): StorageTransition[] {
-    if (!this.has('transitions')) return fallback;
-    const value = this.input.transitions;
-    if (!Array.isArray(value)) {
-      this.problems.push('transitions must be a list of { days, storageClass }');
-      return fallback;
-    }
-    const out: StorageTransition[] = [];
-    for (const item of value) {
-      const ok =
-        isRecord(item) &&
-        typeof item.days === 'number' &&
-        Number.isInteger(item.days) &&
-        item.days >= 0 &&
-        STORAGE_CLASSES.includes(item.storageClass as StorageClass);
-      if (!ok) {
-        this.problems.push(
-          `transitions: ${JSON.stringify(item)} must be { days: integer >= 0, storageClass: ${STORAGE_CLASSES.join(' | ')} }`,
-        );
-        continue;
-      }
-      out.push({ days: item.days as number, storageClass: item.storageClass as StorageClass });
-    }
-    return out;
-  }
-
-  objectLock(fallback: ObjectLockSettings): ObjectLockSettings {
-    if (!this.has('objectLock')) return fallback;
-    const value = this.input.objectLock;
-    if (isRecord(value) && value.mode === 'off') return { mode: 'off' };
-    if (
-      isRecord(value) &&
-      (value.mode === 'governance' || value.mode === 'compliance') &&
-      typeof value.days === 'number' &&
-      Number.isInteger(value.days) &&
-      value.days >= 1 &&
-      value.days <= 36500
-    ) {
-      return { mode: value.mode, days: value.days };
-    }
-    this.problems.push(
-      'objectLock must be { mode: "off" } or { mode: "governance" | "compliance", days: 1..36500 }',
-    );
-    return fallback;
-  }
-}
-
-const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
-const TAG = /^[^=]+=.*$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const KEY_PREFIX = /^$|^[^/].*\/$/;
-const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
-const SUBNET = /^subnet-[0-9a-f]+$/;
-const SECURITY_GROUP = /^sg-[0-9a-f]+$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
 /**
- * Reads and validates settings from untyped input (a parsed file merged with environment overrides);
- * anything missing takes its default.
+ * Reads and validates settings from untyped input (a parsed settings file) and `ARCHIVER_DEPLOY_*`
+ * environment variables, which win; anything missing takes its default.
  * @throws SettingsError listing every problem found.
  */
-export function parseSettings(input: unknown): Settings {
+export function parseSettings(input: unknown, env: Record<string, string | undefined> = {}): Settings {
   if (!isRecord(input)) throw new SettingsError(['settings must be a JSON object']);
-  const known = new Set(Object.keys(DEFAULT_SETTINGS));
-  const unknown = Object.keys(input).filter((key) => !known.has(key) && !key.startsWith('$'));
-  const r = new Reader(input);
-  const d = DEFAULT_SETTINGS;
-  const settings: Settings = {
-    name: r.string('name', d.name, NAME, 'must be 3-32 lower-case letters, digits or dashes'),
-    region: r.string('region', d.region, REGION, 'must look like us-east-1'),
-    clusters: r.list('clusters', d.clusters, IDENTIFIER, 'is not a DB cluster identifier'),
-    clusterTag: r.optionalString('clusterTag', d.clusterTag, TAG, 'must be key=value'),
-    logTypes: r.list('logTypes', d.logTypes, /^[a-z][a-z0-9_-]*\/$/, 'must be a folder prefix like audit/'),
-    createBucket: r.bool('createBucket', d.createBucket),
-    bucketName: r.optionalString('bucketName', d.bucketName, BUCKET, 'is not a valid S3 bucket name'),
-    keyLayout: r.oneOf('keyLayout', d.keyLayout, ['seed', 'hive'] as const),
-    keyPrefix: r.string('keyPrefix', d.keyPrefix, KEY_PREFIX, 'must be empty or end with / (no leading /)'),
-    scheduleMinutes: r.int('scheduleMinutes', d.scheduleMinutes, 1, 60),
-    settleSeconds: r.int('settleSeconds', d.settleSeconds, 0, 86_400),
-    sweepAfterSeconds: r.int('sweepAfterSeconds', d.sweepAfterSeconds, 60, 86_400),
-    rdsLogRetentionHours: r.int('rdsLogRetentionHours', d.rdsLogRetentionHours, 1, 24 * 30),
-    architecture: r.oneOf('architecture', d.architecture, ['arm64', 'x86_64'] as const),
-    archiverMemoryMb: r.int('archiverMemoryMb', d.archiverMemoryMb, 256, 10_240),
-    archiverTimeoutSeconds: r.int('archiverTimeoutSeconds', d.archiverTimeoutSeconds, 30, 900),
-    discovererMemoryMb: r.int('discovererMemoryMb', d.discovererMemoryMb, 128, 10_240),
-    discovererTimeoutSeconds: r.int('discovererTimeoutSeconds', d.discovererTimeoutSeconds, 10, 900),
-    batchSize: r.int('batchSize', d.batchSize, 1, 10_000),
-    batchingWindowSeconds: r.int('batchingWindowSeconds', d.batchingWindowSeconds, 0, 300),
-    maxConcurrency: r.int('maxConcurrency', d.maxConcurrency, 2, 1000),
-    maxReceiveCount: r.int('maxReceiveCount', d.maxReceiveCount, 5, 1000),
-    transitions: r.transitions(d.transitions),
-    noncurrentVersionExpiryDays: r.int(
-      'noncurrentVersionExpiryDays',
-      d.noncurrentVersionExpiryDays,
-      1,
-      36_500,
-    ),
-    objectLock: r.objectLock(d.objectLock),
-    kmsKeyArn: r.optionalString('kmsKeyArn', d.kmsKeyArn, KMS_ARN, 'must be a KMS key ARN'),
-    subnetIds: r.list('subnetIds', d.subnetIds, SUBNET, 'is not a subnet id'),
-    securityGroupIds: r.list(
-      'securityGroupIds',
-      d.securityGroupIds,
-      SECURITY_GROUP,
-      'is not a security group id',
-    ),
-    alarmEmail: r.optionalString('alarmEmail', d.alarmEmail, EMAIL, 'is not an e-mail address'),
-    logRetentionDays: r.int('logRetentionDays', d.logRetentionDays, 1, 3653),
-    oldestMessageAlarmSeconds: r.int('oldestMessageAlarmSeconds', d.oldestMessageAlarmSeconds, 60, 1_209_600),
-  };
+  const unknown = Object.keys(input).filter((key) => !(key in DEPLOY_SETTINGS) && !key.startsWith('$'));
+  const problems = unknown.map((key) => `unknown setting "${key}"`);
+  const given = new Set<SettingKey>();
+  const settings: Record<string, unknown> = {};
+  for (const [key, declaration] of ENTRIES) {
+    const variable = envName(key);
+    const raw = env[variable]?.trim();
+    settings[key] = declaration.default;
+    let read: Read<unknown> | undefined;
+    let source: string = key;
+    if (raw) {
+      read = declaration.kind.fromText(raw);
+      source = `${key} (${variable})`;
+    } else if (input[key] !== undefined) {
+      read = declaration.kind.fromJson(input[key]);
+    }
+    if (read === undefined) continue;
+    given.add(key);
+    if ('problem' in read) problems.push(`${source} ${read.problem}`);
+    else settings[key] = read.value;
+  }
+  const typed = settings as Settings;
   // An explicit cluster list replaces the default tag selector.
-  if (settings.clusters.length > 0 && input.clusterTag === undefined) settings.clusterTag = undefined;
-  const problems = [
-    ...unknown.map((key) => `unknown setting "${key}"`),
-    ...r.problems,
-    ...crossChecks(settings, input),
-  ];
+  if (typed.clusters.length > 0 && !given.has('clusterTag')) typed.clusterTag = undefined;
+  problems.push(...crossChecks(typed, given));
   if (problems.length > 0) throw new SettingsError(problems);
-  return settings;
+  return typed;
 }
 
 /** Rules that tie several settings together. */
-function crossChecks(s: Settings, input: Record<string, unknown>): string[] {
+function crossChecks(s: Settings, given: ReadonlySet<SettingKey>): string[] {
   const problems: string[] = [];
-  if (s.clusters.length > 0 && input.clusterTag !== undefined && s.clusterTag !== undefined) {
+  if (s.clusters.length > 0 && given.has('clusterTag') && s.clusterTag !== undefined) {
     problems.push('choose either clusters or clusterTag, not both');
   }
   if (s.clusters.length === 0 && s.clusterTag === undefined) problems.push('set clusters or clusterTag');
   if (s.logTypes.length === 0) problems.push('logTypes must not be empty');
   if (!s.createBucket && s.bucketName === undefined) problems.push('createBucket=false needs bucketName');
-  if (!s.createBucket && s.objectLock.mode !== 'off') {
+  // An existing bucket is its owner's to configure: its Object Lock and logging are not ours.
+  if (!s.createBucket && given.has('objectLock') && s.objectLock !== 'off') {
     problems.push('objectLock can only be set on a bucket this stack creates');
+  }
+  if (!s.createBucket && given.has('accessLogging') && s.accessLogging) {
+    problems.push('accessLogging can only be set on a bucket this stack creates');
+  }
+  if (s.noncurrentVersionExpiryDays !== undefined && s.noncurrentVersionExpiryDays < s.auditRetentionDays) {
+    problems.push(
+      `noncurrentVersionExpiryDays (${s.noncurrentVersionExpiryDays}) must be at least auditRetentionDays (${s.auditRetentionDays}): an earlier generation of a file is an audit record too`,
+    );
   }
   if (s.batchSize > 10 && s.batchingWindowSeconds === 0) {
     problems.push('batchSize above 10 needs batchingWindowSeconds >= 1 (an SQS rule)');
@@ -450,7 +474,48 @@ export function loadSettings(
     }
     if (!isRecord(fromFile)) throw new SettingsError(['the settings file must hold a JSON object']);
   }
-  return parseSettings({ ...(fromFile as Record<string, unknown>), ...settingsFromEnv(env) });
+  return parseSettings(fromFile, env);
+}
+
+/** What the README's settings table shows for a setting: name, default, meaning. */
+export const SETTINGS_DOC: ReadonlyArray<readonly [string, string, string]> = ENTRIES.map(
+  ([key, declaration]) =>
+    [
+      key,
+      declaration.defaultDoc ??
+        (declaration.default === undefined ? 'none' : JSON.stringify(declaration.default)),
+      declaration.doc,
+    ] as const,
+);
+
+/** How long the archive keeps what, all derived from `auditRetentionDays`. */
+export interface RetentionPlan {
+  /** Object Lock default retention, or undefined when no lock is configured. */
+  lock: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number } | undefined;
+  /** Days after which a current version gets a delete marker, or undefined to keep it. */
+  expireCurrentDays: number | undefined;
+  /** Days after which a replaced version is deleted (never fewer than the retention). */
+  noncurrentDays: number;
+  /** Days the server access logs are kept. */
+  accessLogDays: number;
+}
+
+/**
+ * The retention rules of the archive bucket, from the one stated retention: the lock holds every
+ * object exactly `auditRetentionDays`, and lifecycle never removes data sooner. Only for a bucket this
+ * stack creates (an existing bucket's rules are its owner's).
+ */
+export function retentionPlan(s: Settings): RetentionPlan {
+  const days = s.auditRetentionDays;
+  return {
+    lock:
+      s.createBucket && s.objectLock !== 'off'
+        ? { mode: s.objectLock === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE', days }
+        : undefined,
+    expireCurrentDays: s.expireAfterRetention ? days : undefined,
+    noncurrentDays: Math.max(s.noncurrentVersionExpiryDays ?? days, days),
+    accessLogDays: days,
+  };
 }
 
 /** SQS visibility timeout: at least 6x the function timeout plus the batching window (AWS guidance). */

@@ -8,13 +8,14 @@ import { ArchiverAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArchiveQuery } from './athena.js';
 import type { BundleDirs } from './bundle.js';
-import { functionEnvironment } from './function-environment.js';
+import { DEPLOYED_OBJECT_DIGEST, functionEnvironment } from './function-environment.js';
 import { HandlerFunction } from './handler-function.js';
 import { LedgerTable } from './ledger-table.js';
-import { archiverStatements, discovererStatements, type PolicyArns } from './policies.js';
+import { OperatorRole } from './operator-role.js';
+import { archiverStatements, discovererStatements, operatorStatements, type PolicyArns } from './policies.js';
 import { ArchiveQueues } from './queues.js';
 import { DiscoveryScheduleRule } from './schedule.js';
-import { type Settings, visibilityTimeoutSeconds } from './settings.js';
+import { retentionPlan, type Settings, visibilityTimeoutSeconds } from './settings.js';
 
 export interface ArchiverStackProps {
   settings: Settings;
@@ -22,7 +23,12 @@ export interface ArchiverStackProps {
   bundles: BundleDirs;
 }
 
-/** The whole deployment: storage, ledger, queues, functions, schedule, alarms, Athena. */
+/**
+ * The whole deployment: storage, ledger, queues, functions, schedule, alarms, Athena, and the
+ * operator role. Its defaults are audit-grade (README "Deploy"): Object Lock and lifecycle from one
+ * stated retention, server access logs, queues only the pipeline's roles may send to, one role per
+ * job with only the actions its code uses, log groups kept a year, an encrypted alarm topic.
+ */
 export class ArchiverStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ArchiverStackProps) {
     super(scope, id);
@@ -39,9 +45,10 @@ export class ArchiverStack extends TerraformStack {
       bucketName: s.bucketName,
       namePrefix: s.name,
       partition,
+      account,
       transitions: s.transitions,
-      noncurrentVersionExpiryDays: s.noncurrentVersionExpiryDays,
-      objectLock: s.objectLock,
+      retention: retentionPlan(s),
+      accessLogging: s.createBucket && s.accessLogging,
       kmsKeyArn: s.kmsKeyArn,
     });
     const ledger = new LedgerTable(this, 'ledger', { tableName: `${s.name}-ledger`, kmsKeyArn: s.kmsKeyArn })
@@ -59,16 +66,15 @@ export class ArchiverStack extends TerraformStack {
       dlqUrl: queues.dlq.url,
       bucket: bucket.name,
     });
-    const arns = (logGroup: string): PolicyArns => ({
+    const arns: PolicyArns = {
       table: ledger.arn,
       queue: queues.queue.arn,
       dlq: queues.dlq.arn,
       bucket: bucket.arn,
       keyPrefix: s.keyPrefix,
       kmsKey: s.kmsKeyArn,
-      logGroup,
       rdsArnPrefix: `arn:${partition}:rds:${s.region}:${account}`,
-    });
+    };
     const vpc =
       s.subnetIds.length > 0 ? { subnetIds: s.subnetIds, securityGroupIds: s.securityGroupIds } : undefined;
     const common = {
@@ -86,7 +92,7 @@ export class ArchiverStack extends TerraformStack {
       bundleDir: props.bundles.discoverer,
       memoryMb: s.discovererMemoryMb,
       timeoutSeconds: s.discovererTimeoutSeconds,
-      statements: (logGroup) => discovererStatements(arns(logGroup)),
+      statements: (logGroup) => discovererStatements(arns, logGroup),
     });
     const archiver = new HandlerFunction(this, 'archiver', {
       ...common,
@@ -95,7 +101,23 @@ export class ArchiverStack extends TerraformStack {
       bundleDir: props.bundles.archiver,
       memoryMb: s.archiverMemoryMb,
       timeoutSeconds: s.archiverTimeoutSeconds,
-      statements: (logGroup) => archiverStatements(arns(logGroup)),
+      statements: (logGroup) =>
+        archiverStatements(arns, logGroup, {
+          objectDigest: DEPLOYED_OBJECT_DIGEST,
+          clusterTag: s.clusterTag !== undefined,
+        }),
+    });
+
+    const operator = new OperatorRole(this, 'operator', {
+      roleName: `${s.name}-operator`,
+      principals:
+        s.operatorPrincipals.length > 0 ? s.operatorPrincipals : [`arn:${partition}:iam::${account}:root`],
+      statements: operatorStatements(arns, DEPLOYED_OBJECT_DIGEST),
+    });
+    // The discoverer queues work and operators redrive it; only the archiver parks work in the DLQ.
+    queues.restrictSenders({
+      queue: [discoverer.role.arn, operator.role.arn],
+      dlq: [archiver.role.arn],
     });
 
     new LambdaEventSourceMapping(this, 'archive-queue-mapping', {
@@ -125,6 +147,9 @@ export class ArchiverStack extends TerraformStack {
       scheduleMinutes: s.scheduleMinutes,
       oldestMessageAlarmSeconds: s.oldestMessageAlarmSeconds,
       alarmEmail: s.alarmEmail,
+      encrypt: s.encryptAlarmTopic,
+      partition,
+      account,
     });
 
     const query = new ArchiveQuery(this, 'query', {
@@ -146,6 +171,8 @@ export class ArchiverStack extends TerraformStack {
       athena_table: `${query.database.name}.${query.table.name}`,
       athena_workgroup: query.workgroup.name,
       alarm_topic: alarms.topic.arn,
+      operator_role_arn: operator.role.arn,
+      ...(bucket.accessLogs ? { access_log_bucket: bucket.accessLogs.name } : {}),
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EmulatorStartError } from './errors.js';
+import { EmulatorStartError, JavaNotFoundError } from './errors.js';
 import { freePort } from './ports.js';
 import { startReaper } from './reaper.js';
 
@@ -61,6 +61,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     try {
       return await startOnce(port, options);
     } catch (error) {
+      // Another port cannot help when there is no Java at all.
+      if (error instanceof JavaNotFoundError) throw error;
       lastError = error;
     }
   }
@@ -108,11 +110,19 @@ async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<D
     await terminate(child, exited);
   });
 
+  // Stops the polling once the race is decided: a failed start must not keep the process alive.
+  const polling = new AbortController();
   const failed = await Promise.race([
-    waitUntilAnswers(endpoint, deadline).then(() => undefined),
+    waitUntilAnswers(endpoint, deadline, polling.signal).then(() => undefined),
     exited.then((code) => new EmulatorStartError(`DynamoDB Local exited with ${code}: ${output.trim()}`)),
-    spawnError.then((error) => new EmulatorStartError(`cannot run java: ${error.message}`, { cause: error })),
-  ]).catch((error: unknown) => error);
+    spawnError.then((error) =>
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? new JavaNotFoundError(options.java ?? 'java', { cause: error })
+        : new EmulatorStartError(`cannot run java: ${error.message}`, { cause: error }),
+    ),
+  ])
+    .catch((error: unknown) => error)
+    .finally(() => polling.abort());
   if (failed !== undefined || pid === undefined) {
     await stop();
     throw failed ?? new EmulatorStartError('DynamoDB Local has no pid');
@@ -125,8 +135,8 @@ async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<D
   return { endpoint, port, pid, stop };
 }
 
-async function waitUntilAnswers(endpoint: string, deadline: number): Promise<void> {
-  for (;;) {
+async function waitUntilAnswers(endpoint: string, deadline: number, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
     try {
       // Any HTTP answer (it is a 400 for this unsigned request) means the server is up.
       await fetch(endpoint, { method: 'POST', signal: AbortSignal.timeout(1000) });

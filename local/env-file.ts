@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FleetSettings } from './env.js';
 
 /** What `local up` writes to `DIR/endpoints.json`. */
 export interface StackStateFile {
@@ -12,6 +13,13 @@ export interface StackStateFile {
   endpoints: { rds: string; dynamodb: string; sqs: string; s3: string };
   names: { table: string; queueUrl: string; dlqUrl: string; bucket: string };
   clusters: string[];
+  /** Every simulated DB instance with its engine (and cluster, when it has one). */
+  instances?: Array<{ id: string; engine: string; cluster?: string }>;
+  /**
+   * With several accounts or Regions: each account's id, role ARN and external id, its Regions and
+   * clusters, and the STS endpoint. (`clusters` and `instances` above are the hub's first Region.)
+   */
+  fleet?: FleetSettings;
   env: Record<string, string>;
 }
 
@@ -60,10 +68,13 @@ export async function writeStateFiles(dir: string, state: StackStateFile): Promi
   await writeAtomically(join(dir, ENV_FILE), renderEnvFile(state.env));
 }
 
-/** Write-then-rename, so a reader never sees half a file. */
+/**
+ * Write-then-rename, so a reader never sees half a file. Readable by the owner only (0600): both
+ * files hold credentials (the simulator's, but an operator may reuse the pattern for real ones).
+ */
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
+  await writeFile(temporary, text, { mode: 0o600 });
   await rename(temporary, path);
 }
 

@@ -1,12 +1,14 @@
 import { DEFAULT_LOCAL_REGION, type EmulatorEndpoints } from './aws-config.js';
 import { startEmulators } from './emulators.js';
-import { pipelineEnv } from './env.js';
+import { type FleetSettings, fleetEnv, pipelineEnv } from './env.js';
 import {
   acceleratedClock,
+  type BudgetOptions,
   type Fault,
   type RdsSimulator,
   type SimClock,
   type SimCredentials,
+  type StsOptions,
   startRdsSimulator,
   type WorkloadOptions,
 } from './rds-sim/index.js';
@@ -19,7 +21,15 @@ import {
 
 /** Options of `startLocalStack`. Everything is optional; defaults give a small two-cluster world. */
 export interface LocalStackOptions {
+  /** The Region of every service (default us-east-1); with `regions`, their first. */
   region?: string;
+  /** Regions every simulated account has a fleet in (the emulators run in the first). */
+  regions?: string[];
+  /** Simulated accounts: the hub, then members reached by STS AssumeRole (default 1). */
+  accounts?: number;
+  /** The simulated RDS API budget per account and Region (default AWS's); false: none. */
+  budget?: BudgetOptions | false;
+  sts?: StsOptions;
   /** Resource name prefix (`<prefix>-ledger`, ...); default `local`. */
   prefix?: string;
   workload?: WorkloadOptions;
@@ -45,6 +55,8 @@ export interface LocalStack {
   resources: PipelineResources;
   region: string;
   rds: RdsSimulator;
+  /** The accounts and Regions, when there are several (otherwise undefined: a one-account stack). */
+  fleet?: FleetSettings;
   dynamodbPid: number;
   /** Stops the simulator and both emulators; safe to call twice. */
   stop(): Promise<void>;
@@ -56,7 +68,7 @@ export interface LocalStack {
  * tests, `rds-log-archiver local up` and the benchmarks. A failed start stops what did start.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const region = options.region ?? DEFAULT_LOCAL_REGION;
+  const region = options.regions?.[0] ?? options.region ?? DEFAULT_LOCAL_REGION;
   const names = pipelineNames(options.prefix ?? 'local');
   const maxReceiveCount = options.maxReceiveCount ?? 5;
   const clock =
@@ -79,6 +91,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startRdsSimulator({
         host: '127.0.0.1',
         region,
+        ...(options.regions === undefined ? {} : { regions: options.regions }),
+        ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+        ...(options.budget === undefined ? {} : { budget: options.budget }),
+        ...(options.sts === undefined ? {} : { sts: options.sts }),
         ...(options.ports?.rds === undefined ? {} : { port: options.ports.rds }),
         ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
         ...(clock === undefined ? {} : { clock }),
@@ -91,18 +107,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     const credentials = simulator.credentials[0];
     if (credentials === undefined) throw new Error('the RDS simulator accepts no credentials');
+    // The archiver handles Aurora MySQL clusters and standalone RDS MySQL and MariaDB instances
+    // (their audit logs); the other engines' instances are there to be listed.
+    const archived = simulator.world
+      .clusters()
+      .filter((cluster) => (cluster.engine ?? 'aurora-mysql') === 'aurora-mysql')
+      .map((cluster) => cluster.id);
+    const standalone = simulator.world
+      .instances()
+      .filter((i) => i.cluster === undefined && (i.engine === 'mysql' || i.engine === 'mariadb'))
+      .map((i) => i.id);
     const env = pipelineEnv({
       region,
       credentials,
       endpoints: emulators.endpoints,
       rdsUrl: simulator.url,
       resources,
-      clusters: simulator.world.clusters().map((cluster) => cluster.id),
+      ...(archived.length > 0 ? { clusters: archived } : {}),
+      ...(standalone.length > 0 ? { instances: standalone } : {}),
       maxAttempts: maxReceiveCount,
       ...(options.workload?.retentionHours === undefined
         ? {}
         : { retentionHours: options.workload.retentionHours }),
     });
+    const fleet = fleetSettingsOf(simulator);
+    if (fleet !== undefined) Object.assign(env, fleetEnv(fleet));
     let stopping: Promise<void> | undefined;
     return {
       env,
@@ -111,6 +140,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       resources,
       region,
       rds: simulator,
+      ...(fleet === undefined ? {} : { fleet }),
       dynamodbPid: emulators.dynamodbPid,
       stop: () => {
         stopping ??= Promise.all([simulator.stop(), emulators.stop()]).then(() => undefined);
@@ -121,4 +151,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await Promise.allSettled([rds?.stop(), emulators.stop()]);
     throw error;
   }
+}
+
+/** The fleet of a simulator with several accounts or Regions; undefined for one account in one Region. */
+export function fleetSettingsOf(sim: RdsSimulator): FleetSettings | undefined {
+  const { fleet } = sim;
+  if (fleet.accounts.length === 1 && fleet.regions.length === 1) return undefined;
+  const roles = new Map(sim.sts.roles().map((r) => [r.account, r]));
+  return {
+    hubAccount: fleet.hub.id,
+    regions: [...fleet.regions],
+    stsEndpoint: sim.url,
+    accounts: fleet.accounts.map((account) => {
+      const role = roles.get(account.id);
+      return {
+        accountId: account.id,
+        hub: account.hub,
+        ...(role === undefined ? {} : { roleArn: role.arn }),
+        ...(role?.externalId === undefined ? {} : { externalId: role.externalId }),
+        regions: [...fleet.regions],
+        clusters: Object.fromEntries(
+          fleet.regions.map((region) => [
+            region,
+            (fleet.site(account.id, region)?.world.clusters() ?? [])
+              .filter((c) => (c.engine ?? 'aurora-mysql') === 'aurora-mysql')
+              .map((c) => c.id),
+          ]),
+        ),
+      };
+    }),
+  };
 }

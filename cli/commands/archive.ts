@@ -1,19 +1,27 @@
-import { runEventSource } from '../../local/sqs-event-source.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
 import { println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
-import { formatBytes, LOG_LEVEL_OPTION, logLevel, pipelineFromEnv } from '../pipeline-wiring.js';
+import {
+  checkResources,
+  formatBytes,
+  LOG_LEVEL_OPTION,
+  logLevel,
+  pipelineFromEnv,
+  requiredSetting,
+} from '../pipeline-wiring.js';
 import { createProgress } from '../progress.js';
+import { runEventSource } from '../sqs-event-source.js';
 
 export const archiveCommand: Command = {
   name: 'archive',
   summary: 'Drain the archive queue with Lambda semantics, then exit (--follow keeps going)',
+  exits: { ok: 'every record was archived (or acknowledged)', bad: 'some failed' },
   usage: `Usage: rds-log-archiver archive [--follow] [--batch-size N] [--concurrency N] [--timeout-seconds S] [--json]
 
-Runs the archiver Lambda's handler locally against the archive queue, with the event source
-mapping's semantics: batches in Lambda's event shape, successful records deleted, records in
+Runs what the archiver Lambda runs (core/archive-batch.ts) against the archive queue, with the
+event source mapping's semantics: batches of records, successful records deleted, records in
 batchItemFailures left to reappear after the visibility timeout (and moved to the DLQ by SQS after
 maxReceiveCount). Exits once the queue is empty and nothing is in flight.
 
@@ -23,9 +31,7 @@ Options:
   --concurrency N       Invocations at once (default 2).
   --timeout-seconds S   Simulated function timeout (default 300); downloads abort 15 s before it.
   --json                Print the final counts as JSON.
-  --log-level LEVEL     debug | info | warn (default) | error | silent (stderr, JSON lines).
-
-Exit status: 0 when every record was archived (or acknowledged), 1 when some failed, 2 on bad usage.`,
+  --log-level LEVEL     debug | info | warn (default) | error | silent (stderr, JSON lines).`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       follow: { type: 'boolean', default: false },
@@ -41,19 +47,16 @@ Exit status: 0 when every record was archived (or acknowledged), 1 when some fai
       numberOption(values.concurrency, 'concurrency', { min: 1, max: 32, integer: true }) ?? 2;
     const timeoutSeconds =
       numberOption(values['timeout-seconds'], 'timeout-seconds', { min: 20, max: 900, integer: true }) ?? 300;
-    const pipeline = pipelineFromEnv(io, 'archive', logLevel(values['log-level']));
-    if (!pipeline.config.queueUrl) {
-      pipeline.clients.destroy();
-      io.stderr.write('error: ARCHIVER_QUEUE_URL is required: the archive queue to drain.\n');
-      return EXIT.usage;
-    }
+    // 'drain': the archiver's settings plus the queue it drains, all reported together.
+    const pipeline = pipelineFromEnv(io, 'drain', logLevel(values['log-level']));
+    const queueUrl = requiredSetting(pipeline.config, 'queueUrl', 'the archive queue to drain');
     const progress = createProgress(io.stderr, { label: 'archiving' });
     try {
+      await checkResources(pipeline, 'drain');
       const stats = await runEventSource({
         sqs: pipeline.clients.sqs,
-        queueUrl: pipeline.config.queueUrl,
-        region: pipeline.config.region,
-        handler: pipeline.archiverHandler() as never,
+        queueUrl,
+        handler: pipeline.archiveBatch(),
         batchSize,
         concurrency,
         functionTimeoutMs: timeoutSeconds * 1000,

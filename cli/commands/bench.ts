@@ -13,6 +13,7 @@ const QUICK = { sizes: [16, 64], instances: 20, files: 300 };
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'Measure transfer throughput/memory and discovery request counts on the local stack',
+  exits: { ok: 'every measurement ran', bad: 'a measurement failed' },
   usage: `Usage: rds-log-archiver bench [--quick] [--sizes 64,512,2048] [--json]
                              [--instances N --files N] [--skip-transfer] [--skip-discovery]
 
@@ -44,7 +45,7 @@ Options:
   --baseline-max-mb N  Skip the baseline above this size (it holds the file twice; default 4096).
   --json               Print the result as JSON on stdout.
 
-Progress goes to stderr. Exit status: 0 on success, 1 when a measurement failed, 2 on bad usage.`,
+Progress goes to stderr.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ...JSON_OPTION,

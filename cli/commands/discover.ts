@@ -4,12 +4,13 @@ import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
 import { println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
-import { LOG_LEVEL_OPTION, logLevel, pipelineFromEnv } from '../pipeline-wiring.js';
+import { checkResources, LOG_LEVEL_OPTION, logLevel, pipelineFromEnv } from '../pipeline-wiring.js';
 import { formatTable } from '../table.js';
 
 export const discoverCommand: Command = {
   name: 'discover',
   summary: 'Run one discovery pass: list log files, update the ledger, enqueue new work',
+  exits: { ok: 'every instance was listed', bad: 'some instance or cluster failed' },
   usage: `Usage: rds-log-archiver discover [--json] [--log-level LEVEL]
 
 Runs the discoverer once, as the scheduled Lambda does: lists every selected instance's log
@@ -21,13 +22,12 @@ after 'source .local-state/env' from 'rds-log-archiver local up'.
 
 Options:
   --json              Print the pass summary as JSON.
-  --log-level LEVEL   debug | info | warn (default) | error | silent; logs go to stderr as JSON lines.
-
-Exit status: 0 when every instance was listed, 1 when some instance or cluster failed, 2 on bad usage.`,
+  --log-level LEVEL   debug | info | warn (default) | error | silent; logs go to stderr as JSON lines.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...JSON_OPTION, ...LOG_LEVEL_OPTION });
     const pipeline = pipelineFromEnv(io, 'discover', logLevel(values['log-level']));
     try {
+      await checkResources(pipeline, 'discover');
       const summary = await discover(pipeline.discoverDeps());
       if (values.json) writeJson(io, summary);
       else {

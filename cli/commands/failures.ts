@@ -1,3 +1,4 @@
+import { fileLabel } from '../../core/ledger/records.js';
 import type { FailureRow } from '../../core/operations/failure-report.js';
 import { runFailures } from '../../core/operations/failures.js';
 import { formatInstant } from '../../core/operations/time.js';
@@ -13,7 +14,9 @@ const USAGE = `Usage: rds-log-archiver failures [--cluster C] [--instance I] [--
 
 Lists failed files (every attempt failed: their messages wait in the DLQ for 'redrive') and lost
 files (gone from RDS before they were archived: an audit gap), with the last error, the attempts
-and when it happened, oldest first.
+and when it happened, oldest first. A content of a rotating log family (RDS MySQL / MariaDB
+server_audit.log) shows as 'name [content <id>]': the name it had when first seen, and the id
+that names its ledger item and object key.
 
 Options:
 ${FILTER_HELP}
@@ -21,9 +24,7 @@ ${FILTER_HELP}
   -h, --help               this help
 
 Reads: the 'failed' and 'lost' partitions of the by-state index (sparse: only files in those
-states). No table scan.
-
-Exit status: 0 none; 1 there are failed or lost files; 2 usage error.`;
+states). No table scan.`;
 
 /** Failure rows as text. */
 export function renderFailures(rows: readonly FailureRow[]): string {
@@ -31,7 +32,7 @@ export function renderFailures(rows: readonly FailureRow[]): string {
   const table = formatTable(rows, [
     { header: 'STATE', value: (r) => r.state.toUpperCase() },
     { header: 'INSTANCE', value: (r) => r.instance },
-    { header: 'FILE', value: (r) => r.logFileName },
+    { header: 'FILE', value: (r) => fileLabel(r) },
     { header: 'GEN', value: (r) => r.generation },
     { header: 'ATTEMPTS', value: (r) => r.attempts },
     { header: 'SINCE', value: (r) => formatInstant(r.since) },
@@ -53,6 +54,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const failuresCommand: Command = {
   name: 'failures',
   summary: 'failed and lost files with last error, attempts and when',
+  exits: {
+    ok: 'none',
+    bad: 'there are failed or lost files, or --cluster/--instance names something the ledger has never listed',
+  },
   usage: USAGE,
   run,
 };

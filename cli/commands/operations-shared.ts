@@ -1,14 +1,13 @@
 /**
  * What the operator commands (status, completeness, failures, redrive, verify) share: the
- * pipeline's clients from the environment, time and filter options, and turning the operations
- * area's errors into CLI errors (exit 1 with a message, not a stack trace).
+ * pipeline's clients from the environment, and time and filter options. Their errors go to the
+ * CLI's one error boundary (cli/errors.ts).
  */
 
-import { ConfigError } from '../../core/config.js';
-import { OperationsError } from '../../core/operations/errors.js';
+import type { ConfigNeed } from '../../core/config.js';
 import type { FileFilter } from '../../core/operations/filters.js';
 import { parseInstant } from '../../core/operations/time.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type Pipeline, pipelineFromEnv } from '../pipeline-wiring.js';
 
@@ -43,23 +42,17 @@ export function instantOption(value: string | undefined, name: string, now: numb
 }
 
 /**
- * Runs `work` with the pipeline's clients (configuration from `io.env`, need `operate`: only
- * AWS_REGION and ARCHIVER_TABLE are required), always destroying them afterwards. Configuration
- * and operations errors become CLI errors.
+ * Runs `work` with the pipeline's clients (configuration from `io.env`; by default need `operate`:
+ * only AWS_REGION and ARCHIVER_TABLE are required), always destroying them afterwards.
  */
-export async function withOperations<T>(io: CliIo, work: (pipeline: Pipeline) => Promise<T>): Promise<T> {
-  let pipeline: Pipeline;
-  try {
-    pipeline = pipelineFromEnv(io, 'operate', 'silent');
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+export async function withOperations<T>(
+  io: CliIo,
+  work: (pipeline: Pipeline) => Promise<T>,
+  need: ConfigNeed = 'operate',
+): Promise<T> {
+  const pipeline = pipelineFromEnv(io, need, 'silent');
   try {
     return await work(pipeline);
-  } catch (error) {
-    if (error instanceof OperationsError) throw new CliError(error.message);
-    throw error;
   } finally {
     pipeline.clients.destroy();
   }

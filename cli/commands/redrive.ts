@@ -1,4 +1,4 @@
-import { MissingSettingError } from '../../core/operations/errors.js';
+import { fileLabel } from '../../core/ledger/records.js';
 import { describeFilter } from '../../core/operations/filters.js';
 import { type RedriveResult, redrive, startNativeRedrive } from '../../core/operations/redrive.js';
 import { numberOption, parseCommandArgs } from '../args.js';
@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
+import { requiredSetting } from '../pipeline-wiring.js';
 import { createProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './operations-shared.js';
@@ -13,15 +14,18 @@ import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './opera
 const USAGE = `Usage: rds-log-archiver redrive [--cluster C] [--instance I] [--dry-run] [--json]
        rds-log-archiver redrive --native [--max-per-second N] [--json]
 
-Moves DLQ messages back to the archive queue, only those naming files that match the filter
-(the others stay in the DLQ), and resets each file's ledger state (failed -> queued, attempts 0)
-so it is retried afresh. Fix the cause first ('failures' shows the last errors).
+For each DLQ message naming a file that matches the filter (the others stay in the DLQ), the
+ledger decides: a failed file goes back to the archive queue in a message rebuilt from the ledger
+(not from the DLQ body) and is reset (failed -> queued, attempts 0), so it is retried afresh; a
+message for a file already archived or lost (also one retired to history), or for a generation
+since replaced, is removed from the DLQ and listed. Fix the cause first ('failures' shows the
+last errors).
 
 Safe to interrupt at any point (Ctrl-C stops between messages): each message is first sent to
 the archive queue, then its ledger entry is reset, and only then is it deleted from the DLQ. An
 interrupt can leave a second copy on the archive queue; the archiver acknowledges it without
 work. Messages it does not move are made visible again at the end.
-Malformed messages, and messages the archiver parked with a reason, are listed and left in place.
+Malformed messages, and messages for files the ledger does not know, are listed and left in place.
 
 Options:
 ${FILTER_HELP}
@@ -36,9 +40,7 @@ ${FILTER_HELP}
   --json                   machine-readable output
   -h, --help               this help
 
-Needs ARCHIVER_QUEUE_URL and ARCHIVER_DLQ_URL (and ARCHIVER_TABLE).
-Exit status: 0 done; 1 interrupted, or malformed/parked messages remain in the DLQ (listed), or
-the move failed; 2 usage error.`;
+Needs ARCHIVER_QUEUE_URL and ARCHIVER_DLQ_URL (and ARCHIVER_TABLE).`;
 
 /** A redrive result as text. */
 export function renderRedrive(result: RedriveResult, filter: string): string {
@@ -47,26 +49,36 @@ export function renderRedrive(result: RedriveResult, filter: string): string {
     lines.push(
       formatTable(result.moved, [
         { header: 'INSTANCE', value: (m) => m.message.instance },
-        { header: 'FILE', value: (m) => m.message.logFileName },
+        { header: 'FILE', value: (m) => fileLabel(m.message) },
         { header: 'GEN', value: (m) => m.message.generation },
-        {
-          header: 'LEDGER',
-          value: (m) => (result.dryRun && m.ledger === 'reset' ? 'failed (would reset)' : m.ledger),
-        },
+        { header: 'LEDGER', value: (m) => (m.ledger === 'would-reset' ? 'failed (would reset)' : m.ledger) },
       ]),
       '',
     );
   }
+  if (result.removed.length > 0) {
+    lines.push(
+      result.dryRun
+        ? 'Would remove from the DLQ (nothing is due for them):'
+        : 'Removed from the DLQ (nothing is due for them):',
+    );
+    for (const r of result.removed)
+      lines.push(
+        `  ${r.message.instance}  ${fileLabel(r.message)}  gen ${r.message.generation}  ${r.detail}`,
+      );
+    lines.push('');
+  }
   if (result.reported.length > 0) {
-    lines.push('Left in the DLQ (malformed or parked):');
+    lines.push('Left in the DLQ (malformed, or unknown to the ledger):');
     for (const r of result.reported)
       lines.push(`  ${r.messageId}  ${r.reason}  body: ${r.body.slice(0, 80)}`);
     lines.push('');
   }
   lines.push(
     `${result.dryRun ? 'DRY RUN: would move' : 'Moved'} ${result.moved.length} message(s) matching ${filter} ` +
-      `of ${result.examined} examined; ${result.kept} for other files left in the DLQ; ` +
-      `${result.reported.length} malformed/parked left in the DLQ.${result.interrupted ? ' INTERRUPTED: rerun to continue.' : ''}`,
+      `of ${result.examined} examined; ${result.dryRun ? 'would remove' : 'removed'} ${result.removed.length} with nothing due; ` +
+      `${result.kept} for other files left in the DLQ; ` +
+      `${result.reported.length} malformed/unknown left in the DLQ.${result.interrupted ? ' INTERRUPTED: rerun to continue.' : ''}`,
   );
   return lines.join('\n');
 }
@@ -98,50 +110,53 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     min: 1,
     max: 500,
   });
-  return await withOperations(io, async (p) => {
-    const { queueUrl, dlqUrl } = p.config;
-    if (!dlqUrl) throw new MissingSettingError('ARCHIVER_DLQ_URL', 'the DLQ to redrive from');
-    if (values.native) {
-      const task = await startNativeRedrive(
-        p.clients.sqs,
-        dlqUrl,
-        maxPerSecond === undefined ? {} : { maxPerSecond },
-      );
-      if (values.json) writeJson(io, { native: true, ...task });
-      else println(io, `Started a message move task from ${task.sourceArn}: ${task.taskHandle}`);
-      return EXIT.ok;
-    }
-    if (!queueUrl)
-      throw new MissingSettingError('ARCHIVER_QUEUE_URL', 'the archive queue to move messages to');
-    // Created at the first message, when the DLQ depth is known, so it can draw a bar.
-    let progress: Progress | undefined;
-    const result = await redrive(
-      { sqs: p.clients.sqs, ledger: p.clients.ledger, queueUrl, dlqUrl },
-      {
-        filter,
-        dryRun: values['dry-run'],
-        signal: io.signal,
-        ...(visibility === undefined ? {} : { visibilityTimeoutSeconds: visibility }),
-        onProgress: (done, total) => {
-          progress ??= createProgress(io.stderr, {
-            label: values['dry-run'] ? 'examining DLQ' : 'redriving',
-            total,
-          });
-          progress.update(done);
+  return await withOperations(
+    io,
+    async (p) => {
+      const dlqUrl = requiredSetting(p.config, 'dlqUrl', 'the DLQ to redrive from');
+      if (values.native) {
+        const task = await startNativeRedrive(
+          p.clients.sqs,
+          dlqUrl,
+          maxPerSecond === undefined ? {} : { maxPerSecond },
+        );
+        if (values.json) writeJson(io, { native: true, ...task });
+        else println(io, `Started a message move task from ${task.sourceArn}: ${task.taskHandle}`);
+        return EXIT.ok;
+      }
+      const queueUrl = requiredSetting(p.config, 'queueUrl', 'the archive queue to move messages to');
+      // Created at the first message, when the DLQ depth is known, so it can draw a bar.
+      let progress: Progress | undefined;
+      const result = await redrive(
+        { sqs: p.clients.sqs, ledger: p.clients.ledger, queueUrl, dlqUrl },
+        {
+          filter,
+          dryRun: values['dry-run'],
+          signal: io.signal,
+          ...(visibility === undefined ? {} : { visibilityTimeoutSeconds: visibility }),
+          onProgress: (done, total) => {
+            progress ??= createProgress(io.stderr, {
+              label: values['dry-run'] ? 'examining DLQ' : 'redriving',
+              total,
+            });
+            progress.update(done);
+          },
         },
-      },
-    );
-    progress?.done(`${result.examined} DLQ message(s) examined`);
-    if (values.json) writeJson(io, result);
-    else println(io, renderRedrive(result, describeFilter(filter)));
-    return result.interrupted || result.reported.length > 0 ? EXIT.bad : EXIT.ok;
-  });
+      );
+      progress?.done(`${result.examined} DLQ message(s) examined`);
+      if (values.json) writeJson(io, result);
+      else println(io, renderRedrive(result, describeFilter(filter)));
+      return result.interrupted || result.reported.length > 0 ? EXIT.bad : EXIT.ok;
+    },
+    values.native ? 'redrive-native' : 'redrive',
+  );
 }
 
 /** `redrive`: DLQ back to the archive queue, filtered, with ledger reset. */
 export const redriveCommand: Command = {
   name: 'redrive',
   summary: 'move DLQ messages (filtered) back to the archive queue and reset their ledger state',
+  exits: { ok: 'done', bad: 'interrupted, or malformed/parked messages remain in the DLQ (listed)' },
   usage: USAGE,
   run,
 };

@@ -3,11 +3,18 @@ import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
 import { println } from '../io.js';
 import { runPipelineLoop } from '../pipeline-loop.js';
-import { formatBytes, LOG_LEVEL_OPTION, logLevel, pipelineFromEnv } from '../pipeline-wiring.js';
+import {
+  checkResources,
+  formatBytes,
+  LOG_LEVEL_OPTION,
+  logLevel,
+  pipelineFromEnv,
+} from '../pipeline-wiring.js';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'Run discovery on a schedule and the archiver continuously, until Ctrl-C',
+  exits: { ok: 'stopped cleanly' },
   usage: `Usage: rds-log-archiver run [--interval-seconds S] [--concurrency N] [--log-level LEVEL]
 
 Runs both halves of the pipeline in this process against the configured endpoints: a discovery
@@ -31,6 +38,7 @@ Options:
       numberOption(values.concurrency, 'concurrency', { min: 1, max: 32, integer: true }) ?? 2;
     const pipeline = pipelineFromEnv(io, 'run', logLevel(values['log-level']));
     try {
+      await checkResources(pipeline, 'run');
       await runPipelineLoop({ pipeline, intervalMs, concurrency, signal: io.signal });
       const c = pipeline.counters;
       println(

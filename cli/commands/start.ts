@@ -14,32 +14,47 @@ import {
   type PipelineCounters,
   pipelineFromEnv,
 } from '../pipeline-wiring.js';
+import { enginesFrom } from './local-up.js';
+
+/** Engines whose audit logs the archiver handles: the default fleet of `npm start`. */
+const ARCHIVED_ENGINES = ['aurora-mysql', 'mysql', 'mariadb'] as const;
 
 export const startCommand: Command = {
   name: 'start',
   summary: 'Run the whole pipeline on the local stack with a simulated workload (what `npm start` runs)',
+  exits: { ok: 'it ran and stopped cleanly' },
   usage: `Usage: rds-log-archiver start [options]
 
 Starts DynamoDB Local, fauxqs (SQS + S3) and the RDS simulator in this process, then runs the
 discoverer on a schedule and the archiver continuously against them: it archives the simulated
 history, then keeps going as the simulator writes and rotates new audit logs on an accelerated
-clock. Shows live progress; on Ctrl-C prints a summary and stops everything. Needs Java >= 17
+clock; writers fall silent now and then, so live files are archived once quiet and again if they
+grow. The fleet mixes Aurora MySQL clusters (unique audit file names) with standalone RDS MySQL
+and MariaDB instances (server_audit.log renamed .1, .2 ... at each rotation: each content is
+archived once, whatever its name). Shows live progress; on Ctrl-C prints a summary and stops everything. Needs Java >= 17
 (DynamoDB Local) and nothing from the network.
 
 Options:
+  --engine ENGINE        Add engines to the simulated fleet (repeatable or a comma list; always
+                         aurora-mysql, mysql, mariadb; see 'local up --help'). The audit logs of
+                         Aurora MySQL, RDS MySQL and MariaDB are archived.
   --clusters N           Simulated Aurora clusters (default 2).
   --instances N          Instances per cluster (default 2).
+  --standalone N         Instances per standalone engine (default 1).
   --history-hours H      Hours of logs that already exist at start (default 3).
   --speed X              Simulated seconds per real second (default 60: an hour a minute).
   --seed N               Workload seed (default 1).
   --interval-seconds S   Real seconds between discovery passes (default 5).
   --duration S           Stop by itself after S real seconds (default: run until Ctrl-C).
-  --json                 Print the final summary as JSON.
+  --json                 Print the final summary as JSON: stdout is exactly one JSON document
+                         (progress and logs go to stderr).
   --log-level LEVEL      debug | info | warn (default) | error | silent (stderr, JSON lines).`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
+      engine: { type: 'string', multiple: true },
       clusters: { type: 'string' },
       instances: { type: 'string' },
+      standalone: { type: 'string' },
       'history-hours': { type: 'string' },
       speed: { type: 'string' },
       seed: { type: 'string' },
@@ -59,11 +74,21 @@ Options:
     const duration = int('duration', 1, 86_400);
     const level = logLevel(values['log-level']);
 
-    println(io, 'Starting the local stack: DynamoDB Local, fauxqs (SQS + S3), RDS simulator...');
+    // Progress goes to stderr, like the ticker and the logs: stdout holds only the summary, so that
+    // with --json it is exactly one JSON document.
+    io.stderr.write('Starting the local stack: DynamoDB Local, fauxqs (SQS + S3), RDS simulator...\n');
     const stack = await startLocalStack({
       prefix: 'start',
       speed,
       workload: {
+        // The engines whose audit logs are archived are always there; others come beside them.
+        engines: [...new Set([...ARCHIVED_ENGINES, ...(enginesFrom(values.engine) ?? [])])],
+        standaloneInstances: int('standalone', 1, 20) ?? 1,
+        // The audit plugin keeps 9 rotated files by default; at an hour a minute a 1 MB file
+        // rotates every few seconds, faster than the first backlog drains, so keep 30 (AWS allows
+        // up to 100): they show the zero-padded names (.01, .02...) too.
+        auditRotations: 30,
+        quietPeriods: true,
         clusters: int('clusters', 1, 20) ?? 2,
         instancesPerCluster: int('instances', 1, 20) ?? 2,
         historyHours: int('history-hours', 0, 72) ?? 3,
@@ -85,9 +110,8 @@ Options:
     };
     const pipeline = pipelineFromEnv({ ...io, env }, 'run', level);
     const now = () => stack.rds.clock.now();
-    println(
-      io,
-      `Archiving clusters ${env.ARCHIVER_CLUSTERS} into s3://${stack.resources.bucket} (Ctrl-C to stop).`,
+    io.stderr.write(
+      `Archiving clusters ${env.ARCHIVER_CLUSTERS} and instances ${env.ARCHIVER_INSTANCES} into s3://${stack.resources.bucket} (Ctrl-C to stop).\n`,
     );
     const ticker = startTicker(io, pipeline.counters, pipeline.clients.sqs, stack.resources, now);
     const startedAt = Date.now();

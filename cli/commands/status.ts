@@ -1,3 +1,4 @@
+import { fileLabel } from '../../core/ledger/records.js';
 import { runStatus } from '../../core/operations/status.js';
 import type { QueueDepth, StatusReport } from '../../core/operations/status-report.js';
 import { formatDuration, formatInstant } from '../../core/operations/time.js';
@@ -12,7 +13,9 @@ import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './opera
 const USAGE = `Usage: rds-log-archiver status [--cluster C] [--instance I] [--history] [--json]
 
 Per cluster and instance: the files the ledger holds by state, the oldest pending work and how
-long it has waited, when the instance was last listed; plus archive queue and DLQ depth.
+long it has waited, when the instance was last listed; plus archive queue and DLQ depth. A
+standalone instance (RDS MySQL, MariaDB: no DB cluster) shows as '(standalone)'; --cluster also
+takes its instance id. A rotating log family counts each content once, whatever its name now.
 
 Options:
 ${FILTER_HELP}
@@ -25,9 +28,7 @@ Reads: heartbeats from the by-state index (INSTANCES), one Query per instance on
 (I#<instance>; H#<instance> with --history), the failed and lost partitions of the by-state
 index, GetQueueAttributes on both queues. No table scan.
 
-Lost files are reported on record but are not 'attention': nothing can bring them back.
-Exit status: 0 nothing needs attention; 1 something does (failed files, messages in the DLQ, an
-instance not listed for longer than its retention, no instance listed); 2 usage error.`;
+Lost files are reported on record but are not 'attention': nothing can bring them back.`;
 
 function depth(name: string, q: QueueDepth | undefined): string {
   return q ? `${name}: ${q.visible} waiting, ${q.inFlight} in flight` : `${name}: (URL not set)`;
@@ -37,7 +38,7 @@ function depth(name: string, q: QueueDepth | undefined): string {
 export function renderStatus(report: StatusReport): string {
   const history = report.totals.retired !== undefined;
   const table = formatTable(report.instances, [
-    { header: 'CLUSTER', value: (r) => r.cluster },
+    { header: 'CLUSTER', value: (r) => (r.standalone ? '(standalone)' : r.cluster) },
     { header: 'INSTANCE', value: (r) => r.instance },
     { header: 'SEEN', value: (r) => r.states.seen },
     { header: 'QUEUED', value: (r) => r.states.queued },
@@ -63,7 +64,7 @@ export function renderStatus(report: StatusReport): string {
     .sort((a, b) => (b.oldestPending?.ageMs ?? 0) - (a.oldestPending?.ageMs ?? 0))[0];
   if (oldest?.oldestPending) {
     lines.push(
-      `oldest pending: ${oldest.instance} ${oldest.oldestPending.logFileName} (${oldest.oldestPending.state} since ${formatInstant(oldest.oldestPending.since)})`,
+      `oldest pending: ${oldest.instance} ${fileLabel(oldest.oldestPending)} (${oldest.oldestPending.state} since ${formatInstant(oldest.oldestPending.since)})`,
     );
   }
   if (report.onRecord) {
@@ -89,7 +90,6 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     runStatus(
       {
         ledger: p.clients.ledger,
-        dynamo: p.clients.dynamo,
         sqs: p.clients.sqs,
         ...(p.config.queueUrl ? { queueUrl: p.config.queueUrl } : {}),
         ...(p.config.dlqUrl ? { dlqUrl: p.config.dlqUrl } : {}),
@@ -106,6 +106,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const statusCommand: Command = {
   name: 'status',
   summary: 'files by state per instance, oldest pending work, queue/DLQ depth, last listings',
+  exits: {
+    ok: 'nothing needs attention',
+    bad: 'something does (failed files, DLQ not empty, an instance not listed within its retention, none listed), or --cluster/--instance names something the ledger has never listed',
+  },
   usage: USAGE,
   run,
 };

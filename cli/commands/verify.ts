@@ -1,3 +1,4 @@
+import { fileLabel } from '../../core/ledger/records.js';
 import { MissingSettingError } from '../../core/operations/errors.js';
 import { formatInstant } from '../../core/operations/time.js';
 import { runVerify, type VerifyReport } from '../../core/operations/verify.js';
@@ -35,11 +36,29 @@ ${FILTER_HELP}
   -h, --help               this help
 ${TIME_HELP}
 
-Reads: archived files from the by-cluster-hour index (clusters from the by-state index when no
---cluster is given), then one GetObject per object (streamed, never held in memory).
-Needs ARCHIVER_BUCKET.
+Reads: the known clusters and instances from the by-state index (an unknown --cluster or
+--instance is an error), archived files from the by-cluster-hour index, one HeadBucket (a bucket
+that does not exist is an error, not every object missing), then one GetObject per object
+(streamed, never held in memory). Needs ARCHIVER_BUCKET.
 
-Exit status: 0 every checked object matches; 1 problems found (or interrupted); 2 usage error.`;
+When it finds problems it says what to do next: restore an earlier version of the object (the
+stack's bucket is versioned), with the AWS CLI commands written out.`;
+
+/** The verdict line: VERIFIED only when objects were checked and every one matched. */
+function verdictLine(report: VerifyReport): string {
+  switch (report.verdict) {
+    case 'verified':
+      return 'VERIFIED';
+    case 'problems':
+      return 'PROBLEMS FOUND';
+    case 'interrupted':
+      return 'INTERRUPTED: not every object was checked';
+    case 'nothing-checked':
+      return report.clusters.length === 0
+        ? 'NOTHING VERIFIED: the ledger knows no instance yet (has the discoverer run against this ARCHIVER_TABLE?)'
+        : `NOTHING VERIFIED: no archived object in scope${report.candidates > 0 ? ' (every one was skipped)' : ''} (widen --from/--to, or see 'status')`;
+  }
+}
 
 /** A verify report as text. */
 export function renderVerify(report: VerifyReport): string {
@@ -49,7 +68,7 @@ export function renderVerify(report: VerifyReport): string {
       formatTable(report.problems, [
         { header: 'STATUS', value: (f) => f.status.toUpperCase() },
         { header: 'INSTANCE', value: (f) => f.instance },
-        { header: 'FILE', value: (f) => f.logFileName },
+        { header: 'FILE', value: (f) => fileLabel(f) },
         { header: 'HOUR', value: (f) => formatInstant(f.hour) },
         { header: 'PROBLEM', value: (f) => f.problems.join('; ') },
       ]),
@@ -57,14 +76,14 @@ export function renderVerify(report: VerifyReport): string {
     );
   }
   for (const skip of report.skipped)
-    lines.push(`skipped ${skip.instance} ${skip.logFileName}: ${skip.reason}`);
+    lines.push(`skipped ${skip.instance} ${fileLabel(skip)}: ${skip.reason}`);
   const c = report.counts;
   lines.push(
     `Checked ${report.checked} of ${report.candidates} archived object(s) in ${report.clusters.join(', ') || 'no cluster'}: ` +
-      `${c.ok} ok, ${c.missing} missing, ${c.mismatch} mismatched, ${c.unreadable} unreadable.` +
-      (report.interrupted ? ' INTERRUPTED.' : ''),
+      `${c.ok} ok, ${c.missing} missing, ${c.mismatch} mismatched, ${c.unreadable} unreadable.`,
   );
-  lines.push(report.problems.length === 0 && !report.interrupted ? 'VERIFIED' : 'PROBLEMS FOUND');
+  if (report.nextSteps.length > 0) lines.push('', ...report.nextSteps, '');
+  lines.push(verdictLine(report));
   return lines.join('\n');
 }
 
@@ -118,13 +137,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   });
   if (values.json) writeJson(io, report);
   else println(io, renderVerify(report));
-  return report.problems.length === 0 && !report.interrupted ? EXIT.ok : EXIT.bad;
+  return report.verdict === 'verified' ? EXIT.ok : EXIT.bad;
 }
 
 /** `verify`: re-read archived objects and check them against the ledger. */
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 're-read archived objects; compare bytes and SHA-256 with the ledger and metadata',
+  exits: {
+    ok: 'at least one object checked and every one matches',
+    bad: 'problems found, nothing to check, interrupted, or an unknown cluster, instance or bucket',
+  },
   usage: USAGE,
   run,
 };

@@ -22,3 +22,20 @@ export class TransitionRefusedError extends LedgerError {
     );
   }
 }
+
+/** Another discoverer holds the instance's discovery lease: this pass leaves the instance to it. */
+export class InstanceBusyError extends LedgerError {
+  override name = 'InstanceBusyError';
+  constructor(
+    readonly instance: string,
+    readonly holder: string | undefined,
+    readonly until: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Instance ${instance} is being discovered by ${holder ?? 'another discoverer'}` +
+        (until === undefined ? '' : ` (lease until ${new Date(until).toISOString()})`),
+      options,
+    );
+  }
+}

@@ -4,15 +4,26 @@
  *
  * Items (all in one table, told apart by their sort key):
  *
- * | item                 | pk                  | sk                    | gsi1 (by-state)                      | gsi2 (by-cluster-hour)                    |
- * |----------------------|---------------------|-----------------------|--------------------------------------|-------------------------------------------|
- * | active log file      | `I#<instance>`      | `F#<logFileName>`     | `S#<state>` / `<since>#<inst>#<file>` | `C#<cluster>#<logType>` / `<hour>#<inst>#<file>` |
- * | retired log file     | `H#<instance>`      | `F#<logFileName>`     | same as active (kept)                | same as active (kept)                     |
- * | instance heartbeat   | `I#<instance>`      | `#META`               | `INSTANCES` / `<cluster>#<instance>` | -                                         |
- * | listing gap          | `I#<instance>`      | `GAP#<fromIso>`       | -                                    | `C#<cluster>#GAPS` / `<fromIso>#<inst>`   |
+ * | item                 | pk                  | sk                          | gsi1 (by-state)                        | gsi2 (by-cluster-hour)                      |
+ * |----------------------|---------------------|-----------------------------|----------------------------------------|---------------------------------------------|
+ * | active log file      | `I#<instance>`      | `F#<logFileName>`           | `S#<state>` / `<since>#<inst>#<file>`   | `C#<group>#<logType>` / `<hour>#<inst>#<file>` |
+ * | active content item  | `I#<instance>`      | `C#<stream>#<contentId>`    | `S#<state>` / `<since>#<inst>#<stream>#<contentId>` | `C#<group>#<logType>` / `<hour>#<inst>#<stream>#<contentId>` |
+ * | retired file/content | `H#<instance>`      | same as active              | same as active (kept)                  | same as active (kept)                       |
+ * | instance heartbeat   | `I#<instance>`      | `#META`                     | `INSTANCES` / `<group>#<instance>`     | -                                           |
+ * | listing gap          | `I#<instance>`      | `GAP#<fromIso>`             | -                                      | `C#<group>#GAPS` / `<fromIso>#<inst>`       |
+ *
+ * A unique name (Aurora MySQL audit, dated files: core/log-streams.ts) is its own identity: `F#`
+ * items, exactly as before content items existed. A content of a rotating family (RDS MySQL and
+ * MariaDB audit `server_audit.log` and its rotated names), or a later content of a unique name
+ * whose content changed, is a content item: `<stream>` is the family's live name (or that unique
+ * name) and `<contentId>` is fixed at first sight; the name it has now is not stored (a rename
+ * costs no write). `<group>` is the DB cluster, or the instance itself when it is standalone. The
+ * heartbeat also carries the discovery lease (`leaseOwner`, `leaseUntil`) while a discoverer
+ * decides an instance's content identities; writing the heartbeat releases it.
  *
  * Reads and what serves them:
- * - all active files + heartbeat of one instance: one Query on the table, pk = `I#<instance>`;
+ * - all active files + heartbeat of one instance: one Query on the table, pk = `I#<instance>` (the
+ *   discoverer, and the archiver before it downloads a content of a rotating family);
  * - one file: GetItem (pk, sk);
  * - work by state (sweeps, failure lists): Query gsi1 on `S#<state>`, sorted by when it entered
  *   that state. gsi1 is sparse: archived files drop out of it, so it stays small;

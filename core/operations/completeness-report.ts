@@ -4,7 +4,9 @@
  *
  * Decisions (also in the README's Operations section):
  * - A file counts in the hour of its name's timestamp (the hour its object key uses) and in exactly
- *   one of archived / pending / failed / lost, by the state of its CURRENT generation. A file whose
+ *   one of archived / pending / failed / lost, by the state of its CURRENT generation. A content of
+ *   a rotating family (core/log-streams.ts) counts once, in the hour of its first LastWritten,
+ *   however often its name shifted: the report counts contents, not names. A file whose
  *   current generation is pending while an older one is archived counts as pending and is also
  *   counted as `growing`: its object in S3 lacks the newest bytes, so the hour is not complete yet.
  * - Coverage holes are periods in which files may have come and gone unseen:
@@ -78,6 +80,8 @@ export interface UnfinishedFile {
   instance: string;
   hour: number;
   logFileName: string;
+  /** For a content item: which content (its name may have changed since; core/log-streams.ts). */
+  contentId?: string;
   state: FileState;
   generation: number;
   growing: boolean;
@@ -85,8 +89,31 @@ export interface UnfinishedFile {
   lastError?: string;
 }
 
+/**
+ * The hourly digest chain's state over a report's window, as `verify --digests` establishes it.
+ * Nothing fills it yet: hourly digest objects and `verify --digests` are still to come. A report
+ * without it must say that the chain was not checked, never guess a status.
+ */
+export interface DigestChainStatus {
+  /**
+   * `intact`: every hour of the window has its digest, each linked to the one before and matching
+   * the archive; `broken`: a digest is missing, unlinked or does not match (see `problems`);
+   * `incomplete`: some hours have no digest yet (too recent), the rest are intact.
+   */
+  status: 'intact' | 'broken' | 'incomplete';
+  /** When the chain was checked (epoch ms). */
+  checkedAt: number;
+  /** Hours whose digest was checked. */
+  hoursChecked: number;
+  /** What is wrong, per hour (empty when intact). */
+  problems: { hour: number; detail: string }[];
+}
+
 export interface CompletenessReport {
+  /** The group: the DB cluster, or the instance itself when `standalone`. */
   cluster: string;
+  /** The group is a standalone instance (no DB cluster). */
+  standalone?: true;
   logType: string;
   instanceFilter?: string;
   from: number;
@@ -98,6 +125,8 @@ export interface CompletenessReport {
   unfinished: UnfinishedFile[];
   totals: FileCounts;
   verdict: { complete: boolean; reasons: string[] };
+  /** The digest chain over the window, when it was checked (see DigestChainStatus). */
+  digestChain?: DigestChainStatus;
 }
 
 export interface CompletenessInput {
@@ -292,6 +321,7 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
       instance: file.instance,
       hour: file.hour,
       logFileName: file.logFileName,
+      ...(file.contentId !== undefined ? { contentId: file.contentId } : {}),
       state: file.state,
       generation: file.generation,
       growing: isGrowing(file),
@@ -303,8 +333,10 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
         a.instance.localeCompare(b.instance) || a.hour - b.hour || a.logFileName.localeCompare(b.logFileName),
     );
 
+  const standalone = [...metas.values()].some((meta) => meta.standalone === true);
   return {
     cluster,
+    ...(standalone ? { standalone: true as const } : {}),
     logType: input.logType,
     ...(input.instance !== undefined ? { instanceFilter: input.instance } : {}),
     from: windowFrom,

@@ -4,18 +4,20 @@
  * then the pure report.
  */
 
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { buildCompletenessReport, type CompletenessReport } from './completeness-report.js';
 import { OperationsError } from './errors.js';
+import { assertKnownNames } from './known-names.js';
 import { HOUR_MS, hourStart } from './time.js';
 
 export interface CompletenessDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
   now?: () => number;
 }
 
 export interface CompletenessOptions {
-  cluster: string;
+  /** The group: a DB cluster, or a standalone instance's id. Optional with `instance`: its group. */
+  cluster?: string;
   instance?: string;
   /** Window [from, to), epoch ms. */
   from: number;
@@ -27,7 +29,10 @@ export interface CompletenessOptions {
 /** Longest window one report covers (a grid line per hour beyond this is not an overview). */
 export const MAX_WINDOW_MS = 93 * 24 * HOUR_MS;
 
-/** Reads the ledger facts for the window and builds the report. */
+/**
+ * Reads the ledger facts for the window and builds the report.
+ * @throws UnknownNameError when the cluster or instance is one the ledger has never listed.
+ */
 export async function runCompleteness(
   deps: CompletenessDeps,
   options: CompletenessOptions,
@@ -36,13 +41,23 @@ export async function runCompleteness(
   if (!(to > from)) throw new OperationsError('the window is empty: --to must be after --from');
   if (to - from > MAX_WINDOW_MS) throw new OperationsError('the window is longer than 93 days: split it');
   const lastHour = hourStart(to - 1);
-  const [files, gaps, instances] = await Promise.all([
-    deps.ledger.clusterFiles(options.cluster, options.logType, hourStart(from), lastHour),
-    deps.ledger.clusterGaps(options.cluster),
-    deps.ledger.instances(),
+  const instances = await deps.ledger.instances();
+  const filter = {
+    ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
+    ...(options.instance !== undefined ? { instance: options.instance } : {}),
+  };
+  if (filter.cluster === undefined && filter.instance === undefined)
+    throw new OperationsError('name a --cluster, or an --instance (its cluster, or itself when standalone)');
+  assertKnownNames(filter, instances);
+  // A standalone instance is its own group; a cluster member's group is its cluster.
+  const cluster =
+    options.cluster ?? instances.find((meta) => meta.instance === options.instance)?.cluster ?? '';
+  const [files, gaps] = await Promise.all([
+    deps.ledger.clusterFiles(cluster, options.logType, hourStart(from), lastHour),
+    deps.ledger.clusterGaps(cluster),
   ]);
   return buildCompletenessReport({
-    cluster: options.cluster,
+    cluster,
     logType: options.logType,
     from,
     to,

@@ -5,9 +5,15 @@ import { type FileFilter, matchesFilter } from './filters.js';
 
 export interface FailureRow {
   state: 'failed' | 'lost';
+  /** The group: the DB cluster, or the instance itself when `standalone`. */
   cluster: string;
   instance: string;
+  standalone?: true;
+  /** The name (for a content item, the name it had when first seen). */
   logFileName: string;
+  /** For a content item: its stream and content id (core/log-streams.ts). */
+  stream?: string;
+  contentId?: string;
   generation: number;
   attempts: number;
   /** When it entered this state. */
@@ -30,7 +36,11 @@ export function failureRows(records: readonly FileRecord[], filter: FileFilter):
         state: record.state as 'failed' | 'lost',
         cluster: record.cluster,
         instance: record.instance,
+        ...(record.standalone ? { standalone: true as const } : {}),
         logFileName: record.logFileName,
+        ...(record.contentId !== undefined
+          ? { stream: record.stream ?? '', contentId: record.contentId }
+          : {}),
         generation: record.generation,
         attempts: record.attempts,
         since: record.stateSince,

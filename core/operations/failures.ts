@@ -1,12 +1,20 @@
-/** The failures use case: the failed and lost partitions of the by-state index (sparse and small). */
+/**
+ * The failures use case: the failed and lost partitions of the by-state index (sparse and small),
+ * and its `INSTANCES` partition to check the names asked for.
+ */
 
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { type FailureRow, failureRows } from './failure-report.js';
 import type { FileFilter } from './filters.js';
+import { knownInstances } from './known-names.js';
 
-/** Failed and lost files passing the filter, oldest first. */
-export async function runFailures(deps: { ledger: Ledger }, filter: FileFilter): Promise<FailureRow[]> {
-  const [failed, lost] = await Promise.all([
+/**
+ * Failed and lost files passing the filter, oldest first.
+ * @throws UnknownNameError when the filter names a cluster or instance the ledger has never listed.
+ */
+export async function runFailures(deps: { ledger: LedgerStore }, filter: FileFilter): Promise<FailureRow[]> {
+  const [, failed, lost] = await Promise.all([
+    knownInstances(deps.ledger, filter),
     deps.ledger.filesInState('failed'),
     deps.ledger.filesInState('lost'),
   ]);

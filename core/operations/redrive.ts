@@ -1,18 +1,21 @@
 /**
- * The redrive use case: moves DLQ messages that name selected files back to the archive queue and
- * resets their ledger state, so they are retried afresh.
+ * The redrive use case: for each DLQ message naming a selected file, the ledger decides
+ * (redrive-plan.ts). Work still due (failed, queued, archiving) goes back to the archive queue in
+ * a message rebuilt from the ledger (never the DLQ body: it may be stale or forged) and a failed
+ * file is reset; a message for work already done (archived or lost, often retired to history) is
+ * removed from the DLQ and reported; anything the ledger does not know stays, listed.
  *
- * Order per message, so that an interrupt at ANY point loses and double-archives nothing:
+ * Order per moved message, so that an interrupt at ANY point loses and double-archives nothing:
  * ```
  * receive from DLQ (hidden for the visibility timeout)
- *   -> SendMessage (same body) to the archive queue    crash here: message still in the DLQ, ledger failed
- *   -> ledger.resetFailed (failed -> queued, attempts 0) crash here: a copy on both queues; rerun resends
+ *   -> SendMessage (rebuilt) to the archive queue       crash here: message still in the DLQ, ledger failed
+ *   -> ledger reset (failed -> queued, attempts 0)      crash here: a copy on both queues; rerun resends
  *   -> DeleteMessage from the DLQ                        crash here: same; the archiver acknowledges the
  *                                                        extra copy of an archived generation without work
  * ```
  * The ledger says `queued` only once a message for it is on the archive queue. Messages left in
- * the DLQ (other files, malformed, parked with a reason, or not reached) are made visible again at
- * the end; after a hard kill they reappear when the visibility timeout ends.
+ * the DLQ (other files, malformed, unknown to the ledger, or not reached) are made visible again
+ * at the end; after a hard kill they reappear when the visibility timeout ends.
  */
 
 import {
@@ -20,23 +23,22 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
-  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { TransitionRefusedError } from '../ledger/errors.js';
-import type { Ledger } from '../ledger/ledger.js';
 import type { FileState } from '../ledger/records.js';
-import type { ArchiveMessage } from '../messages.js';
+import type { LedgerStore } from '../ledger/store.js';
+import { type ArchiveMessage, formatArchiveMessage } from '../messages.js';
 import { UnsupportedByEndpointError } from './errors.js';
 import type { FileFilter } from './filters.js';
-import { decideRedrive } from './redrive-plan.js';
+import { decideRedrive, judgeByLedger } from './redrive-plan.js';
 
 export interface RedriveDeps {
   sqs: SQSClient;
-  ledger: Ledger;
+  ledger: LedgerStore;
   queueUrl: string;
   dlqUrl: string;
   now?: () => number;
@@ -54,14 +56,27 @@ export interface RedriveOptions {
   onProgress?: (handled: number, total: number) => void;
 }
 
-/** What happened to the ledger of a moved message. */
-export type LedgerOutcome = 'reset' | 'no-ledger-record' | `already-${FileState}` | 'newer-generation';
+/**
+ * What happened (or, in a dry run, would happen) to the ledger of a moved message: reset
+ * (failed -> queued), or nothing to reset because the file is already in that state.
+ */
+export type LedgerOutcome = 'reset' | 'would-reset' | `already-${FileState}`;
 
 export interface MovedMessage {
   messageId: string;
+  /** The message sent (or to be sent): rebuilt from the ledger. */
   message: ArchiveMessage;
-  /** For a dry run: what the ledger says now (nothing was changed). */
   ledger: LedgerOutcome;
+}
+
+/** A message for work already done: removed from the DLQ (in a dry run, it would be). */
+export interface RemovedMessage {
+  messageId: string;
+  /** The message as it was in the DLQ. */
+  message: ArchiveMessage;
+  outcome: 'archived' | 'lost' | 'stale';
+  detail: string;
+  removed: boolean;
 }
 
 export interface ReportedMessage {
@@ -78,9 +93,11 @@ export interface RedriveResult {
   examined: number;
   /** Moved (or, in a dry run, to be moved). */
   moved: MovedMessage[];
+  /** For files already archived or lost, or generations since replaced: removed from the DLQ. */
+  removed: RemovedMessage[];
   /** Valid messages for other files: left in the DLQ. */
   kept: number;
-  /** Malformed or parked messages: left in the DLQ and listed. */
+  /** Malformed messages, or ones the ledger does not know: left in the DLQ and listed. */
   reported: ReportedMessage[];
   /** Stopped by the signal before the DLQ was exhausted. */
   interrupted: boolean;
@@ -103,13 +120,14 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions): Promi
     dlqDepthAtStart,
     examined: 0,
     moved: [],
+    removed: [],
     kept: 0,
     reported: [],
     interrupted: false,
   };
   // Receipt handles of messages received and not deleted: made visible again at the end.
   const hidden = new Map<string, string>();
-  // Messages already moved: SQS delivers at least once, so a deleted message may come back.
+  // Messages already moved or removed: SQS delivers at least once, so a deleted one may come back.
   const movedIds = new Set<string>();
   try {
     for (;;) {
@@ -136,7 +154,7 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions): Promi
       for (const received of messages) {
         const id = received.MessageId ?? '';
         if (movedIds.has(id)) {
-          // Already on the archive queue and reset in the ledger: only the delete is left to do.
+          // Already handled (moved and reset, or removed): only the delete is left to do.
           await sqs.send(
             new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: received.ReceiptHandle ?? '' }),
           );
@@ -165,7 +183,7 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions): Promi
   return result;
 }
 
-/** Decides one DLQ message and, for a match, moves it: send, reset the ledger, delete. */
+/** Decides one DLQ message and carries the decision out: move (send, reset, delete), remove, or leave. */
 async function redriveOne(
   deps: RedriveDeps,
   received: Message,
@@ -188,47 +206,51 @@ async function redriveOne(
     result.kept += 1;
     return;
   }
-  const { message } = decision;
+  const record = await deps.ledger.getFile(decision.message);
+  const verdict = judgeByLedger(decision.message, record);
+  if (verdict.action === 'report') {
+    const parked = reason === undefined ? '' : ` (parked: ${reason})`;
+    result.reported.push({ messageId, reason: `${verdict.reason}${parked}`, body: body.slice(0, 500) });
+    return;
+  }
+  const deleteFromDlq = async () => {
+    await deps.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: deps.dlqUrl, ReceiptHandle: received.ReceiptHandle ?? '' }),
+    );
+    deleted();
+  };
+  if (verdict.action === 'remove') {
+    if (!context.dryRun) await deleteFromDlq();
+    const { outcome, detail } = verdict;
+    result.removed.push({ messageId, message: decision.message, outcome, detail, removed: !context.dryRun });
+    return;
+  }
+  const { message } = verdict;
   if (context.dryRun) {
-    const record = await deps.ledger.getFile(message.instance, message.logFileName);
-    result.moved.push({ messageId, message, ledger: ledgerNow(record, message, 'reset') });
+    result.moved.push({
+      messageId,
+      message,
+      ledger: verdict.reset ? 'would-reset' : `already-${verdict.state}`,
+    });
     return;
   }
   // 1. On the archive queue first: from here on the file has a message carrying it.
   await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: deps.queueUrl,
-      MessageBody: body,
-      ...(received.MessageAttributes && Object.keys(received.MessageAttributes).length > 0
-        ? { MessageAttributes: received.MessageAttributes as Record<string, MessageAttributeValue> }
-        : {}),
-    }),
+    new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: formatArchiveMessage(message) }),
   );
-  // 2. Then the ledger: failed -> queued with attempts reset (refused when not failed: fine).
-  let ledger: LedgerOutcome = 'reset';
-  try {
-    await deps.ledger.resetFailed(message, context.now());
-  } catch (error) {
-    if (!(error instanceof TransitionRefusedError)) throw error;
-    ledger = ledgerNow(error.current, message, 'reset');
+  // 2. Then the ledger: failed -> queued with attempts reset (refused when it moved since: fine).
+  let ledger: LedgerOutcome = verdict.reset ? 'reset' : `already-${verdict.state}`;
+  if (verdict.reset) {
+    try {
+      await deps.ledger.apply('reset', message, { generation: message.generation, now: context.now() });
+    } catch (error) {
+      if (!(error instanceof TransitionRefusedError)) throw error;
+      ledger = `already-${error.current?.state ?? verdict.state}`;
+    }
   }
   // 3. Only now may it leave the DLQ.
-  await deps.sqs.send(
-    new DeleteMessageCommand({ QueueUrl: deps.dlqUrl, ReceiptHandle: received.ReceiptHandle ?? '' }),
-  );
-  deleted();
+  await deleteFromDlq();
   result.moved.push({ messageId, message, ledger });
-}
-
-function ledgerNow(
-  record: { state: FileState; generation: number } | undefined,
-  message: ArchiveMessage,
-  ifFailed: LedgerOutcome,
-): LedgerOutcome {
-  if (!record) return 'no-ledger-record';
-  if (record.generation > message.generation) return 'newer-generation';
-  if (record.state === 'failed') return ifFailed;
-  return `already-${record.state}`;
 }
 
 /** Makes messages visible again at once (best effort: after a failure they reappear anyway). */

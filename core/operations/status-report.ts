@@ -5,7 +5,7 @@
  */
 
 import { FILE_STATES, type FileRecord, type FileState, type InstanceMeta } from '../ledger/records.js';
-import { type FileFilter, matchesFilter } from './filters.js';
+import { describeFilter, type FileFilter, matchesFilter } from './filters.js';
 import { formatDuration } from './time.js';
 
 /** Approximate message counts of a queue (SQS only knows them approximately). */
@@ -18,14 +18,19 @@ export interface QueueDepth {
 
 export interface PendingWork {
   logFileName: string;
+  /** For a content item: which content of the name (core/log-streams.ts). */
+  contentId?: string;
   state: FileState;
   since: number;
   ageMs: number;
 }
 
 export interface InstanceStatus {
+  /** The group: the DB cluster, or the instance itself when `standalone`. */
   cluster: string;
   instance: string;
+  /** An instance in no DB cluster (RDS MySQL, MariaDB). */
+  standalone?: true;
   /** Active files (still listed by RDS, or not yet retired) by state. */
   states: Record<FileState, number>;
   /** Archived or lost files moved to history (only when asked for: it reads the history partition). */
@@ -91,12 +96,14 @@ export function buildStatusReport(input: StatusInput): StatusReport {
       return {
         cluster: meta.cluster,
         instance: meta.instance,
+        ...(meta.standalone ? { standalone: true as const } : {}),
         states,
         ...(retired !== undefined ? { retired } : {}),
         ...(oldest
           ? {
               oldestPending: {
                 logFileName: oldest.logFileName,
+                ...(oldest.contentId !== undefined ? { contentId: oldest.contentId } : {}),
                 state: oldest.state,
                 since: oldest.stateSince,
                 ageMs: Math.max(0, now - oldest.stateSince),
@@ -112,7 +119,13 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     });
 
   const attention: string[] = [];
-  if (instances.length === 0) attention.push('no instance has been listed yet (is the discoverer running?)');
+  if (instances.length === 0) {
+    attention.push(
+      input.filter.cluster === undefined && input.filter.instance === undefined
+        ? 'no instance has been listed yet (is the discoverer running?)'
+        : `no instance of ${describeFilter(input.filter)} is known to the ledger`,
+    );
+  }
   for (const instance of instances) {
     if (instance.listingStale) {
       attention.push(

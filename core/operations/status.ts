@@ -4,20 +4,17 @@
  * optionally the history count, and both queue depths.
  */
 
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Ledger } from '../ledger/ledger.js';
 import type { FileRecord } from '../ledger/records.js';
+import type { LedgerStore } from '../ledger/store.js';
 import { mapLimit } from './concurrency.js';
 import { type FileFilter, matchesFilter } from './filters.js';
-import { retiredCount } from './ledger-reads.js';
+import { knownInstances } from './known-names.js';
 import { queueDepth } from './queue-depth.js';
 import { buildStatusReport, type StatusReport } from './status-report.js';
 
 export interface StatusDeps {
-  ledger: Ledger;
-  /** Needed only for `history`. */
-  dynamo?: DynamoDBClient;
+  ledger: LedgerStore;
   /** Queue depths are reported when the client and the URLs are given. */
   sqs?: SQSClient;
   queueUrl?: string;
@@ -32,10 +29,15 @@ export interface StatusOptions {
   signal?: AbortSignal;
 }
 
-/** Builds the status report from the ledger and SQS. */
+/**
+ * Builds the status report from the ledger and SQS.
+ * @throws UnknownNameError when the filter names a cluster or instance the ledger has never listed.
+ */
 export async function runStatus(deps: StatusDeps, options: StatusOptions): Promise<StatusReport> {
   const now = (deps.now ?? Date.now)();
-  const instances = (await deps.ledger.instances()).filter((meta) => matchesFilter(meta, options.filter));
+  const instances = (await knownInstances(deps.ledger, options.filter)).filter((meta) =>
+    matchesFilter(meta, options.filter),
+  );
   const files = new Map<string, FileRecord[]>();
   const retired = options.history ? new Map<string, number>() : undefined;
   await mapLimit(
@@ -43,9 +45,7 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     8,
     async (meta) => {
       files.set(meta.instance, (await deps.ledger.instanceState(meta.instance)).files);
-      if (retired && deps.dynamo) {
-        retired.set(meta.instance, await retiredCount(deps.dynamo, deps.ledger.table, meta.instance));
-      }
+      if (retired) retired.set(meta.instance, await deps.ledger.retiredCount(meta.instance));
     },
     options.signal,
   );

@@ -12,6 +12,9 @@ export interface VerifyTarget {
   cluster: string;
   instance: string;
   logFileName: string;
+  /** For a content item: its stream and content id (how the ledger names it). */
+  stream?: string;
+  contentId?: string;
   hour: number;
   s3Key: string;
   /** The archived generation and what the ledger recorded for it. */
@@ -19,6 +22,14 @@ export interface VerifyTarget {
   sha256: string;
   bytes: number;
   archivedAt?: number;
+}
+
+/** A file verify did not read, and why. */
+export interface SkippedFile {
+  instance: string;
+  logFileName: string;
+  contentId?: string;
+  reason: string;
 }
 
 /** What re-reading an object gave. */
@@ -44,9 +55,9 @@ export interface VerifyFinding extends VerifyTarget {
 export function verifyTargets(
   records: readonly FileRecord[],
   filter: FileFilter,
-): { targets: VerifyTarget[]; skipped: Array<{ logFileName: string; instance: string; reason: string }> } {
+): { targets: VerifyTarget[]; skipped: SkippedFile[] } {
   const targets: VerifyTarget[] = [];
-  const skipped: Array<{ logFileName: string; instance: string; reason: string }> = [];
+  const skipped: SkippedFile[] = [];
   for (const record of records) {
     if (!matchesFilter(record, filter)) continue;
     if (record.archivedSha256 === undefined || record.archivedBytes === undefined) continue;
@@ -54,6 +65,7 @@ export function verifyTargets(
       skipped.push({
         instance: record.instance,
         logFileName: record.logFileName,
+        ...(record.contentId !== undefined ? { contentId: record.contentId } : {}),
         reason: `generation ${record.generation} is being archived now`,
       });
       continue;
@@ -62,6 +74,7 @@ export function verifyTargets(
       cluster: record.cluster,
       instance: record.instance,
       logFileName: record.logFileName,
+      ...(record.contentId !== undefined ? { stream: record.stream ?? '', contentId: record.contentId } : {}),
       hour: record.hour,
       s3Key: record.s3Key,
       generation: record.archivedGeneration ?? record.generation,

@@ -4,28 +4,37 @@
  * digest stamped on the object. Bounded concurrency; a sample when asked.
  */
 
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObjectDigestMode } from '../config.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { HeadBucketCommand, NoSuchBucket, NoSuchKey, NotFound, type S3Client } from '@aws-sdk/client-s3';
+import type { LedgerStore } from '../ledger/store.js';
+import type { RecordDigestMode } from '../transfer/metadata.js';
 import { readArchivedObject } from '../transfer/read-archived.js';
 import { mapLimit } from './concurrency.js';
-import type { FileFilter } from './filters.js';
+import { OperationsError } from './errors.js';
+import { type FileFilter, matchesFilter } from './filters.js';
+import { knownInstances } from './known-names.js';
 import { sampleOf, seededRandom } from './sample.js';
 import { hourStart } from './time.js';
+import { type VerifyVerdict, verifyNextSteps, verifyVerdict } from './verify-advice.js';
 import {
   checkObject,
   type ObjectReading,
+  type SkippedFile,
   type VerifyFinding,
   type VerifyTarget,
   verifyTargets,
 } from './verify-check.js';
 
+/** The archive bucket does not exist (or is not in this region): nothing in it can be checked. */
+export class BucketNotFoundError extends OperationsError {
+  override name = 'BucketNotFoundError';
+}
+
 export interface VerifyDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
   s3: S3Client;
   bucket: string;
   /** Where the archiver put the source digest; tags are only read when they are used. */
-  objectDigest?: ObjectDigestMode;
+  objectDigest?: RecordDigestMode;
   now?: () => number;
 }
 
@@ -53,19 +62,27 @@ export interface VerifyReport {
   findings: VerifyFinding[];
   /** Problems only (missing, mismatch, unreadable). */
   problems: VerifyFinding[];
-  skipped: Array<{ instance: string; logFileName: string; reason: string }>;
+  skipped: SkippedFile[];
   counts: { ok: number; missing: number; mismatch: number; unreadable: number };
   /** Stopped by the signal before every object was read. */
   interrupted: boolean;
+  verdict: VerifyVerdict;
+  /** What an operator can do about the problems (empty when there are none). */
+  nextSteps: string[];
 }
 
-/** Runs a verification. */
+/**
+ * Runs a verification.
+ * @throws UnknownNameError when the filter names a cluster or instance the ledger has never listed.
+ * @throws BucketNotFoundError when the bucket does not exist (checked once, before any object).
+ */
 export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promise<VerifyReport> {
   const now = (deps.now ?? Date.now)();
-  const clusters =
-    options.filter.cluster !== undefined
-      ? [options.filter.cluster]
-      : [...new Set((await deps.ledger.instances()).map((meta) => meta.cluster))].sort();
+  const instances = await knownInstances(deps.ledger, options.filter);
+  await assertBucketExists(deps.s3, deps.bucket, options.signal);
+  const clusters = [
+    ...new Set(instances.filter((meta) => matchesFilter(meta, options.filter)).map((meta) => meta.cluster)),
+  ].sort();
   const from = hourStart(options.from ?? 0);
   const to = hourStart((options.to ?? now + 1) - 1);
   const records = (
@@ -101,19 +118,49 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
   }
   const counts = { ok: 0, missing: 0, mismatch: 0, unreadable: 0 };
   for (const finding of findings) counts[finding.status] += 1;
+  const problems = findings.filter((finding) => finding.status !== 'ok');
+  const interrupted = options.signal?.aborted === true && results.some((r) => r === undefined);
   return {
     clusters,
     candidates: targets.length,
     checked: findings.length,
     findings,
-    problems: findings.filter((finding) => finding.status !== 'ok'),
+    problems,
     skipped,
     counts,
-    interrupted: options.signal?.aborted === true && results.some((r) => r === undefined),
+    interrupted,
+    verdict: verifyVerdict({ checked: findings.length, problems: problems.length, interrupted }),
+    nextSteps: verifyNextSteps(problems, deps.bucket),
   };
 }
 
-type Skip = { skipped: { instance: string; logFileName: string; reason: string } };
+/**
+ * One HeadBucket before any object is read: with a wrong bucket name every GetObject answers
+ * 404 like a missing object, and the report would blame every file instead of the setting.
+ * HeadBucket answers 404 only when the bucket does not exist, 403 when it exists but the caller
+ * may not list it (then verification goes on: GetObject may still be allowed), and 301 when it
+ * lives in another region.
+ */
+async function assertBucketExists(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }), signal ? { abortSignal: signal } : {});
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    if (status === 404 || error instanceof NotFound || error instanceof NoSuchBucket) {
+      throw new BucketNotFoundError(
+        `bucket '${bucket}' does not exist: check ARCHIVER_BUCKET (and AWS_ENDPOINT_URL_S3 / AWS_REGION)`,
+      );
+    }
+    if (status === 301) {
+      throw new BucketNotFoundError(
+        `bucket '${bucket}' is not in region ${await s3.config.region()}: check AWS_REGION and ARCHIVER_BUCKET`,
+      );
+    }
+    // 403 and anything else: the bucket exists or we cannot tell; reading the objects will say more.
+  }
+}
+
+type Skip = { skipped: SkippedFile };
 
 /**
  * Checks one object. A bad answer is checked once more against a fresh ledger read: the file may
@@ -126,7 +173,7 @@ async function verifyOne(
 ): Promise<VerifyFinding | Skip> {
   const finding = checkObject(target, await readObject(deps, target.s3Key, signal));
   if (finding.status === 'ok') return finding;
-  const fresh = await deps.ledger.getFile(target.instance, target.logFileName);
+  const fresh = await deps.ledger.getFile(target);
   if (!fresh || (fresh.archivedSha256 === target.sha256 && fresh.state !== 'archiving')) return finding;
   const again = verifyTargets([fresh], {}).targets[0];
   if (!again) {
@@ -134,6 +181,7 @@ async function verifyOne(
       skipped: {
         instance: target.instance,
         logFileName: target.logFileName,
+        ...(target.contentId !== undefined ? { contentId: target.contentId } : {}),
         reason: `being re-archived (generation ${fresh.generation} ${fresh.state})`,
       },
     };
@@ -156,11 +204,6 @@ async function readObject(deps: VerifyDeps, key: string, signal?: AbortSignal): 
 }
 
 function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    e?.name === 'NoSuchKey' ||
-    e?.name === 'NotFound' ||
-    e?.Code === 'NoSuchKey' ||
-    e?.$metadata?.httpStatusCode === 404
-  );
+  if (error instanceof NoSuchKey || error instanceof NotFound) return true;
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
 }

@@ -4,7 +4,8 @@
  */
 
 /** Which REST path to download through. `auto` tries `/v19/` and falls back to `/v13/`. */
-export type DownloadPathVersion = 'auto' | 'v19' | 'v13';
+export const DOWNLOAD_PATH_VERSIONS = ['auto', 'v19', 'v13'] as const;
+export type DownloadPathVersion = (typeof DOWNLOAD_PATH_VERSIONS)[number];
 /** A concrete path version. */
 export type ConcreteDownloadPath = 'v19' | 'v13';
 
@@ -94,9 +95,11 @@ const THROTTLING_CODES = new Set([
 ]);
 
 /**
- * Faults about the caller (signature, credentials, clock, permissions, parameters). Such an answer proves the
- * route exists, so it must never trigger the `/v19/` -> `/v13/` fallback: that would hide a real
- * credential or IAM problem behind a path switch.
+ * Faults about the caller (signature, credentials, clock, permissions, parameters): `refused`, not an
+ * unknown route, so a forced or settled path reports them as what they are. They do not stop the
+ * `auto` fallback (see `createLogFileDownloader`): AWS has not been seen answering `/v19/`, which
+ * might well answer 403 for a route it does not serve. A credential problem is not hidden by it:
+ * `/v13/` then answers the same, and the error carries both answers.
  */
 const CALLER_FAULT_CODES = new Set([
   'SignatureDoesNotMatch',
@@ -122,9 +125,10 @@ const CALLER_FAULT_CODES = new Set([
 
 /**
  * What a failed download answer means.
- * - `not-found`: the file or instance is gone (record the file as lost).
+ * - `not-found`: the file or instance is gone (record the file as lost). On `/v19/` it also proves
+ *   the route exists, so it is the one failure that never makes `auto` try `/v13/`.
  * - `throttled`, `server`: transient, retry later.
- * - `unknown-route`: this download path does not exist here (try the other version).
+ * - `unknown-route`: this download path probably does not exist here (said so in the error).
  * - `refused`: anything else; fail loudly.
  */
 export type DownloadFailureKind = 'not-found' | 'throttled' | 'server' | 'unknown-route' | 'refused';
@@ -132,12 +136,12 @@ export type DownloadFailureKind = 'not-found' | 'throttled' | 'server' | 'unknow
 /**
  * Classifies a non-2xx download answer.
  *
- * AWS does not document how a retired path answers, so "unknown route" is deliberately broad:
+ * AWS does not document how an unserved path answers, so "unknown route" is deliberately broad:
  * 404 `UnknownOperationException` (what AWS REST front ends answer for an unmapped route), a
  * 400/403/404/405 that carries no code or a code that is neither a not-found, a throttle nor a
  * caller fault (e.g. `InvalidAction`, `UnknownOperation`, API Gateway's `MissingAuthenticationToken`
- * which it answers for unmapped routes even to signed requests). A wrong guess costs one extra
- * request on the other path, and when both paths refuse the download fails loudly with both answers.
+ * which it answers for unmapped routes even to signed requests). The class only shapes the error
+ * (its retryability and wording); whether `auto` falls back is {@link answerProvesRoute}'s call.
  */
 export function classifyDownloadFailure(status: number, code: string | undefined): DownloadFailureKind {
   if (code && NOT_FOUND_CODES.has(code)) return 'not-found';
@@ -146,4 +150,15 @@ export function classifyDownloadFailure(status: number, code: string | undefined
   if (code && CALLER_FAULT_CODES.has(code)) return 'refused';
   if (status === 400 || status === 403 || status === 404 || status === 405) return 'unknown-route';
   return 'refused';
+}
+
+/**
+ * Under `auto`, whether an answer from a download path proves that the path is served here: a
+ * success, or RDS saying the file or instance is not there (only the route's own handler knows
+ * that). Every other answer from `/v19/` (403, 400, 404 without such a code, 429, 5xx) sends the
+ * same request to `/v13/`: AWS has not been seen answering `/v19/`, and a process must not stay
+ * unable to archive because of a guess about how it refuses.
+ */
+export function answerProvesRoute(answer: 'ok' | DownloadFailureKind): boolean {
+  return answer === 'ok' || answer === 'not-found';
 }

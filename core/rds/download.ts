@@ -26,8 +26,10 @@ import {
   LogFileNotFoundError,
 } from './download-errors.js';
 import {
+  answerProvesRoute,
   type ConcreteDownloadPath,
   classifyDownloadFailure,
+  type DownloadFailureKind,
   type DownloadPathVersion,
   downloadPath,
   parseAwsError,
@@ -50,21 +52,28 @@ export interface LogFileDownloaderOptions {
    * Default: the SDK's Node provider chain (env, SSO, ini, container/instance metadata, ...).
    */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** `auto` (default) tries `/v19/` and falls back to `/v13/` once, remembering the choice. */
+  /**
+   * `auto` (default): `/v19/` first; until one answer settles the choice, any answer from it other
+   * than success or an RDS not-found (403, 400, 404 without such a code, 429, 5xx) makes the same
+   * request go to `/v13/`. The first path that answers success or not-found is kept for the
+   * downloader's life. `v19` / `v13` force one path.
+   */
   pathVersion?: DownloadPathVersion;
   /** Connection pool; default a keep-alive agent owned by the downloader. */
   agent?: http.Agent;
   /** Socket idle timeout before the response or between body chunks (default 60 s). */
   idleTimeoutMs?: number;
-  /** Told when `auto` settles on a path version, so the caller can log it (a fallback deserves a warning). */
+  /** Told once which path version is in use and why, so the caller can log it (a fallback deserves a warning). */
   onPathChosen?: (event: PathChoiceEvent) => void;
 }
 
-/** How `auto` settled on a path version. */
+/** Which path version downloads use, and why: told once per downloader, at the first answer that settles it. */
 export interface PathChoiceEvent {
   version: ConcreteDownloadPath;
-  /** Set when `/v19/` was refused as an unknown route: its status and code. */
-  fallbackFrom?: { version: 'v19'; status: number; code?: string };
+  /** `configured`: forced by the `pathVersion` option (ARCHIVER_DOWNLOAD_PATH); `auto`: settled by an answer. */
+  how: 'configured' | 'auto';
+  /** Set when `/v19/` answered something other than success or "file not found", so `/v13/` was tried. */
+  fallbackFrom?: { version: 'v19'; status: number; code?: string; message?: string };
 }
 
 /** One file to download. */
@@ -99,9 +108,36 @@ export interface LogFileDownloader {
   close(): void;
 }
 
+/** A response: the open download, or the classified failure (thrown only when no answer came). */
 type AttemptResult =
   | { kind: 'ok'; download: LogFileDownload }
-  | { kind: 'unknown-route'; details: DownloadFailureDetails; message: string };
+  | { kind: 'failed'; failure: DownloadFailureKind; error: DownloadError; said: string };
+
+/** The error for a classified failure answer. An unknown route is a refusal here; callers may add a hint. */
+function failureError(
+  kind: DownloadFailureKind,
+  message: string,
+  details: DownloadFailureDetails,
+): DownloadError {
+  switch (kind) {
+    case 'not-found':
+      return new LogFileNotFoundError(message, details);
+    case 'throttled':
+      return new DownloadThrottledError(message, details);
+    case 'server':
+      return new DownloadServerError(message, details);
+    default:
+      return new DownloadRefusedError(message, details);
+  }
+}
+
+const FAILURE_WORDS: Record<DownloadFailureKind, string> = {
+  'not-found': 'Log file not found',
+  throttled: 'Download throttled',
+  server: 'Download failed on the server',
+  'unknown-route': 'Download path refused as an unknown route',
+  refused: 'Download refused',
+};
 
 /**
  * Creates a downloader. No I/O happens until {@link LogFileDownloader.open}.
@@ -154,18 +190,13 @@ export function createLogFileDownloader(options: LogFileDownloaderOptions): LogF
     if (info.requestId) details.requestId ??= info.requestId;
     const what = `${request.instance}/${request.logFileName} via /${version}/`;
     const said = `${status}${info.code ? ` ${info.code}` : ''}${info.message ? `: ${info.message}` : ''}`;
-    switch (classifyDownloadFailure(status, info.code)) {
-      case 'not-found':
-        throw new LogFileNotFoundError(`Log file not found: ${what} (${said})`, details);
-      case 'throttled':
-        throw new DownloadThrottledError(`Download throttled: ${what} (${said})`, details);
-      case 'server':
-        throw new DownloadServerError(`Download failed on the server: ${what} (${said})`, details);
-      case 'unknown-route':
-        return { kind: 'unknown-route', details, message: said };
-      default:
-        throw new DownloadRefusedError(`Download refused: ${what} (${said})`, details);
-    }
+    const failure = classifyDownloadFailure(status, info.code);
+    return {
+      kind: 'failed',
+      failure,
+      said,
+      error: failureError(failure, `${FAILURE_WORDS[failure]}: ${what} (${said})`, details),
+    };
   }
 
   function send(
@@ -210,6 +241,19 @@ export function createLogFileDownloader(options: LogFileDownloaderOptions): LogF
     });
   }
 
+  let announced = false;
+  /** Settles (or, when forced, announces) the path version: once, first answer wins. */
+  function settle(version: ConcreteDownloadPath, fallbackFrom?: PathChoiceEvent['fallbackFrom']): void {
+    if (announced) return;
+    announced = true;
+    chosen = version;
+    options.onPathChosen?.({
+      version,
+      how: options.pathVersion === undefined || options.pathVersion === 'auto' ? 'auto' : 'configured',
+      ...(fallbackFrom ? { fallbackFrom } : {}),
+    });
+  }
+
   return {
     get pathVersion() {
       return chosen;
@@ -218,60 +262,66 @@ export function createLogFileDownloader(options: LogFileDownloaderOptions): LogF
       if (ownsAgent) agent.destroy();
     },
     async open(request) {
-      if (chosen !== 'auto') {
-        const result = await attempt(chosen, request);
-        if (result.kind === 'ok') return result.download;
+      const settled = chosen;
+      if (settled !== 'auto') {
+        const result = await attempt(settled, request);
+        if (result.kind === 'ok') {
+          settle(settled);
+          return result.download;
+        }
+        if (result.failure !== 'unknown-route') throw result.error;
+        const why =
+          options.pathVersion === settled
+            ? 'check ARCHIVER_DOWNLOAD_PATH'
+            : 'it served this process before; restart to choose again';
+        throw new DownloadRefusedError(`${result.error.message}; ${why}`, detailsOf(result.error));
+      }
+      // Not settled yet: /v19/ first; an answer that does not prove the route sends the same
+      // request to /v13/. A connection failure is no answer: it is thrown, and nothing settles.
+      const v19 = await attempt('v19', request);
+      if (v19.kind === 'ok') {
+        settle('v19');
+        return v19.download;
+      }
+      if (answerProvesRoute(v19.failure)) {
+        settle('v19');
+        throw v19.error;
+      }
+      const v13 = await attempt('v13', request);
+      const fallbackFrom = {
+        version: 'v19' as const,
+        status: v19.error.status ?? 0,
+        ...(v19.error.code ? { code: v19.error.code } : {}),
+        message: v19.said,
+      };
+      if (v13.kind === 'ok') {
+        settle('v13', fallbackFrom);
+        return v13.download;
+      }
+      if (answerProvesRoute(v13.failure)) {
+        settle('v13', fallbackFrom);
+        throw v13.error;
+      }
+      // Neither path proved itself: fail with /v13/'s kind of failure (retryable or not) and both answers.
+      const both = `/v19/ answered ${v19.said}, /v13/ answered ${v13.said}`;
+      if (v19.failure === 'unknown-route' && v13.failure === 'unknown-route') {
         throw new DownloadRefusedError(
-          `Download path /${chosen}/ refused as an unknown route for ${request.instance}/${request.logFileName} ` +
-            `(${result.message}); check ARCHIVER_DOWNLOAD_PATH`,
-          result.details,
+          `Both download paths refused as unknown routes for ${request.instance}/${request.logFileName}: ${both}`,
+          detailsOf(v13.error),
         );
       }
-      const v19 = await attemptRemembering('v19', request, undefined);
-      if (v19.kind === 'ok') return v19.download;
-      const v13 = await attemptRemembering('v13', request, {
-        version: 'v19',
-        status: v19.details.status ?? 0,
-        ...(v19.details.code ? { code: v19.details.code } : {}),
-      });
-      if (v13.kind === 'ok') return v13.download;
-      // Neither path exists as we expect: a wrong guess about how AWS answers must fail loudly.
-      throw new DownloadRefusedError(
-        `Both download paths refused as unknown routes for ${request.instance}/${request.logFileName}: ` +
-          `/v19/ answered ${v19.message}, /v13/ answered ${v13.message}`,
-        v13.details,
-      );
+      throw failureError(v13.failure, `${v13.error.message}; ${both}`, detailsOf(v13.error));
     },
   };
+}
 
-  /** An attempt under `auto`: any answer other than "unknown route" proves the path exists, so remember it. */
-  async function attemptRemembering(
-    version: ConcreteDownloadPath,
-    request: LogFileRequest,
-    fallbackFrom: PathChoiceEvent['fallbackFrom'],
-  ): Promise<AttemptResult> {
-    const remember = () => {
-      if (chosen !== 'auto') return;
-      chosen = version;
-      options.onPathChosen?.({ version, ...(fallbackFrom ? { fallbackFrom } : {}) });
-    };
-    try {
-      const result = await attempt(version, request);
-      if (result.kind === 'ok') remember();
-      return result;
-    } catch (err) {
-      const e = err as DownloadError;
-      // A file-level answer (not found) or a caller fault comes from a route that exists. Transient
-      // failures (throttle, 5xx, connection) say nothing about the route.
-      if (
-        e.name === 'LogFileNotFoundError' ||
-        (e.name === 'DownloadRefusedError' && e.status !== undefined)
-      ) {
-        remember();
-      }
-      throw err;
-    }
-  }
+function detailsOf(error: DownloadError): DownloadFailureDetails {
+  return {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    ...(error.path !== undefined ? { path: error.path } : {}),
+  };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -7,10 +7,11 @@ import { pipeline, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { CopyObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { RUNTIME_SETTINGS } from '../config.js';
 import { DownloadError } from '../rds/download-errors.js';
-import { ByteCounter, SourceDigest } from './digest.js';
+import { ByteCounter, type SourceChecks, SourceDigest } from './digest.js';
 import { TransferAbortedError, TransferError, UploadFailedError } from './errors.js';
-import { DIGEST_KEYS } from './metadata.js';
+import { DIGEST_KEYS, type RecordDigestMode } from './metadata.js';
 
 /** Content type of every archive object (ContentEncoding is not relied on: some stores drop it). */
 export const ARCHIVE_CONTENT_TYPE = 'application/gzip';
@@ -33,7 +34,7 @@ const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
  *   hand against fauxqs 1.9.2). Use it only against a store known to support tagging.
  * - `none`: the digest lives in the ledger only.
  */
-export type RecordDigestMode = 'metadata' | 'tags' | 'none';
+export type { RecordDigestMode };
 
 /** Inputs of {@link archiveStream}. */
 export interface ArchiveStreamOptions {
@@ -56,6 +57,11 @@ export interface ArchiveStreamOptions {
   signal?: AbortSignal;
   /** Where the source digest goes after completion (default `metadata`). */
   recordDigest?: RecordDigestMode;
+  /**
+   * Checks on the bytes before anything is published: the prefix archived before, and a last
+   * look once the source ended (see `SourceChecks`). A refusal aborts the upload like a truncation.
+   */
+  checks?: SourceChecks;
 }
 
 /** What was archived. */
@@ -76,8 +82,9 @@ export interface ArchiveResult {
 
 /** zlib output chunk: large enough to keep per-chunk overhead negligible, small enough to stream. */
 const GZIP_CHUNK_BYTES = 128 * 1024;
-const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
-const DEFAULT_QUEUE_SIZE = 2;
+// Defaults of ARCHIVER_PART_SIZE_MB and ARCHIVER_UPLOAD_CONCURRENCY, declared in core/config.ts.
+const DEFAULT_PART_SIZE = RUNTIME_SETTINGS.partSizeBytes.default;
+const DEFAULT_QUEUE_SIZE = RUNTIME_SETTINGS.uploadConcurrency.default;
 
 /**
  * Archives `source` to `s3://bucket/key` as gzip, hashing and counting the source in the same pass.
@@ -97,8 +104,11 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
     throw new TransferAbortedError('Archive aborted before it started', { cause: signal.reason });
   }
 
-  const digest = new SourceDigest(options.expectedBytes);
-  const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: GZIP_CHUNK_BYTES });
+  const digest = new SourceDigest(options.expectedBytes, options.checks);
+  const gzip = createGzip({
+    level: options.gzipLevel ?? RUNTIME_SETTINGS.gzipLevel.default,
+    chunkSize: GZIP_CHUNK_BYTES,
+  });
   const gzipCounter = new ByteCounter();
   let pipelineDone = false;
   pipeline(source, digest, gzip, gzipCounter, () => {

@@ -11,15 +11,25 @@ export const SOURCE_METADATA_KEYS = {
   generation: 'source-generation',
   listedBytes: 'source-listed-bytes',
   lastWritten: 'source-last-written',
+  contentId: 'source-content-id',
 } as const;
+
+/**
+ * Where the source digest is recorded on the object after completion (ARCHIVER_OBJECT_DIGEST):
+ * `metadata` (a copy onto itself), `tags`, or `none` (ledger only). See archive-stream.ts.
+ */
+export const RECORD_DIGEST_MODES = ['metadata', 'tags', 'none'] as const;
+export type RecordDigestMode = (typeof RECORD_DIGEST_MODES)[number];
 
 /** Keys of the digest recorded after completion (as tags or metadata, see `RecordDigestMode`). */
 export const DIGEST_KEYS = { sha256: 'source-sha256', bytes: 'source-bytes' } as const;
 
 /** The source of an archive, as listed by RDS when the work was created. */
 export interface ArchiveSource {
-  /** Log file name as RDS lists it, e.g. `audit/audit.log.0.2026-03-01-00-00.1`. */
+  /** Log file name as RDS lists it (the name downloaded), e.g. `audit/audit.log.0.2026-03-01-00-00.1`. */
   file: string;
+  /** For a content item (core/log-streams.ts): its content id, which its name does not carry. */
+  contentId?: string | undefined;
   instance: string;
   /** Cluster id; omitted for a standalone instance. */
   cluster?: string;
@@ -46,5 +56,6 @@ export function archiveObjectMetadata(source: ArchiveSource): Record<string, str
     [SOURCE_METADATA_KEYS.lastWritten]: new Date(source.lastWritten).toISOString(),
   };
   if (source.cluster) metadata[SOURCE_METADATA_KEYS.cluster] = headerSafe(source.cluster);
+  if (source.contentId) metadata[SOURCE_METADATA_KEYS.contentId] = headerSafe(source.contentId);
   return metadata;
 }

@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeletionWatch } from './deletions.js';
 import { AwsErrorAnswer, serverErrorAnswer } from './errors.js';
 import type { FaultRegistry } from './faults.js';
 import type { SimClock } from './types.js';
-import type { SimWorldInternal } from './world.js';
+import type { ServedFile, SimWorldInternal } from './world.js';
 
 /** A parsed download route: `/<version>/downloadCompleteLogFile/<instance>/<file name with slashes>`. */
 export interface DownloadRoute {
@@ -34,6 +35,8 @@ export interface DownloadContext {
   faults: FaultRegistry;
   clock: SimClock;
   count(key: string, by?: number): void;
+  /** Told of every download that ends, so a completely downloaded file counts as published. */
+  deletions?: DeletionWatch;
 }
 
 /** A plan for the body: which bytes, how fast, and whether the connection dies after them. */
@@ -41,6 +44,8 @@ export interface DownloadPlan {
   end: number;
   bytesPerSecond?: number;
   resetAfter?: number;
+  /** The file as listed when the download began. */
+  file: ServedFile;
 }
 
 /**
@@ -54,10 +59,11 @@ export function planDownload(route: DownloadRoute, ctx: DownloadContext): Downlo
     file: route.file,
     version: route.version,
   };
-  if (ctx.faults.take(target, ['path-unavailable']).length > 0) {
+  const [unavailable] = ctx.faults.take(target, ['path-unavailable']);
+  if (unavailable?.kind === 'path-unavailable') {
     throw new AwsErrorAnswer(
-      404,
-      'UnknownOperationException',
+      unavailable.status ?? 404,
+      unavailable.code ?? 'UnknownOperationException',
       `Unknown operation: GET /${route.version}/downloadCompleteLogFile`,
     );
   }
@@ -79,10 +85,11 @@ export function planDownload(route: DownloadRoute, ctx: DownloadContext): Downlo
     );
   if (!file) throw notFound();
   if (ctx.faults.take(target, ['vanish']).length > 0) {
+    ctx.deletions?.sweep(route.instance);
     ctx.world.removeFile(route.instance, route.file);
     throw notFound();
   }
-  const plan: DownloadPlan = { end: file.size };
+  const plan: DownloadPlan = { end: file.size, file };
   for (const f of ctx.faults.take(target, ['grow-during-download', 'truncate', 'reset', 'slow'], true)) {
     if (f.kind === 'grow-during-download') {
       plan.end = file.size + f.growBytes;
@@ -126,6 +133,7 @@ export async function sendDownload(
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-amzn-requestid': requestId });
   res.flushHeaders();
   const source = ctx.world.read(route.instance, route.file, { start: 0, end: stop });
+  let sent = 0;
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       if (res.destroyed) break;
@@ -141,11 +149,16 @@ export async function sendDownload(
         if (!res.write(piece)) await drained(res);
         // Counted as it goes, so a test can wait until a download is part way through.
         ctx.count('downloadBytes', piece.length);
+        sent += piece.length;
         if (plan.bytesPerSecond) await sleep((piece.length / plan.bytesPerSecond) * 1000);
       }
     }
   } finally {
     (source as unknown as { destroy?: () => void }).destroy?.();
+    // Complete: every byte listed when the download began went out, and the connection survives.
+    const complete =
+      plan.resetAfter === undefined && !res.destroyed && sent >= plan.file.size && sent === stop;
+    ctx.deletions?.recordDownload(route.instance, plan.file, sent, complete);
   }
   if (plan.resetAfter !== undefined) {
     // Let the bytes already written reach the client, then kill the connection mid-body.

@@ -90,7 +90,7 @@ const allowed: Record<Fault['kind'], string[]> = {
   vanish: [],
   'grow-during-download': ['growBytes'],
   'always-fail': [],
-  'path-unavailable': ['version'],
+  'path-unavailable': ['version', 'status', 'code'],
 };
 
 function validateFault(f: Fault, text: string): void {
@@ -112,6 +112,9 @@ function validateFault(f: Fault, text: string): void {
   if (f.kind === 'path-unavailable' && f.version !== 'v13' && f.version !== 'v19') {
     throw new FaultSpecError('version must be v13 or v19', text);
   }
+  if (f.kind === 'path-unavailable' && f.status !== undefined && (f.status < 400 || f.status > 599)) {
+    throw new FaultSpecError('status must be an HTTP error status (400-599)', text);
+  }
   if (f.times !== undefined && f.times < 1) throw new FaultSpecError('times must be at least 1', text);
   if (f.kind === 'slow' && f.bytesPerSecond <= 0)
     throw new FaultSpecError('bytesPerSecond must be > 0', text);
@@ -119,7 +122,8 @@ function validateFault(f: Fault, text: string): void {
 
 /**
  * Parses the CLI syntax `kind[:key=value,...]`, e.g. `throttle:times=3,target=api`,
- * `reset:afterBytes=1000,file=audit.log.0`, `path-unavailable:version=v19`.
+ * `reset:afterBytes=1000,file=audit.log.0`, `path-unavailable:version=v19`,
+ * `path-unavailable:version=v19,status=403,code=AccessDenied`.
  * Common keys: `instance`, `file` (substring), `times`.
  */
 export function parseFaultSpec(text: string): Fault {

@@ -1,14 +1,15 @@
+import { ENGINE_SPECS } from './engines.js';
 import { AwsErrorAnswer } from './errors.js';
+import { describeEvents, type LoggedEvent } from './events.js';
+import { clusterArn as clusterArnOf, instanceArn as instanceArnOf } from './fleet.js';
+import { downloadDBLogFilePortion } from './portion.js';
 import { page, type QueryFilter, readFilters, readInteger, readMaxRecords } from './query-params.js';
-import type { SimCluster } from './types.js';
+import type { SimCluster, SimInstance } from './types.js';
 import type { SimWorldInternal } from './world.js';
 import { el, queryResponse, tagList, wrap } from './xml.js';
 
 /** The RDS API version this simulator speaks. */
 export const RDS_API_VERSION = '2014-10-31';
-const ACCOUNT = '123456789012';
-const ENGINE = 'aurora-mysql';
-const ENGINE_VERSION = '8.0.mysql_aurora.3.08.2';
 /** AWS: "Default: 100. Constraints: Minimum 20, maximum 100." (DescribeDBClusters, DescribeDBInstances). */
 const DESCRIBE_BOUNDS = { min: 20, max: 100, dflt: 100 };
 /**
@@ -17,13 +18,18 @@ const DESCRIBE_BOUNDS = { min: 20, max: 100, dflt: 100 };
  */
 const LOG_FILE_BOUNDS = { min: 1, max: 1000, dflt: 1000 };
 
-/** What one Query request needs from the simulator. */
+/** What one Query request needs from the simulator: the caller's account and Region, and its world. */
 export interface QueryContext {
   world: SimWorldInternal;
   region: string;
+  account: string;
   requestId: string;
   /** True when an `empty-listing` fault answers this DescribeDBLogFiles. */
   emptyListing: boolean;
+  /** The site's events, every deletion up to now found (of one instance, or of all) first. */
+  events(instance?: string): LoggedEvent[];
+  /** The simulator's clock now. */
+  now: number;
 }
 
 function matchFilter(
@@ -47,12 +53,11 @@ function matchFilter(
   return true;
 }
 
-const clusterArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:cluster:${id}`;
-const instanceArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:db:${id}`;
 const resourceId = (prefix: string, id: string) =>
   `${prefix}-${Buffer.from(id).toString('hex').toUpperCase().slice(0, 26).padEnd(26, 'A')}`;
 
-function clusterXml(c: SimCluster, region: string): string {
+function clusterXml(c: SimCluster, region: string, account: string): string {
+  const spec = ENGINE_SPECS[c.engine ?? 'aurora-mysql'];
   const members = c.instances
     .map((id, i) =>
       wrap(
@@ -72,39 +77,43 @@ function clusterXml(c: SimCluster, region: string): string {
       el('Endpoint', `${c.id}.cluster-c0ffee.${region}.rds.amazonaws.com`) +
       el('ReaderEndpoint', `${c.id}.cluster-ro-c0ffee.${region}.rds.amazonaws.com`) +
       el('MultiAZ', c.instances.length > 1) +
-      el('Engine', ENGINE) +
-      el('EngineVersion', ENGINE_VERSION) +
-      el('Port', 3306) +
+      el('Engine', spec.engine) +
+      el('EngineVersion', spec.engineVersion) +
+      el('Port', spec.port) +
       el('MasterUsername', 'admin') +
       wrap('DBClusterMembers', members) +
       el('StorageEncrypted', true) +
       el('DbClusterResourceId', resourceId('cluster', c.id)) +
-      el('DBClusterArn', clusterArn(region, c.id)) +
+      el('DBClusterArn', clusterArnOf(region, account, c.id)) +
       el('ClusterCreateTime', '2025-01-01T00:00:00.000Z') +
       tagList(c.tags),
   );
 }
 
-function instanceXml(id: string, c: SimCluster, region: string): string {
+/** A DB instance; a standalone one (RDS MySQL, MariaDB, PostgreSQL) has no DBClusterIdentifier. */
+function instanceXml(i: SimInstance, region: string, account: string): string {
+  const spec = ENGINE_SPECS[i.engine];
   return wrap(
     'DBInstance',
-    el('DBInstanceIdentifier', id) +
+    el('DBInstanceIdentifier', i.id) +
       el('DBInstanceClass', 'db.r6g.large') +
-      el('Engine', ENGINE) +
+      el('Engine', spec.engine) +
       el('DBInstanceStatus', 'available') +
       wrap(
         'Endpoint',
-        el('Address', `${id}.c0ffee.${region}.rds.amazonaws.com`) +
-          el('Port', 3306) +
+        el('Address', `${i.id}.c0ffee.${region}.rds.amazonaws.com`) +
+          el('Port', spec.port) +
           el('HostedZoneId', 'Z2R2ITUGPM61AM'),
       ) +
+      (spec.clustered ? '' : el('AllocatedStorage', 100)) +
       el('InstanceCreateTime', '2025-01-01T00:00:00.000Z') +
       el('AvailabilityZone', `${region}a`) +
-      el('EngineVersion', ENGINE_VERSION) +
-      el('DBClusterIdentifier', c.id) +
-      el('DbiResourceId', resourceId('db', id)) +
-      el('DBInstanceArn', instanceArn(region, id)) +
-      tagList(c.tags),
+      el('MultiAZ', false) +
+      el('EngineVersion', spec.engineVersion) +
+      (i.cluster === undefined ? '' : el('DBClusterIdentifier', i.cluster)) +
+      el('DbiResourceId', resourceId('db', i.id)) +
+      el('DBInstanceArn', instanceArnOf(region, account, i.id)) +
+      tagList(i.tags),
   );
 }
 
@@ -114,20 +123,22 @@ function describeDBClusters(params: URLSearchParams, ctx: QueryContext): string 
   const filters = readFilters(params);
   let clusters = ctx.world.clusters();
   if (wanted) {
-    clusters = clusters.filter((c) => c.id === wanted || clusterArn(ctx.region, c.id) === wanted);
+    clusters = clusters.filter(
+      (c) => c.id === wanted || clusterArnOf(ctx.region, ctx.account, c.id) === wanted,
+    );
     if (clusters.length === 0)
       throw new AwsErrorAnswer(404, 'DBClusterNotFoundFault', `DBCluster ${wanted} not found.`);
   }
   clusters = clusters.filter((c) =>
     matchFilter(filters, ['db-cluster-id', 'engine'], (f) =>
       f.name === 'engine'
-        ? f.values.includes(ENGINE)
-        : f.values.includes(c.id) || f.values.includes(clusterArn(ctx.region, c.id)),
+        ? f.values.includes(c.engine ?? 'aurora-mysql')
+        : f.values.includes(c.id) || f.values.includes(clusterArnOf(ctx.region, ctx.account, c.id)),
     ),
   );
   const p = page(clusters, (c) => c.id, params.get('Marker'), maxRecords);
   return (
-    wrap('DBClusters', p.items.map((c) => clusterXml(c, ctx.region)).join('')) +
+    wrap('DBClusters', p.items.map((c) => clusterXml(c, ctx.region, ctx.account)).join('')) +
     (p.marker ? el('Marker', p.marker) : '')
   );
 }
@@ -136,23 +147,26 @@ function describeDBInstances(params: URLSearchParams, ctx: QueryContext): string
   const maxRecords = readMaxRecords(params, DESCRIBE_BOUNDS);
   const wanted = params.get('DBInstanceIdentifier');
   const filters = readFilters(params);
-  let rows = ctx.world.clusters().flatMap((c) => c.instances.map((id) => ({ id, cluster: c })));
+  let rows = ctx.world.instances();
   if (wanted) {
-    rows = rows.filter((r) => r.id === wanted || instanceArn(ctx.region, r.id) === wanted);
+    rows = rows.filter((r) => r.id === wanted || instanceArnOf(ctx.region, ctx.account, r.id) === wanted);
     if (rows.length === 0)
       throw new AwsErrorAnswer(404, 'DBInstanceNotFound', `DBInstance ${wanted} not found.`);
   }
   rows = rows.filter((r) =>
     matchFilter(filters, ['db-cluster-id', 'db-instance-id', 'engine'], (f) => {
-      if (f.name === 'engine') return f.values.includes(ENGINE);
+      if (f.name === 'engine') return f.values.includes(r.engine);
       if (f.name === 'db-instance-id')
-        return f.values.includes(r.id) || f.values.includes(instanceArn(ctx.region, r.id));
-      return f.values.includes(r.cluster.id) || f.values.includes(clusterArn(ctx.region, r.cluster.id));
+        return f.values.includes(r.id) || f.values.includes(instanceArnOf(ctx.region, ctx.account, r.id));
+      return (
+        r.cluster !== undefined &&
+        (f.values.includes(r.cluster) || f.values.includes(clusterArnOf(ctx.region, ctx.account, r.cluster)))
+      );
     }),
   );
   const p = page(rows, (r) => r.id, params.get('Marker'), maxRecords);
   return (
-    wrap('DBInstances', p.items.map((r) => instanceXml(r.id, r.cluster, ctx.region)).join('')) +
+    wrap('DBInstances', p.items.map((r) => instanceXml(r, ctx.region, ctx.account)).join('')) +
     (p.marker ? el('Marker', p.marker) : '')
   );
 }
@@ -197,6 +211,8 @@ const actions: Record<string, (params: URLSearchParams, ctx: QueryContext) => st
   DescribeDBClusters: describeDBClusters,
   DescribeDBInstances: describeDBInstances,
   DescribeDBLogFiles: describeDBLogFiles,
+  DownloadDBLogFilePortion: (params, ctx) => downloadDBLogFilePortion(params, ctx.world),
+  DescribeEvents: (params, ctx) => describeEvents(params, (i) => ctx.events(i), ctx.now),
 };
 
 /** True for the actions this simulator implements. */

@@ -22,7 +22,8 @@ export interface SignedRequest {
 
 /** What the verifier checks against. */
 export interface VerifyOptions {
-  region: string;
+  /** The Region, or Regions, a credential scope may name (one endpoint can serve several). */
+  region: string | readonly string[];
   service: string;
   credentials: SimCredentials[];
   /** Real wall-clock time in ms (never the simulated clock, which may be accelerated). */
@@ -172,6 +173,24 @@ function parseAuthorization(header: string): ParsedAuthorization {
 }
 
 /**
+ * The access key, Region and service a request's Authorization header claims, before anything is
+ * verified (to route the request: which service, which account's keys); undefined when there is
+ * no parsable header (the verifier then says what is wrong).
+ */
+export function credentialScope(
+  headers: SignedRequest['headers'],
+): { accessKeyId: string; region: string; service: string } | undefined {
+  const authorization = headerValue(headers, 'authorization');
+  if (!authorization) return undefined;
+  try {
+    const auth = parseAuthorization(authorization);
+    return { accessKeyId: auth.accessKeyId, region: auth.region, service: auth.service };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Verifies a request's SigV4 header signature. Returns the accepted credential, or throws an
  * {@link AwsErrorAnswer} (403) with the code AWS would use.
  */
@@ -220,7 +239,8 @@ export function verifySigV4(req: SignedRequest, opts: VerifyOptions): SimCredent
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
     );
   }
-  if (auth.region !== opts.region) {
+  const regions: readonly string[] = typeof opts.region === 'string' ? [opts.region] : opts.region;
+  if (!regions.includes(auth.region)) {
     throw deny(
       'SignatureDoesNotMatch',
       `Credential should be scoped to a valid region, not '${auth.region}'.`,

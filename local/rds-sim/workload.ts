@@ -1,60 +1,174 @@
+import {
+  AUDIT_PLUGIN,
+  ENGINE_SPECS,
+  ENGINES,
+  type Engine,
+  isEngine,
+  PG_LOGGING,
+  type PgLogFilename,
+} from './engines.js';
+import { RdsSimError } from './errors.js';
 import { hashString, mix } from './random.js';
-import type { SimCluster, WorkloadOptions } from './types.js';
+import type { SimCluster, SimInstance, WorkloadOptions } from './types.js';
 
-/** Workload options with every default applied. */
-export type ResolvedWorkload = Required<WorkloadOptions>;
+/** Workload options with every default applied (retention stays optional: engines have their own). */
+export interface ResolvedWorkload {
+  seed: number;
+  engines: Engine[];
+  clusters: number;
+  clusterPrefix: string;
+  idNamespace: string | undefined;
+  instancesPerCluster: number;
+  standaloneInstances: number;
+  historyHours: number;
+  writerBytesPerSecond: number;
+  rotateBytes: number;
+  /** When set, every file of every engine vanishes this long after its last write. */
+  retentionHours: number | undefined;
+  logKinds: Array<'audit' | 'error' | 'slowquery' | 'general'>;
+  tags: Record<string, string>;
+  quietPeriods: boolean;
+  auditRotateBytes: number;
+  auditRotations: number;
+  pgLogFilename: PgLogFilename | undefined;
+  pgCsvlog: boolean;
+  pgRotationAgeMinutes: number;
+  pgRotationSizeKb: number;
+  pgRetentionMinutes: number;
+}
 
-const HOUR = 3_600_000;
+/** A workload option out of its documented range: one line naming it and the bounds. */
+export class WorkloadOptionError extends RdsSimError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkloadOptionError';
+  }
+}
 
-/** Applies the documented defaults of {@link WorkloadOptions}. */
+function bounded(name: string, value: number, min: number, max: number, integer = true): number {
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new WorkloadOptionError(
+      `${name} must be ${integer ? 'an integer ' : ''}between ${min} and ${max} (got ${value})`,
+    );
+  }
+  return value;
+}
+
+/** Applies the documented defaults of {@link WorkloadOptions} and checks the bounds AWS documents. */
 export function resolveWorkload(opts: WorkloadOptions = {}): ResolvedWorkload {
+  const engines: Engine[] = [];
+  for (const e of new Set<string>(opts.engines ?? ['aurora-mysql'])) {
+    if (!isEngine(e)) throw new WorkloadOptionError(`unknown engine "${e}" (known: ${ENGINES.join(', ')})`);
+    engines.push(e);
+  }
   return {
     seed: opts.seed ?? 1,
+    engines,
     clusters: opts.clusters ?? 2,
-    clusterPrefix: opts.clusterPrefix ?? 'aurora-audit',
+    clusterPrefix: opts.clusterPrefix ?? ENGINE_SPECS['aurora-mysql'].idPrefix,
+    idNamespace: namespaceOf(opts.idNamespace),
     instancesPerCluster: opts.instancesPerCluster ?? 2,
+    standaloneInstances: opts.standaloneInstances ?? 2,
     historyHours: opts.historyHours ?? 3,
     writerBytesPerSecond: opts.writerBytesPerSecond ?? 2048,
     rotateBytes: opts.rotateBytes ?? 100 * 1024 * 1024,
-    retentionHours: opts.retentionHours ?? 24,
+    retentionHours: opts.retentionHours,
     logKinds: opts.logKinds ?? ['audit', 'error', 'slowquery'],
     tags: opts.tags ?? { archive: 'yes' },
+    quietPeriods: opts.quietPeriods ?? false,
+    auditRotateBytes: bounded(
+      'SERVER_AUDIT_FILE_ROTATE_SIZE (auditRotateBytes)',
+      opts.auditRotateBytes ?? AUDIT_PLUGIN.rotateSizeDefault,
+      AUDIT_PLUGIN.rotateSizeMin,
+      AUDIT_PLUGIN.rotateSizeMax,
+    ),
+    auditRotations: bounded(
+      'SERVER_AUDIT_FILE_ROTATIONS (auditRotations)',
+      opts.auditRotations ?? AUDIT_PLUGIN.rotationsDefault,
+      AUDIT_PLUGIN.rotationsMin,
+      AUDIT_PLUGIN.rotationsMax,
+    ),
+    pgLogFilename: opts.pgLogFilename,
+    pgCsvlog: opts.pgCsvlog ?? false,
+    pgRotationAgeMinutes: bounded(
+      'log_rotation_age (pgRotationAgeMinutes)',
+      opts.pgRotationAgeMinutes ?? PG_LOGGING.rotationAgeMinutesDefault,
+      PG_LOGGING.rotationAgeMinutesMin,
+      PG_LOGGING.rotationAgeMinutesMax,
+    ),
+    pgRotationSizeKb: bounded(
+      'log_rotation_size (pgRotationSizeKb)',
+      opts.pgRotationSizeKb ?? PG_LOGGING.rotationSizeKbDefault,
+      0,
+      2_097_151,
+    ),
+    pgRetentionMinutes: bounded(
+      'rds.log_retention_period (pgRetentionMinutes)',
+      opts.pgRetentionMinutes ?? PG_LOGGING.retentionMinutesDefault,
+      1,
+      PG_LOGGING.retentionMinutesMax,
+    ),
   };
 }
 
-/** The generated clusters: `<prefix>-<n>`, instances `<cluster>-instance-<n>`, the first one the writer. */
-export function generatedClusters(w: ResolvedWorkload): SimCluster[] {
-  const clusters: SimCluster[] = [];
-  for (let c = 1; c <= w.clusters; c++) {
-    const id = `${w.clusterPrefix}-${c}`;
-    const instances: string[] = [];
-    for (let i = 1; i <= w.instancesPerCluster; i++) instances.push(`${id}-instance-${i}`);
-    clusters.push({ id, instances, tags: { ...w.tags } });
+/**
+ * A namespace for generated ids: lower-case letters and digits in hyphen-separated words, so that
+ * `<prefix>-<namespace>-<n>` stays a valid DB identifier (a letter first, no `--`, no trailing `-`:
+ * RDS API Reference, CreateDBInstance DBInstanceIdentifier constraints).
+ */
+function namespaceOf(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(text) || text.length > 30) {
+    throw new WorkloadOptionError(
+      `idNamespace must be lower-case letters and digits in hyphen-separated words, at most 30 characters (got "${text}")`,
+    );
   }
-  return clusters;
+  return text;
 }
 
-/** A generated file segment: when it started, when it stops being written, how fast it grows. */
-export interface Segment {
-  name: string;
-  startMs: number;
-  endMs: number;
-  bytesPerSecond: number;
-  maxBytes: number;
+/**
+ * The MariaDB audit plugin writes the server's host name, not the instance id (`ip-172-27-1-97` in
+ * real RDS MySQL audit lines): a stable private-address host name per instance.
+ */
+export function instanceHostName(instance: string): string {
+  const h = hashString(instance);
+  return `ip-10-${h & 3}-${(h >>> 2) & 255}-${1 + ((h >>> 10) % 254)}`;
 }
 
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
+function withNamespace(prefix: string, w: ResolvedWorkload): string {
+  return w.idNamespace === undefined ? prefix : `${prefix}-${w.idNamespace}`;
 }
 
-/** `YYYY-MM-DD-HH-MM` (audit) pieces in UTC. */
-function stamp(ms: number): { day: string; hour: string; minute: string } {
-  const d = new Date(ms);
-  return {
-    day: `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`,
-    hour: pad2(d.getUTCHours()),
-    minute: pad2(d.getUTCMinutes()),
-  };
+/**
+ * The generated fleet: for each clustered engine, `clusters` clusters `<prefix>-<n>` of
+ * `instancesPerCluster` instances `<cluster>-instance-<i>` (the first the writer); for each
+ * standalone engine, `standaloneInstances` instances `<prefix>-<n>` with no cluster. With an id
+ * namespace, every prefix becomes `<prefix>-<namespace>`.
+ */
+export function generatedFleet(w: ResolvedWorkload): { clusters: SimCluster[]; instances: SimInstance[] } {
+  const clusters: SimCluster[] = [];
+  const instances: SimInstance[] = [];
+  for (const engine of w.engines) {
+    const spec = ENGINE_SPECS[engine];
+    if (spec.clustered) {
+      const prefix = withNamespace(engine === 'aurora-mysql' ? w.clusterPrefix : spec.idPrefix, w);
+      for (let c = 1; c <= w.clusters; c++) {
+        const id = `${prefix}-${c}`;
+        const members: string[] = [];
+        for (let i = 1; i <= w.instancesPerCluster; i++) {
+          const instance = `${id}-instance-${i}`;
+          members.push(instance);
+          instances.push({ id: instance, engine, cluster: id, tags: { ...w.tags } });
+        }
+        clusters.push({ id, engine, instances: members, tags: { ...w.tags } });
+      }
+    } else {
+      for (let n = 1; n <= w.standaloneInstances; n++) {
+        instances.push({ id: `${withNamespace(spec.idPrefix, w)}-${n}`, engine, tags: { ...w.tags } });
+      }
+    }
+  }
+  return { clusters, instances };
 }
 
 /** Each audit writer writes at its own steady rate, 80-120% of the configured one. */
@@ -63,81 +177,10 @@ export function writerRate(w: ResolvedWorkload, instance: string, writer: number
   return Math.max(1, Math.round(w.writerBytesPerSecond * (0.8 + 0.4 * u)));
 }
 
-/**
- * Every file segment of an instance that starts in hour `hourStart`: per audit writer, a new file at
- * the hour and whenever the current one reaches `rotateBytes`; one error and one slow-query file per hour.
- */
-export function segmentsOfHour(w: ResolvedWorkload, instance: string, hourStart: number): Segment[] {
-  const hourEnd = hourStart + HOUR;
-  const out: Segment[] = [];
-  const s = stamp(hourStart);
-  if (w.logKinds.includes('audit')) {
-    for (let writer = 0; writer < 4; writer++) {
-      const rate = writerRate(w, instance, writer);
-      const span = Math.max(1000, Math.ceil((w.rotateBytes / rate) * 1000));
-      for (let k = 0, start = hourStart; start < hourEnd; k++, start += span) {
-        const t = stamp(start);
-        out.push({
-          name: `audit/audit.log.${writer}.${t.day}-${t.hour}-${t.minute}.${k + 1}`,
-          startMs: start,
-          endMs: Math.min(start + span, hourEnd),
-          bytesPerSecond: rate,
-          maxBytes: w.rotateBytes,
-        });
-      }
-    }
-  }
-  const small = (fraction: number, salt: number) =>
-    Math.max(
-      1,
-      Math.round(w.writerBytesPerSecond * fraction * (0.5 + mix(hashString(instance), salt) / 4294967296)),
-    );
-  if (w.logKinds.includes('error')) {
-    out.push({
-      name: `error/mysql-error-running.log.${s.day}.${s.hour}`,
-      startMs: hourStart,
-      endMs: hourEnd,
-      bytesPerSecond: small(0.01, 11),
-      maxBytes: Number.MAX_SAFE_INTEGER,
-    });
-  }
-  if (w.logKinds.includes('slowquery')) {
-    out.push({
-      name: `slowquery/mysql-slowquery.log.${s.day}.${s.hour}`,
-      startMs: hourStart,
-      endMs: hourEnd,
-      bytesPerSecond: small(0.1, 23),
-      maxBytes: Number.MAX_SAFE_INTEGER,
-    });
-  }
-  return out;
-}
-
-/** Size of a segment at time `now` (bytes written so far), and when it was last written. */
-export function segmentState(seg: Segment, now: number): { size: number; lastWritten: number } {
-  const until = Math.min(now, seg.endMs);
-  const size = Math.min(seg.maxBytes, Math.floor((seg.bytesPerSecond * (until - seg.startMs)) / 1000));
-  return { size, lastWritten: until };
-}
-
-/**
- * The generated segments that exist at `now` on an instance: started at or after the history window
- * before `origin` and no later than now, and not yet removed by retention (`lastWritten + retention`).
- */
-export function liveSegments(w: ResolvedWorkload, instance: string, origin: number, now: number): Segment[] {
-  const retentionMs = w.retentionHours * HOUR;
-  const first = Math.max(
-    Math.floor(origin / HOUR) * HOUR - w.historyHours * HOUR,
-    Math.floor((now - retentionMs) / HOUR) * HOUR - HOUR,
+/** A smaller log's rate: `fraction` of the writer rate, 50-150% per instance. */
+export function sideRate(w: ResolvedWorkload, instance: string, fraction: number, salt: number): number {
+  return Math.max(
+    1,
+    Math.round(w.writerBytesPerSecond * fraction * (0.5 + mix(hashString(instance), salt) / 4294967296)),
   );
-  const out: Segment[] = [];
-  for (let hour = first; hour <= now; hour += HOUR) {
-    for (const seg of segmentsOfHour(w, instance, hour)) {
-      if (seg.startMs > now) continue;
-      if (seg.startMs < Math.floor(origin / HOUR) * HOUR - w.historyHours * HOUR) continue;
-      if (Math.min(now, seg.endMs) + retentionMs <= now) continue;
-      out.push(seg);
-    }
-  }
-  return out;
 }

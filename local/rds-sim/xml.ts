@@ -23,19 +23,33 @@ export function wrap(name: string, inner: string): string {
   return `<${name}>${inner}</${name}>`;
 }
 
+/** The namespace of STS's Query responses (API version 2011-06-15). */
+export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
 /** The AWS Query success envelope: `<XResponse><XResult>..</XResult><ResponseMetadata>..`. */
-export function queryResponse(action: string, resultXml: string, requestId: string): string {
+export function queryResponse(
+  action: string,
+  resultXml: string,
+  requestId: string,
+  xmlns = RDS_XMLNS,
+): string {
   return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${RDS_XMLNS}">` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${xmlns}">` +
     `<${action}Result>${resultXml}</${action}Result>` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
   );
 }
 
-/** The AWS Query error envelope, as RDS sends it. */
-export function errorResponse(type: string, code: string, message: string, requestId: string): string {
+/** The AWS Query error envelope, as RDS (and, with its namespace, STS) sends it. */
+export function errorResponse(
+  type: string,
+  code: string,
+  message: string,
+  requestId: string,
+  xmlns = RDS_XMLNS,
+): string {
   return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${RDS_XMLNS}">` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${xmlns}">` +
     `<Error><Type>${xmlEscape(type)}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error>` +
     `<RequestId>${requestId}</RequestId></ErrorResponse>`
   );

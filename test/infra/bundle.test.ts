@@ -147,6 +147,21 @@ describe('bundleHandlers', () => {
     expect(hashes(first)).toEqual(hashes(second));
   });
 
+  it('carries only the SDK clients each function uses', () => {
+    // esbuild's (non-minified) output names every bundled module's path in a comment.
+    const bundled = (name: 'discoverer' | 'archiver', pkg: string) =>
+      readFileSync(join(first[name], BUNDLE_FILE), 'utf8').includes(`node_modules/@aws-sdk/${pkg}/`);
+    expect(bundled('discoverer', 'client-rds')).toBe(true);
+    expect(bundled('discoverer', 'client-sqs')).toBe(true);
+    expect(bundled('discoverer', 'client-s3')).toBe(false);
+    expect(bundled('discoverer', 'lib-storage')).toBe(false);
+    expect(bundled('archiver', 'client-s3')).toBe(true);
+    // The archiver downloads over signed HTTP, but reads a cluster's tags (DescribeDBClusters)
+    // before downloading when clusters are chosen by tag (core/rds/cluster-selection.ts).
+    expect(bundled('archiver', 'client-rds')).toBe(true);
+    expect(bundled('archiver', 'lib-dynamodb')).toBe(true);
+  });
+
   it('runs a discovery pass and an archive batch from the bundled files against the local stack', async () => {
     const cluster = sim.world.clusters()[0];
     const instance = cluster?.instances[0];

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,9 +126,20 @@ describe('rds-log-archiver local up', () => {
       expect(env[key], key).toMatch(/\S/);
     }
     expect(env.AWS_REGION).toBe('eu-west-1');
+    // For AWS CLI v1 and older v2, which read only this one.
+    expect(env.AWS_DEFAULT_REGION).toBe('eu-west-1');
     expect(env.ARCHIVER_CLUSTERS).toBe('aurora-audit-1,aurora-audit-2');
+    // One account in one region: nothing about STS or a fleet, as before accounts existed.
+    expect(Object.keys(env).filter((k) => k.includes('STS') || k.startsWith('LOCAL_FLEET'))).toEqual([]);
+    expect(state.fleet).toBeUndefined();
     expect(state.env).toEqual(env);
     expect(state.pid).toBe(child.pid);
+  });
+
+  it('writes both state files readable by their owner only', () => {
+    for (const file of ['env', 'endpoints.json']) {
+      expect((statSync(join(dir, file)).mode & 0o777).toString(8), file).toBe('600');
+    }
   });
 
   it('serves clusters, instances and log files to the real RDS client', async () => {

@@ -23,6 +23,8 @@ describe('rds-log-archiver start (npm start)', () => {
       '--duration',
       '1200',
       '--json',
+      '--log-level',
+      'info',
     ]);
     const { child, exited } = run;
     try {
@@ -36,8 +38,9 @@ describe('rds-log-archiver start (npm start)', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    const stdout = run.stdout();
-    const summary = JSON.parse(stdout.slice(stdout.indexOf('{')));
+    // The whole of stdout is the one JSON document: progress and logs went to stderr.
+    const summary = JSON.parse(run.stdout());
+    expect(run.stderr()).toContain('Starting the local stack');
     expect(summary.filesArchived).toBeGreaterThanOrEqual(4);
     expect(summary.bytesIn).toBeGreaterThan(summary.bytesOut);
     expect(summary.failed).toBe(0);

@@ -18,7 +18,13 @@ import {
   DownloadThrottledError,
   LogFileNotFoundError,
 } from '../../core/rds/download-errors.js';
-import { DEFAULT_SIM_CREDENTIALS, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
+import {
+  DEFAULT_SIM_CREDENTIALS,
+  type Fault,
+  parseFaultSpec,
+  type RdsSimulator,
+  startRdsSimulator,
+} from '../../local/rds-sim/index.js';
 
 const SESSION = { accessKeyId: 'ASIALOCALSIM', secretAccessKey: 'session-secret', sessionToken: 'token-123' };
 const FILE = 'audit/audit.log.0.2026-03-01-00-00.1';
@@ -37,6 +43,13 @@ function downloader(options: Partial<LogFileDownloaderOptions> = {}): LogFileDow
   });
   downloaders.push(d);
   return d;
+}
+
+/** Download requests the simulator served on each path since `before` (a `sim.stats()` snapshot). */
+function statsDelta(before: Record<string, number>): { v19: number; v13: number } {
+  const after = sim.stats();
+  const delta = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
+  return { v19: delta('download.v19'), v13: delta('download.v13') };
 }
 
 async function sha256Of(body: Readable): Promise<{ sha256: string; bytes: number }> {
@@ -84,7 +97,7 @@ describe('createLogFileDownloader', () => {
     expect(d.pathVersion).toBe('auto');
     await sha256Of((await d.open({ instance, logFileName: FILE })).body);
     expect(d.pathVersion).toBe('v19');
-    expect(chosen).toEqual([{ version: 'v19' }]);
+    expect(chosen).toEqual([{ version: 'v19', how: 'auto' }]);
   });
 
   it('falls back to /v13/ under auto when /v19/ is an unknown route, and remembers the choice', async () => {
@@ -96,7 +109,16 @@ describe('createLogFileDownloader', () => {
     expect(first.pathVersion).toBe('v13');
     expect((await sha256Of(first.body)).bytes).toBe(SIZE);
     expect(chosen).toEqual([
-      { version: 'v13', fallbackFrom: { version: 'v19', status: 404, code: 'UnknownOperationException' } },
+      {
+        version: 'v13',
+        how: 'auto',
+        fallbackFrom: {
+          version: 'v19',
+          status: 404,
+          code: 'UnknownOperationException',
+          message: '404 UnknownOperationException: Unknown operation: GET /v19/downloadCompleteLogFile',
+        },
+      },
     ]);
     const second = await d.open({ instance, logFileName: FILE });
     expect(second.pathVersion).toBe('v13');
@@ -142,15 +164,21 @@ describe('createLogFileDownloader', () => {
     expect(calls).toBe(2);
   });
 
-  it('is refused with a wrong secret, without falling back or leaking the secret', async () => {
+  it('is refused with a wrong secret on both paths, with both answers and without leaking the secret', async () => {
     const secret = 'definitely-wrong-secret';
     const d = downloader({
       credentials: { accessKeyId: DEFAULT_SIM_CREDENTIALS.accessKeyId, secretAccessKey: secret },
     });
+    const before = sim.stats();
     const error = await d.open({ instance, logFileName: FILE }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownloadRefusedError);
-    expect(error).toMatchObject({ status: 403, retryable: false });
-    expect(d.pathVersion).toBe('v19');
+    expect(error).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch', retryable: false });
+    expect((error as Error).message).toMatch(
+      /\/v19\/ answered 403 SignatureDoesNotMatch.*\/v13\/ answered 403 SignatureDoesNotMatch/,
+    );
+    // Neither path proved itself: nothing is settled, the next download asks /v19/ again.
+    expect(d.pathVersion).toBe('auto');
+    expect(statsDelta(before)).toEqual({ v19: 1, v13: 1 });
     const text = `${(error as Error).message} ${JSON.stringify(error)}`;
     expect(text).not.toContain(secret);
     expect(text).not.toMatch(/Signature=|Authorization|Credential=/);
@@ -170,15 +198,16 @@ describe('createLogFileDownloader', () => {
   });
 
   it('classifies throttling and server errors as retryable', async () => {
+    // A forced path: under auto a first /v19/ failure would be retried on /v13/ (tested below).
     sim.faults.add({ kind: 'throttle', target: 'download', times: 1 });
-    const throttled = await downloader()
+    const throttled = await downloader({ pathVersion: 'v19' })
       .open({ instance, logFileName: FILE })
       .catch((e: unknown) => e);
     expect(throttled).toBeInstanceOf(DownloadThrottledError);
     expect(throttled).toMatchObject({ status: 429, retryable: true });
     for (const status of [500, 503]) {
       sim.faults.add({ kind: 'server-error', status, target: 'download', times: 1 });
-      const failed = await downloader()
+      const failed = await downloader({ pathVersion: 'v19' })
         .open({ instance, logFileName: FILE })
         .catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(DownloadServerError);
@@ -254,5 +283,145 @@ describe('createLogFileDownloader', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  describe('auto: the first /v19/ answer', () => {
+    // Every first answer that does not prove /v19/ is served sends the same request to /v13/. The
+    // 403/400 ones carry codes the classifier calls caller faults: they fall back all the same.
+    const answers: Array<[string, Fault, { status: number; code: string }]> = [
+      [
+        '404 UnknownOperationException',
+        { kind: 'path-unavailable', version: 'v19' },
+        { status: 404, code: 'UnknownOperationException' },
+      ],
+      [
+        '404 without a not-found code',
+        { kind: 'path-unavailable', version: 'v19', status: 404, code: 'NotFound' },
+        { status: 404, code: 'NotFound' },
+      ],
+      [
+        '403 AccessDenied',
+        // As an operator writes it: `local fault 'path-unavailable:version=v19,status=403,code=AccessDenied'`.
+        parseFaultSpec('path-unavailable:version=v19,status=403,code=AccessDenied'),
+        { status: 403, code: 'AccessDenied' },
+      ],
+      [
+        '400 InvalidParameterValue',
+        { kind: 'path-unavailable', version: 'v19', status: 400, code: 'InvalidParameterValue' },
+        { status: 400, code: 'InvalidParameterValue' },
+      ],
+      [
+        '500 InternalFailure',
+        { kind: 'server-error', status: 500, target: 'download', times: 1 },
+        { status: 500, code: 'InternalFailure' },
+      ],
+      [
+        '503 ServiceUnavailable',
+        { kind: 'server-error', status: 503, target: 'download', times: 1 },
+        { status: 503, code: 'ServiceUnavailable' },
+      ],
+      [
+        '429 ThrottlingException',
+        { kind: 'throttle', target: 'download', times: 1 },
+        { status: 429, code: 'ThrottlingException' },
+      ],
+    ];
+
+    it.each(answers)(
+      '%s falls back to /v13/, logs the choice, and keeps /v13/',
+      async (_name, fault, seen) => {
+        sim.faults.add(fault);
+        const chosen: PathChoiceEvent[] = [];
+        const d = downloader({ onPathChosen: (e) => chosen.push(e) });
+        const before = sim.stats();
+        const first = await d.open({ instance, logFileName: FILE });
+        expect(first.pathVersion).toBe('v13');
+        expect(await sha256Of(first.body)).toEqual({
+          sha256: await sim.world.sha256(instance, FILE),
+          bytes: SIZE,
+        });
+        expect(chosen).toEqual([
+          {
+            version: 'v13',
+            how: 'auto',
+            fallbackFrom: {
+              version: 'v19',
+              ...seen,
+              message: expect.stringMatching(new RegExp(`^${seen.status} ${seen.code}`)),
+            },
+          },
+        ]);
+        expect(statsDelta(before)).toEqual({ v19: 1, v13: 1 });
+        sim.faults.clear();
+        await sha256Of((await d.open({ instance, logFileName: FILE })).body);
+        expect(statsDelta(before)).toEqual({ v19: 1, v13: 2 });
+        expect(d.pathVersion).toBe('v13');
+        expect(chosen).toHaveLength(1);
+      },
+    );
+
+    it('DBLogFileNotFoundFault (or DBInstanceNotFound) on /v19/ does not fall back: it settles /v19/', async () => {
+      for (const request of [
+        { instance, logFileName: 'audit/audit.log.9.2026-01-01-00-00.1', code: 'DBLogFileNotFoundFault' },
+        { instance: 'no-such-instance', logFileName: FILE, code: 'DBInstanceNotFound' },
+      ]) {
+        const chosen: PathChoiceEvent[] = [];
+        const d = downloader({ onPathChosen: (e) => chosen.push(e) });
+        const before = sim.stats();
+        const error = await d.open(request).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(LogFileNotFoundError);
+        expect(error).toMatchObject({ status: 404, code: request.code });
+        expect(statsDelta(before)).toEqual({ v19: 1, v13: 0 });
+        expect(d.pathVersion).toBe('v19');
+        expect(chosen).toEqual([{ version: 'v19', how: 'auto' }]);
+      }
+    });
+
+    it('fails retryably with both answers when /v13/ fails too, and asks /v19/ again next time', async () => {
+      sim.faults.add({ kind: 'server-error', status: 503, target: 'download', times: 2 });
+      const d = downloader();
+      const before = sim.stats();
+      const error = await d.open({ instance, logFileName: FILE }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DownloadServerError);
+      expect(error).toMatchObject({ status: 503, retryable: true });
+      expect((error as Error).message).toMatch(
+        /\/v19\/ answered 503 ServiceUnavailable.*\/v13\/ answered 503/,
+      );
+      expect(d.pathVersion).toBe('auto');
+      await sha256Of((await d.open({ instance, logFileName: FILE })).body);
+      expect(d.pathVersion).toBe('v19');
+      expect(statsDelta(before)).toEqual({ v19: 2, v13: 1 });
+    });
+
+    it('a connection failure is no answer: nothing settles and /v13/ is not tried', async () => {
+      sim.faults.add({ kind: 'reset', afterBytes: 0, times: 1 });
+      const d = downloader();
+      const download = await d.open({ instance, logFileName: FILE });
+      // The reset comes after the headers: /v19/ answered 200, so it is settled; the body fails.
+      expect(d.pathVersion).toBe('v19');
+      await expect(sha256Of(download.body)).rejects.toMatchObject({ name: 'DownloadConnectionError' });
+      const nothing = createLogFileDownloader({
+        region: sim.region,
+        endpoint: 'http://127.0.0.1:9',
+        credentials: DEFAULT_SIM_CREDENTIALS,
+      });
+      downloaders.push(nothing);
+      await expect(nothing.open({ instance, logFileName: FILE })).rejects.toMatchObject({
+        name: 'DownloadConnectionError',
+      });
+      expect(nothing.pathVersion).toBe('auto');
+    });
+  });
+
+  it('a forced path is used alone and announced once as configured', async () => {
+    sim.faults.add({ kind: 'server-error', status: 500, target: 'download', times: 1 });
+    const chosen: PathChoiceEvent[] = [];
+    const d = downloader({ pathVersion: 'v19', onPathChosen: (e) => chosen.push(e) });
+    const before = sim.stats();
+    await expect(d.open({ instance, logFileName: FILE })).rejects.toBeInstanceOf(DownloadServerError);
+    await sha256Of((await d.open({ instance, logFileName: FILE })).body);
+    await sha256Of((await d.open({ instance, logFileName: FILE })).body);
+    expect(statsDelta(before)).toEqual({ v19: 3, v13: 0 });
+    expect(chosen).toEqual([{ version: 'v19', how: 'configured' }]);
   });
 });

@@ -51,7 +51,7 @@ export function fileRecord(
   const logType = logTypeOf(logFileName);
   return {
     pk: keys.activePk(instance),
-    sk: keys.fileSk(logFileName),
+    sk: keys.fileSk({ instance, logFileName }),
     cluster,
     instance,
     logFileName,
@@ -67,9 +67,9 @@ export function fileRecord(
     updatedAt: stateSince,
     missingListings: 0,
     attempts: 0,
-    ...stateIndex(state, stateSince, instance, logFileName),
+    ...stateIndex(state, stateSince, { instance, logFileName }),
     gsi2pk: keys.clusterTypePk(cluster, logType),
-    gsi2sk: keys.clusterHourSk(hour, instance, logFileName),
+    gsi2sk: keys.clusterHourSk(hour, { instance, logFileName }),
     ...overrides,
   };
 }
@@ -88,6 +88,45 @@ export function archivedRecord(logFileName: string, overrides: Partial<FileRecor
     archivedAt: overrides.stateSince ?? T0 - MINUTE,
     ...overrides,
   });
+}
+
+/**
+ * A content item (a content of a rotating family, or a later content of a unique name), as the
+ * discoverer would have created it: `C#<stream>#<contentId>`, keyed by its first LastWritten.
+ */
+export function contentItem(
+  stream: string,
+  contentId: string,
+  overrides: Partial<FileRecord> & { state?: FileState } = {},
+): FileRecord {
+  const logFileName = overrides.logFileName ?? stream;
+  const instance = overrides.instance ?? INSTANCE;
+  const cluster = overrides.cluster ?? CLUSTER;
+  const state = overrides.state ?? 'queued';
+  const stateSince = overrides.stateSince ?? T0 - MINUTE;
+  const lastWritten = overrides.lastWritten ?? T0 - HOUR;
+  const hour = overrides.hour ?? lastWritten - (lastWritten % HOUR);
+  const key = { instance, logFileName, stream, contentId };
+  const logType = logTypeOf(logFileName);
+  return {
+    ...fileRecord(logFileName, { ...overrides, instance, cluster, state, stateSince, lastWritten, hour }),
+    sk: keys.fileSk(key),
+    stream,
+    contentId,
+    s3Key: objectKey({
+      layout: 'seed',
+      prefix: '',
+      cluster,
+      instance,
+      logFileName,
+      hour,
+      content: { stream, contentId },
+    }),
+    ...stateIndex(state, stateSince, key),
+    gsi2pk: keys.clusterTypePk(cluster, logType),
+    gsi2sk: keys.clusterHourSk(hour, key),
+    ...overrides,
+  };
 }
 
 /** Input for `planInstance` (settle 5 min, sweep 30 min, seed layout, now = T0). */

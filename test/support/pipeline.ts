@@ -21,9 +21,10 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { bufferIo } from '../../cli/io.js';
 import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
+import { type DrainStats, runEventSource } from '../../cli/sqs-event-source.js';
+import type { ArchiveBatch } from '../../core/archive-batch.js';
 import { type DiscoverSummary, discover } from '../../core/discover.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
@@ -35,7 +36,6 @@ import {
   startRdsSimulator,
   type WorkloadOptions,
 } from '../../local/rds-sim/index.js';
-import { type DrainStats, runEventSource, type SqsBatchHandler } from '../../local/sqs-event-source.js';
 import { createTestResources, type TestResources } from './stack.js';
 
 /** 2026-03-01T00:00Z: a fixed start, so names and hours are the same on every run. */
@@ -118,19 +118,18 @@ export async function startPipelineHarness(
     clock,
     env,
     discover: () => discover(pipeline.discoverDeps(now)),
-    drain: ({ concurrency = 2, functionTimeoutMs = 60_000, timeoutMarginMs = 2_000 } = {}) =>
-      runEventSource({
+    drain: ({ concurrency = 2, functionTimeoutMs = 60_000, timeoutMarginMs = 2_000 } = {}) => {
+      const retries = retryingAfterRunningInvocations(pipeline.clients.sqs, res.queueUrl);
+      return runEventSource({
         sqs: pipeline.clients.sqs,
         queueUrl: res.queueUrl,
-        handler: retryingAfterRunningInvocations(
-          pipeline.clients.sqs,
-          res.queueUrl,
-          pipeline.archiverHandler(now, timeoutMarginMs) as SqsBatchHandler,
-        ),
+        handler: retries.track(pipeline.archiveBatch(now, timeoutMarginMs)),
+        onBatch: (result) => retries.returnFailed(result.failedReceiptHandles),
         concurrency,
         functionTimeoutMs,
-      }),
-    ledgerFile: (instance, logFileName) => pipeline.clients.ledger.getFile(instance, logFileName),
+      });
+    },
+    ledgerFile: (instance, logFileName) => pipeline.clients.ledger.getFile({ instance, logFileName }),
     objectKeys: async () => {
       const keys: string[] = [];
       let token: string | undefined;
@@ -213,32 +212,30 @@ async function makeVisible(sqs: SQSClient, queueUrl: string, receiptHandles: str
 }
 
 /**
- * Wraps a batch handler so that the records it fails come back once every invocation that was
- * running when they failed has ended (see the comment at the top of this file). The return is not
- * awaited by the invocation itself, so two invocations failing at once never wait on each other; a
- * refused ChangeMessageVisibility surfaces as an unhandled rejection, which fails the test run.
+ * Returns the records a batch failed to the queue once every invocation that was running when they
+ * failed has ended (see the comment at the top of this file). `track` wraps the batch function to
+ * know which invocations are running; the event source calls `returnFailed` after each invocation
+ * (its `onBatch`). The return is not awaited by the poller, so two invocations failing at once never
+ * wait on each other; a refused ChangeMessageVisibility surfaces as an unhandled rejection, which
+ * fails the test run.
  */
-function retryingAfterRunningInvocations(
-  sqs: SQSClient,
-  queueUrl: string,
-  handler: SqsBatchHandler,
-): SqsBatchHandler {
-  const running = new Set<Promise<SQSBatchResponse | undefined>>();
-  return async (event: SQSEvent, context) => {
-    const invocation = Promise.resolve().then(() => handler(event, context));
-    running.add(invocation);
-    let failed = event.Records;
-    try {
-      const response = await invocation;
-      const ids = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-      failed = event.Records.filter((record) => ids.has(record.messageId));
-      return response;
-    } finally {
-      running.delete(invocation);
-      if (failed.length > 0) {
-        const handles = failed.map((record) => record.receiptHandle);
-        void Promise.allSettled([...running]).then(() => makeVisible(sqs, queueUrl, handles));
-      }
-    }
+function retryingAfterRunningInvocations(sqs: SQSClient, queueUrl: string) {
+  const running = new Set<Promise<unknown>>();
+  return {
+    track(batch: ArchiveBatch): ArchiveBatch {
+      return async (records, context) => {
+        const invocation = batch(records, context);
+        running.add(invocation);
+        try {
+          return await invocation;
+        } finally {
+          running.delete(invocation);
+        }
+      };
+    },
+    returnFailed(receiptHandles: string[]): void {
+      if (receiptHandles.length === 0) return;
+      void Promise.allSettled([...running]).then(() => makeVisible(sqs, queueUrl, receiptHandles));
+    },
   };
 }

@@ -44,10 +44,14 @@ export interface TestResources extends PipelineResources {
    * ARCHIVER_MAX_ATTEMPTS matches the queue's maxReceiveCount.
    */
   env: Record<string, string>;
-  /** The env plus AWS_ENDPOINT_URL_RDS, credentials and ARCHIVER_CLUSTERS for a simulator. */
+  /**
+   * The env plus AWS_ENDPOINT_URL_RDS, credentials and ARCHIVER_CLUSTERS (and ARCHIVER_INSTANCES,
+   * standalone instances) for a simulator.
+   */
   envFor(
     rds: { url: string; credentials: Array<{ accessKeyId: string; secretAccessKey: string }> },
     clusters: string[],
+    instances?: string[],
   ): Record<string, string>;
   /** Deletes the resources and destroys the clients. */
   cleanup(): Promise<void>;
@@ -108,9 +112,15 @@ export async function createTestResources(
     region,
     clients,
     env: pipelineEnv({ ...base, credentials: EMULATOR_CREDENTIALS }),
-    envFor: (rds, clusters) => {
+    envFor: (rds, clusters, instances) => {
       const credentials = rds.credentials[0] ?? EMULATOR_CREDENTIALS;
-      return pipelineEnv({ ...base, credentials, rdsUrl: rds.url, clusters });
+      return pipelineEnv({
+        ...base,
+        credentials,
+        rdsUrl: rds.url,
+        ...(clusters.length > 0 ? { clusters } : {}),
+        ...(instances && instances.length > 0 ? { instances } : {}),
+      });
     },
     cleanup: async () => {
       clients.destroy();

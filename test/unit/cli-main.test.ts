@@ -10,6 +10,7 @@ const echo: Command = {
   name: 'echo',
   summary: 'prints its argument',
   usage: 'Usage: rds-log-archiver echo WORD [--loud]',
+  exits: { ok: 'printed' },
   run: async (argv, io) => {
     const { values, positionals } = parseCommandArgs(
       argv,

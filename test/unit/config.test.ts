@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigNeed, loadConfig } from '../../core/config.js';
+import {
+  type ArchiverConfig,
+  ConfigError,
+  type ConfigNeed,
+  configEnvironment,
+  loadConfig,
+  RUNTIME_SETTINGS,
+} from '../../core/config.js';
+import type { Kind } from '../../core/setting-kinds.js';
 import { validEnv } from '../support/factories.js';
 
 /** The problems `loadConfig` reports for an environment (fails the test if it accepts it). */
@@ -28,6 +36,8 @@ describe('loadConfig', () => {
         bucket: undefined,
         clusters: ['a'],
         clusterTag: undefined,
+        instances: [],
+        instanceTag: undefined,
         logTypes: ['audit/'],
         keyLayout: 'seed',
         keyPrefix: '',
@@ -70,6 +80,8 @@ describe('loadConfig', () => {
           ARCHIVER_BUCKET: 'my.bucket-1',
           ARCHIVER_CLUSTERS: ' orders-db , billing-db ,, ',
           ARCHIVER_CLUSTER_TAG: ' archive = yes=please ',
+          ARCHIVER_INSTANCES: 'mysql-1, mariadb-2',
+          ARCHIVER_INSTANCE_TAG: 'audit=on',
           ARCHIVER_LOG_TYPES: 'audit/, error/',
           ARCHIVER_KEY_LAYOUT: 'hive',
           ARCHIVER_KEY_PREFIX: 'rds-logs',
@@ -95,6 +107,8 @@ describe('loadConfig', () => {
         clusters: ['orders-db', 'billing-db'],
         // Only the first `=` splits: tag values may hold `=`.
         clusterTag: { key: 'archive', value: 'yes=please' },
+        instances: ['mysql-1', 'mariadb-2'],
+        instanceTag: { key: 'audit', value: 'on' },
         logTypes: ['audit/', 'error/'],
         keyLayout: 'hive',
         keyPrefix: 'rds-logs/',
@@ -135,9 +149,9 @@ describe('loadConfig', () => {
       ['ARCHIVER_QUEUE_URL', 'not a url', /ARCHIVER_QUEUE_URL must be a URL, got "not a url"/],
       ['ARCHIVER_DLQ_URL', 'ftp://host/q', /ARCHIVER_DLQ_URL must be a URL/],
       ['ARCHIVER_BUCKET', 'My_Bucket', /ARCHIVER_BUCKET must be a valid S3 bucket name, got "My_Bucket"/],
-      ['ARCHIVER_CLUSTERS', 'ok,1bad', /ARCHIVER_CLUSTERS: "1bad" is not a DB cluster identifier/],
-      ['ARCHIVER_LOG_TYPES', '/audit/', /ARCHIVER_LOG_TYPES: "\/audit\/" is not a log prefix/],
-      ['ARCHIVER_LOG_TYPES', '../x', /ARCHIVER_LOG_TYPES: "..\/x" is not a log prefix/],
+      ['ARCHIVER_CLUSTERS', 'ok,1bad', /ARCHIVER_CLUSTERS "1bad" is not a DB cluster identifier/],
+      ['ARCHIVER_LOG_TYPES', '/audit/', /ARCHIVER_LOG_TYPES "\/audit\/" is not a log prefix/],
+      ['ARCHIVER_LOG_TYPES', '../x', /ARCHIVER_LOG_TYPES "..\/x" is not a log prefix/],
     ])('names %s and the expected form when it is %j', (name, value, message) => {
       const problems = problemsOf(validEnv({ [name]: value }));
       expect(problems).toHaveLength(1);
@@ -172,10 +186,11 @@ describe('loadConfig', () => {
         'ARCHIVER_PART_SIZE_MB',
         'ARCHIVER_KEY_LAYOUT',
         'ARCHIVER_KEY_PREFIX',
+        'ARCHIVER_CLUSTERS',
       ]) {
         expect(text).toContain(name);
       }
-      expect(problems).toHaveLength(8);
+      expect(problems).toHaveLength(9);
     });
 
     it('puts every problem into the error message', () => {
@@ -195,7 +210,7 @@ describe('loadConfig', () => {
   describe('need-specific requirements', () => {
     it('discover needs the queue URL', () => {
       expect(problemsOf(validEnv({ ARCHIVER_QUEUE_URL: undefined }), 'discover')).toEqual([
-        expect.stringMatching(/^ARCHIVER_QUEUE_URL is required: an SQS queue URL/),
+        expect.stringMatching(/^ARCHIVER_QUEUE_URL is required: the archive queue, an SQS queue URL/),
       ]);
     });
 
@@ -229,12 +244,11 @@ describe('loadConfig', () => {
       ]);
     });
 
-    it('archive needs neither the queue URL nor clusters', () => {
-      const config = loadConfig(
-        validEnv({ ARCHIVER_QUEUE_URL: undefined, ARCHIVER_CLUSTERS: undefined }),
-        'archive',
-      );
-      expect(config.clusters).toEqual([]);
+    it('archive needs no queue URL, but clusters or a tag: it refuses files of other clusters', () => {
+      expect(loadConfig(validEnv({ ARCHIVER_QUEUE_URL: undefined }), 'archive').queueUrl).toBeUndefined();
+      expect(problemsOf(validEnv({ ARCHIVER_CLUSTERS: undefined }), 'archive')).toEqual([
+        expect.stringMatching(/ARCHIVER_CLUSTERS.*ARCHIVER_CLUSTER_TAG/),
+      ]);
     });
   });
 
@@ -281,5 +295,119 @@ describe('loadConfig', () => {
       expect(config.keyPrefix.endsWith('/')).toBe(true);
       expect(config.keyPrefix.startsWith(prefix)).toBe(true);
     });
+  });
+
+  describe('needs of each use', () => {
+    const bare = { AWS_REGION: 'us-east-1', ARCHIVER_TABLE: 't', ARCHIVER_CLUSTERS: 'a' };
+    const missing = (need: ConfigNeed | ConfigNeed[]) =>
+      problemsOf(bare, need as ConfigNeed).map((p) => p.split(' ')[0]);
+
+    it.each<[ConfigNeed | ConfigNeed[], string[]]>([
+      ['operate', []],
+      ['discover', ['ARCHIVER_QUEUE_URL']],
+      ['archive', ['ARCHIVER_DLQ_URL', 'ARCHIVER_BUCKET']],
+      ['drain', ['ARCHIVER_QUEUE_URL', 'ARCHIVER_DLQ_URL', 'ARCHIVER_BUCKET']],
+      ['run', ['ARCHIVER_QUEUE_URL', 'ARCHIVER_DLQ_URL', 'ARCHIVER_BUCKET']],
+      ['redrive', ['ARCHIVER_QUEUE_URL', 'ARCHIVER_DLQ_URL']],
+      ['redrive-native', ['ARCHIVER_DLQ_URL']],
+      ['verify', ['ARCHIVER_BUCKET']],
+      [
+        ['discover', 'verify'],
+        ['ARCHIVER_QUEUE_URL', 'ARCHIVER_BUCKET'],
+      ],
+    ])('%j requires %j', (need, variables) => {
+      if (variables.length === 0) expect(() => loadConfig(bare, need)).not.toThrow();
+      else expect(missing(need)).toEqual(variables);
+    });
+
+    it('reports a missing queue URL together with every other problem', () => {
+      const problems = problemsOf({ ARCHIVER_GZIP_LEVEL: 'x' }, 'drain');
+      expect(problems.map((p) => p.split(' ')[0])).toEqual([
+        'AWS_REGION',
+        'ARCHIVER_TABLE',
+        'ARCHIVER_QUEUE_URL',
+        'ARCHIVER_DLQ_URL',
+        'ARCHIVER_BUCKET',
+        'ARCHIVER_GZIP_LEVEL',
+        // Nothing selected: "Set ARCHIVER_CLUSTERS or ARCHIVER_INSTANCES ...".
+        'Set',
+      ]);
+    });
+
+    it('accepts standalone instances alone as the selection, for the discoverer and the archiver', () => {
+      const env = validEnv({ ARCHIVER_CLUSTERS: undefined, ARCHIVER_INSTANCES: 'mysql-1' });
+      expect(loadConfig(env, 'run').instances).toEqual(['mysql-1']);
+      const tagged = validEnv({ ARCHIVER_CLUSTERS: undefined, ARCHIVER_INSTANCE_TAG: 'audit=on' });
+      expect(loadConfig(tagged, 'run').instanceTag).toEqual({ key: 'audit', value: 'on' });
+      expect(problemsOf(validEnv({ ARCHIVER_CLUSTERS: undefined }), 'archive')).toEqual([
+        'Set ARCHIVER_CLUSTERS or ARCHIVER_INSTANCES (comma lists) and/or ARCHIVER_CLUSTER_TAG or ARCHIVER_INSTANCE_TAG (key=value): nothing to archive.',
+      ]);
+      expect(problemsOf(validEnv({ ARCHIVER_INSTANCES: 'mysql_1' }), 'discover')).toEqual([
+        'ARCHIVER_INSTANCES "mysql_1" is not a DB instance identifier (letters, digits, hyphens).',
+      ]);
+    });
+  });
+});
+
+describe('RUNTIME_SETTINGS', () => {
+  const declarations = Object.entries(RUNTIME_SETTINGS);
+
+  it('gives every setting its own variable', () => {
+    const variables = declarations.map(([, d]) => d.variable);
+    expect(new Set(variables).size).toBe(variables.length);
+    for (const variable of variables) expect(variable).toMatch(/^(AWS|ARCHIVER)_[A-Z0-9_]+$/);
+  });
+
+  it('reads every default back from the text it writes', () => {
+    for (const [field, declaration] of declarations) {
+      const kind = declaration.kind as Kind<unknown>;
+      const text = kind.toText(declaration.default);
+      if (text === '') continue;
+      expect(kind.fromText(text), field).toEqual({ value: declaration.default });
+    }
+  });
+
+  it('says what to set for every setting some use requires', () => {
+    for (const [field, declaration] of declarations) {
+      if ('requiredBy' in declaration) expect(declaration.missing, field).toBeTruthy();
+    }
+  });
+});
+
+describe('configEnvironment', () => {
+  it('writes variables that loadConfig reads back as the same configuration', () => {
+    const config: ArchiverConfig = {
+      region: 'eu-central-1',
+      table: 'ledger',
+      queueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/q',
+      dlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/dlq',
+      bucket: 'audit-archive',
+      clusters: ['a-db', 'b-db'],
+      clusterTag: { key: 'archive', value: 'yes=please' },
+      instances: ['mysql-1'],
+      instanceTag: { key: 'audit', value: 'on' },
+      logTypes: ['audit/', 'error/'],
+      keyLayout: 'hive',
+      keyPrefix: 'rds-logs/',
+      settleMs: 60_000,
+      leaseMs: 600_000,
+      sweepAfterMs: 3_600_000,
+      maxAttempts: 7,
+      retentionMs: 48 * 3_600_000,
+      gzipLevel: 9,
+      partSizeBytes: 8 * 1024 * 1024,
+      uploadConcurrency: 3,
+      downloadPath: 'v13',
+      objectDigest: 'tags',
+    };
+    const env = configEnvironment(config);
+    expect(env.ARCHIVER_SETTLE_SECONDS).toBe('60');
+    expect(env.ARCHIVER_PART_SIZE_MB).toBe('8');
+    expect(env.ARCHIVER_CLUSTER_TAG).toBe('archive=yes=please');
+    expect(loadConfig(env, 'run')).toEqual(config);
+  });
+
+  it('leaves out what is not given or undefined', () => {
+    expect(configEnvironment({ table: 't', bucket: undefined })).toEqual({ ARCHIVER_TABLE: 't' });
   });
 });

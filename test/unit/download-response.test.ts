@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DownloadRefusedError } from '../../core/rds/download-errors.js';
-import { classifyDownloadFailure, downloadPath, parseAwsError } from '../../core/rds/download-response.js';
+import {
+  answerProvesRoute,
+  classifyDownloadFailure,
+  downloadPath,
+  parseAwsError,
+} from '../../core/rds/download-response.js';
 import { rdsEndpointOverride, resolveRdsEndpoint } from '../../core/rds/endpoint.js';
 
 describe('downloadPath', () => {
@@ -108,5 +113,26 @@ describe('resolveRdsEndpoint', () => {
     ).toBe('http://a:1');
     expect(rdsEndpointOverride({})).toBeUndefined();
     expect(() => resolveRdsEndpoint('eu-west-1/evil', {})).toThrow(/Invalid AWS region/);
+  });
+});
+
+describe('answerProvesRoute', () => {
+  it('takes only success and an RDS not-found as proof that a path is served', () => {
+    expect(answerProvesRoute('ok')).toBe(true);
+    expect(answerProvesRoute(classifyDownloadFailure(404, 'DBLogFileNotFoundFault'))).toBe(true);
+    expect(answerProvesRoute(classifyDownloadFailure(404, 'DBInstanceNotFound'))).toBe(true);
+    for (const [status, code] of [
+      [404, 'UnknownOperationException'],
+      [404, undefined],
+      [403, 'AccessDenied'],
+      [403, 'SignatureDoesNotMatch'],
+      [400, 'InvalidParameterValue'],
+      [400, undefined],
+      [429, 'ThrottlingException'],
+      [500, 'InternalFailure'],
+      [503, undefined],
+    ] as const) {
+      expect(answerProvesRoute(classifyDownloadFailure(status, code)), `${status} ${code}`).toBe(false);
+    }
   });
 });

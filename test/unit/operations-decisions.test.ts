@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceMeta } from '../../core/ledger/records.js';
 import { keys } from '../../core/ledger/records.js';
-import { formatArchiveMessage } from '../../core/messages.js';
+import { archiveMessageFor, formatArchiveMessage } from '../../core/messages.js';
 import { failureRows } from '../../core/operations/failure-report.js';
 import { isUnsupportedAction, nativeMoveRequest } from '../../core/operations/redrive.js';
-import { decideRedrive } from '../../core/operations/redrive-plan.js';
+import { decideRedrive, judgeByLedger } from '../../core/operations/redrive-plan.js';
 import { sampleOf, seededRandom } from '../../core/operations/sample.js';
 import { buildStatusReport } from '../../core/operations/status-report.js';
 import { formatBytes, formatDuration, hoursOf, parseInstant } from '../../core/operations/time.js';
@@ -66,17 +66,10 @@ describe('time formatting', () => {
 
 describe('decideRedrive', () => {
   const body = (instance: string, cluster = CLUSTER) =>
-    formatArchiveMessage({
-      cluster,
-      instance,
-      logFileName: NAME,
-      generation: 1,
-      listedSize: 10,
-      lastWritten: T0,
-    });
-  it('moves messages the filter selects and keeps the others', () => {
+    formatArchiveMessage({ cluster, instance, logFileName: NAME, generation: 1 });
+  it('looks up messages the filter selects and keeps the others', () => {
     expect(decideRedrive({ messageId: 'm', body: body(INSTANCE) }, { instance: INSTANCE }).action).toBe(
-      'move',
+      'lookup',
     );
     expect(decideRedrive({ messageId: 'm', body: body('other-1') }, { instance: INSTANCE }).action).toBe(
       'keep',
@@ -84,18 +77,91 @@ describe('decideRedrive', () => {
     expect(decideRedrive({ messageId: 'm', body: body('other-1', 'c2') }, { cluster: CLUSTER }).action).toBe(
       'keep',
     );
-    expect(decideRedrive({ messageId: 'm', body: body('other-1') }, {}).action).toBe('move');
+    expect(decideRedrive({ messageId: 'm', body: body('other-1') }, {}).action).toBe('lookup');
   });
-  it('reports malformed bodies and parked messages, whatever the filter', () => {
+  it('reports malformed bodies with the reason they were parked with, or their own', () => {
     expect(decideRedrive({ messageId: 'm', body: 'not json' }, {})).toEqual({
       action: 'report',
       reason: expect.stringMatching(/^malformed message: body is not JSON/),
     });
-    expect(
-      decideRedrive({ messageId: 'm', body: body(INSTANCE), reason: 'the ledger has no such file' }, {}),
-    ).toMatchObject({
+    expect(decideRedrive({ messageId: 'm', body: 'x', reason: 'malformed message: x' }, {})).toEqual({
       action: 'report',
-      reason: 'the ledger has no such file',
+      reason: 'malformed message: x',
+    });
+  });
+  it('asks the ledger about a parked message that names a file: the reason may no longer hold', () => {
+    expect(
+      decideRedrive({ messageId: 'm', body: body(INSTANCE), reason: 'the ledger has no such file' }, {})
+        .action,
+    ).toBe('lookup');
+  });
+});
+
+describe('judgeByLedger', () => {
+  const message = archiveMessageFor({
+    cluster: CLUSTER,
+    instance: INSTANCE,
+    logFileName: NAME,
+    generation: 2,
+  });
+  const at = (overrides: Parameters<typeof fileRecord>[1]) =>
+    fileRecord(NAME, { generation: 2, ...overrides });
+
+  it('moves a failed file back in a message rebuilt from the ledger, and resets it', () => {
+    expect(judgeByLedger(message, at({ state: 'failed' }))).toEqual({
+      action: 'move',
+      message,
+      reset: true,
+      state: 'failed',
+    });
+    // A message for an older generation carries the ledger's current one.
+    const old = { ...message, generation: 1 };
+    expect(judgeByLedger(old, at({ state: 'failed' }))).toMatchObject({ action: 'move', message });
+  });
+
+  it('moves queued or archiving work back without a reset', () => {
+    for (const state of ['queued', 'archiving'] as const) {
+      expect(judgeByLedger(message, at({ state }))).toEqual({ action: 'move', message, reset: false, state });
+    }
+  });
+
+  it('removes messages for archived or lost files, active or retired, saying which', () => {
+    expect(judgeByLedger(message, archivedRecord(NAME, { generation: 2 }))).toEqual({
+      action: 'remove',
+      outcome: 'archived',
+      detail: 'already archived',
+    });
+    const retired = archivedRecord(NAME, { generation: 2, pk: keys.retiredPk(INSTANCE) });
+    expect(judgeByLedger(message, retired)).toMatchObject({
+      outcome: 'archived',
+      detail: 'already archived, retired to history',
+    });
+    expect(judgeByLedger(message, at({ state: 'lost', lostReason: 'gone' }))).toEqual({
+      action: 'remove',
+      outcome: 'lost',
+      detail: 'recorded lost: gone',
+    });
+  });
+
+  it('removes a message whose generation the ledger has replaced', () => {
+    const old = { ...message, generation: 1 };
+    for (const state of ['archived', 'lost', 'seen'] as const) {
+      expect(judgeByLedger(old, at({ state }))).toMatchObject({ action: 'remove', outcome: 'stale' });
+    }
+  });
+
+  it('reports what the ledger does not know as due', () => {
+    expect(judgeByLedger(message, undefined)).toEqual({
+      action: 'report',
+      reason: 'the ledger has no such file: message not produced by the discoverer',
+    });
+    expect(judgeByLedger(message, at({ generation: 1, state: 'failed' }))).toMatchObject({
+      action: 'report',
+      reason: expect.stringMatching(/has generation 1, the message names 2/),
+    });
+    expect(judgeByLedger(message, at({ state: 'seen' }))).toMatchObject({
+      action: 'report',
+      reason: expect.stringMatching(/waiting to settle/),
     });
   });
 });

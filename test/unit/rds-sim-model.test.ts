@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, contentBlock } from '../../local/rds-sim/content.js';
+import {
+  BLOCK_SIZE,
+  type ContentSpec,
+  contentBlock,
+  entryCeil,
+  entryFloor,
+} from '../../local/rds-sim/content.js';
+import { auditRotationSuffix } from '../../local/rds-sim/engines.js';
 import { parseFaultSpec } from '../../local/rds-sim/index.js';
-import { liveSegments, resolveWorkload, segmentState, segmentsOfHour } from '../../local/rds-sim/workload.js';
-
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2026, 2, 1, 10, 0);
+import { activeMs, QUIET_CYCLE_MS, timeAfterActive, type Writer } from '../../local/rds-sim/timeline.js';
+import { resolveWorkload, WorkloadOptionError } from '../../local/rds-sim/workload.js';
 
 describe('parseFaultSpec', () => {
   it('reads the CLI syntax with common keys', () => {
@@ -42,35 +47,95 @@ describe('parseFaultSpec', () => {
   });
 });
 
-describe('workload', () => {
-  const w = resolveWorkload({ writerBytesPerSecond: 1000, rotateBytes: 1_000_000 });
-
-  it('rotates each writer by size within the hour and always at the hour', () => {
-    const segs = segmentsOfHour(w, 'db-1', T0).filter((s) => s.name.startsWith('audit/audit.log.0.'));
-    expect(segs[0]?.name).toBe('audit/audit.log.0.2026-03-01-10-00.1');
-    for (const [a, b] of segs.slice(0, -1).map((s, i) => [s, segs[i + 1]!] as const))
-      expect(b.startMs).toBe(a.endMs);
-    expect(segs.at(-1)?.endMs).toBe(T0 + HOUR);
-    for (const s of segs) expect(segmentState(s, T0 + 2 * HOUR).size).toBeLessThanOrEqual(1_000_000);
+describe('workload options', () => {
+  it('applies the documented defaults of the audit plugin and PostgreSQL logging', () => {
+    const w = resolveWorkload();
+    expect(w.engines).toEqual(['aurora-mysql']);
+    expect([w.auditRotateBytes, w.auditRotations]).toEqual([1_000_000, 9]);
+    expect([w.pgRotationAgeMinutes, w.pgRetentionMinutes]).toEqual([60, 4320]);
+    expect(w.retentionHours).toBeUndefined();
   });
 
-  it('keeps files for the retention period after their last write', () => {
-    const short = resolveWorkload({ retentionHours: 1, historyHours: 5 });
-    const names = liveSegments(short, 'db-1', T0, T0 + 30 * 60_000).map((s) => s.name);
-    expect(names.some((n) => n.includes('2026-03-01-09-00'))).toBe(true);
-    expect(names.some((n) => n.includes('2026-03-01-08-00'))).toBe(false);
+  it('refuses values outside the documented bounds with the setting named', () => {
+    expect(() => resolveWorkload({ auditRotations: 101 })).toThrow(/SERVER_AUDIT_FILE_ROTATIONS.*0 and 100/);
+    expect(() => resolveWorkload({ auditRotateBytes: 0 })).toThrow(WorkloadOptionError);
+    expect(() => resolveWorkload({ pgRetentionMinutes: 10_081 })).toThrow(/rds.log_retention_period/);
+    expect(() => resolveWorkload({ pgRotationAgeMinutes: 0 })).toThrow(/log_rotation_age/);
+    expect(() => resolveWorkload({ engines: ['oracle' as never] })).toThrow(/unknown engine "oracle"/);
+  });
+});
+
+describe('audit plugin rotation suffix', () => {
+  it('has n_dig(rotations) digits: one below 10, zero-padded two from 10, three from 100', () => {
+    expect(auditRotationSuffix(1, 9)).toBe('.1');
+    expect(auditRotationSuffix(9, 9)).toBe('.9');
+    expect(auditRotationSuffix(1, 10)).toBe('.01');
+    expect(auditRotationSuffix(10, 10)).toBe('.10');
+    expect(auditRotationSuffix(7, 99)).toBe('.07');
+    expect(auditRotationSuffix(7, 100)).toBe('.007');
+  });
+});
+
+describe('writer timeline', () => {
+  const quiet: Writer = { bytesPerSecond: 1000, quietSalt: 12345 };
+
+  it('is active all the time without quiet periods', () => {
+    expect(activeMs({ bytesPerSecond: 1 }, 1000, 5000)).toBe(4000);
+    expect(timeAfterActive({ bytesPerSecond: 1 }, 1000, 4000)).toBe(5000);
+  });
+
+  it('has deterministic quiet periods, and timeAfterActive inverts activeMs', () => {
+    const start = Date.UTC(2026, 2, 1);
+    const day = activeMs(quiet, start, start + 86_400_000);
+    expect(day).toBeLessThan(86_400_000);
+    expect(day).toBeGreaterThan(86_400_000 * 0.7);
+    for (const ms of [1, 60_000, 19 * 60_000, 5 * QUIET_CYCLE_MS + 17]) {
+      const t = timeAfterActive(quiet, start, ms);
+      expect(activeMs(quiet, start, t)).toBeCloseTo(ms, 6);
+    }
   });
 });
 
 describe('content blocks', () => {
-  it('are whole lines of exactly one block size, identical for the same file and index', () => {
-    const key = { seed: 1, instance: 'db-1', name: 'audit/audit.log.0.2026-03-01-10-00.1' };
+  const spec: ContentSpec = {
+    id: 'seed-1/db-1/audit/audit.log.0.2026-03-01-10-00.1',
+    format: 'aurora-audit',
+    host: 'db-1',
+    startMs: Date.UTC(2026, 2, 1, 10),
+    writer: { bytesPerSecond: 2048 },
+  };
+
+  it('are whole entries of exactly one block size, identical for the same file and index', () => {
     for (const i of [0, 1, 2, 77]) {
-      const block = contentBlock(key, i);
+      const block = contentBlock(spec, i);
       expect(block.length).toBe(BLOCK_SIZE);
       expect(block[block.length - 1]).toBe(0x0a);
-      expect(contentBlock({ ...key }, i).equals(block)).toBe(true);
+      expect(contentBlock({ ...spec }, i).equals(block)).toBe(true);
     }
-    expect(contentBlock({ ...key, seed: 2 }, 0).equals(contentBlock(key, 0))).toBe(false);
+    expect(contentBlock({ ...spec, id: `${spec.id}-other` }, 0).equals(contentBlock(spec, 0))).toBe(false);
+  });
+
+  it('carry the file host and times of the offset they are served at', () => {
+    const block = contentBlock(spec, 3).toString('latin1');
+    const first = block.split('\n')[0]!.split(',');
+    expect(first[1]).toBe('db-1');
+    const us = Number(first[0]);
+    const expected = (spec.startMs + (3 * BLOCK_SIZE * 1000) / 2048) * 1000;
+    expect(Math.abs(us - expected)).toBeLessThan(1000);
+  });
+
+  it('floor and ceil offsets to entry ends', () => {
+    // An entry is one write: a QUERY line and its table events are written together.
+    const firstEnd = entryCeil(spec, 1);
+    expect(contentBlock(spec, 0)[firstEnd - 1]).toBe(0x0a);
+    expect(entryFloor(spec, firstEnd - 1)).toBe(0);
+    expect(entryFloor(spec, firstEnd)).toBe(firstEnd);
+    const n = 5 * BLOCK_SIZE + 1234;
+    const floor = entryFloor(spec, n);
+    const ceil = entryCeil(spec, n);
+    expect(floor).toBeLessThanOrEqual(n);
+    expect(ceil).toBeGreaterThanOrEqual(n);
+    expect(contentBlock(spec, 5)[floor - 5 * BLOCK_SIZE - 1]).toBe(0x0a);
+    expect(contentBlock(spec, 5)[ceil - 5 * BLOCK_SIZE - 1]).toBe(0x0a);
   });
 });

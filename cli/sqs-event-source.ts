@@ -1,9 +1,10 @@
 /**
- * A local stand-in for Lambda's SQS event source mapping, so the real archiver handler runs here
- * with the same semantics: batches of up to 10 records in Lambda's event shape (with
- * `ApproximateReceiveCount`), records listed in `batchItemFailures` (or all of them when the
- * handler throws) are left alone and come back after the visibility timeout, the rest are deleted.
- * SQS itself moves a message to the DLQ after `maxReceiveCount` receives, as on AWS.
+ * Lambda's SQS event source mapping, for running the archiver outside Lambda (`archive`, `run`,
+ * `start`, and the tests): batches of up to 10 records with `ApproximateReceiveCount`, handed to
+ * the same batch function the Lambda runs (core/archive-batch.ts); records listed in
+ * `batchItemFailures` (or all of them when it throws) are left alone and come back after the
+ * visibility timeout, the rest are deleted. SQS itself moves a message to the DLQ after
+ * `maxReceiveCount` receives, as on AWS.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -14,22 +15,19 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ArchiveRecordInput } from '../core/archive.js';
+import type { ArchiveBatch } from '../core/archive-batch.js';
 import { queueDepth } from '../core/operations/queue-depth.js';
-
-export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface EventSourceOptions {
   sqs: SQSClient;
   queueUrl: string;
-  queueArn?: string;
-  region?: string;
-  handler: SqsBatchHandler;
+  handler: ArchiveBatch;
   /** Records per invocation (Lambda's BatchSize); default 10. */
   batchSize?: number;
   /** Invocations running at once (Lambda's maximum concurrency); default 2. */
   concurrency?: number;
-  /** The simulated function timeout: what `context.getRemainingTimeInMillis()` counts down from. */
+  /** The simulated function timeout: what the batch's `remainingMs()` counts down from. */
   functionTimeoutMs?: number;
   /** Keep polling when the queue is empty (until `signal` aborts); default false = drain, then return. */
   follow?: boolean;
@@ -41,6 +39,12 @@ export interface BatchResult {
   received: number;
   succeeded: number;
   failed: number;
+  /**
+   * The failed records' receipt handles, left alone here (they come back after the visibility
+   * timeout); the tests' harness returns them to the queue itself once every invocation running
+   * when they failed has ended (test/support/pipeline.ts).
+   */
+  failedReceiptHandles: string[];
 }
 
 export interface DrainStats {
@@ -105,17 +109,23 @@ async function isDrained(sqs: SQSClient, queueUrl: string): Promise<boolean> {
 }
 
 async function invoke(options: EventSourceOptions, messages: Message[]): Promise<BatchResult> {
-  const event: SQSEvent = { Records: messages.map((message) => toRecord(message, options)) };
-  const context = lambdaContext(options.functionTimeoutMs ?? 60_000);
+  const records = messages.map(toRecord);
+  const deadline = Date.now() + (options.functionTimeoutMs ?? 60_000);
   let failedIds: Set<string>;
   try {
-    const response = await options.handler(event, context);
-    failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    const response = await options.handler(records, {
+      requestId: randomUUID(),
+      remainingMs: () => Math.max(0, deadline - Date.now()),
+    });
+    failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
   } catch {
     // A thrown error fails the whole batch, exactly as on Lambda.
-    failedIds = new Set(event.Records.map((record) => record.messageId));
+    failedIds = new Set(records.map((record) => record.messageId));
   }
   const done = messages.filter((message) => !failedIds.has(message.MessageId ?? ''));
+  const failedReceiptHandles = messages
+    .filter((message) => failedIds.has(message.MessageId ?? ''))
+    .map((message) => message.ReceiptHandle!);
   for (let i = 0; i < done.length; i += 10) {
     const chunk = done.slice(i, i + 10);
     await options.sqs.send(
@@ -125,44 +135,18 @@ async function invoke(options: EventSourceOptions, messages: Message[]): Promise
       }),
     );
   }
-  return { received: messages.length, succeeded: done.length, failed: messages.length - done.length };
-}
-
-function toRecord(message: Message, options: EventSourceOptions): SQSRecord {
-  const attributes = message.Attributes ?? {};
   return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: options.queueArn ?? `arn:aws:sqs:${options.region ?? 'us-east-1'}:000000000000:local`,
-    awsRegion: options.region ?? 'us-east-1',
+    received: messages.length,
+    succeeded: done.length,
+    failed: messages.length - done.length,
+    failedReceiptHandles,
   };
 }
 
-/** Enough of Lambda's context for middy (its early-timeout signal) and Powertools. */
-export function lambdaContext(timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
+function toRecord(message: Message): ArchiveRecordInput {
   return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'rds-log-archiver-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:rds-log-archiver-local',
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
+    messageId: message.MessageId!,
+    body: message.Body ?? '',
+    attributes: { ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1' },
   };
 }

@@ -1,0 +1,274 @@
+/**
+ * The ledger on DynamoDB. Decisions are made elsewhere (discovery-plan.ts, archive-decision.ts);
+ * this layer sends one conditional write per transition, built from the declaration
+ * (dynamodb-update.ts), and turns a lost condition into a `TransitionRefusedError` carrying the
+ * item as it is now (`ReturnValuesOnConditionCheckFailure: ALL_OLD`). Every other error is rethrown.
+ */
+
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { conditionExpression, ExpressionParts, transitionUpdate } from './dynamodb-update.js';
+import { InstanceBusyError, TransitionRefusedError } from './errors.js';
+import {
+  type FileKey,
+  type FileRecord,
+  type FileState,
+  INSTANCES_PK,
+  type InstanceMeta,
+  keys,
+  type ListingGap,
+  META_SK,
+} from './records.js';
+import { type LeaseInput, type LedgerStore, type ListingInput, listedMeta, listingItems } from './store.js';
+import { LEDGER_INDEXES } from './table.js';
+import { type ArgsOf, RETIREMENT, type TransitionName } from './transitions.js';
+
+/** The ledger in one DynamoDB table (see table.ts), through a document client passed in. */
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  async instanceState(instance: string): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }> {
+    const items = await this.query<InstanceMeta | FileRecord>({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.activePk(instance) },
+      ConsistentRead: true,
+    });
+    let meta: InstanceMeta | undefined;
+    const files: FileRecord[] = [];
+    for (const item of items) {
+      if (item.sk === META_SK) meta = listedMeta(item as InstanceMeta);
+      else if (keys.isFileSk(item.sk)) files.push(item as FileRecord);
+    }
+    return { meta, files };
+  }
+
+  async getFile(file: FileKey): Promise<FileRecord | undefined> {
+    for (const key of [keys.activeFile(file), keys.retiredFile(file)]) {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+      );
+      if (out.Item) return out.Item as FileRecord;
+    }
+    return undefined;
+  }
+
+  async filesInState(
+    state: FileState,
+    options: { before?: number; limit?: number } = {},
+  ): Promise<FileRecord[]> {
+    const before = options.before;
+    return await this.query<FileRecord>(
+      {
+        TableName: this.table,
+        IndexName: LEDGER_INDEXES.byState.name,
+        KeyConditionExpression: before === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND gsi1sk < :before',
+        ExpressionAttributeValues: {
+          ':pk': keys.statePk(state),
+          ...(before === undefined ? {} : { ':before': new Date(before).toISOString() }),
+        },
+      },
+      options.limit,
+    );
+  }
+
+  async instances(): Promise<InstanceMeta[]> {
+    return await this.query<InstanceMeta>({
+      TableName: this.table,
+      IndexName: LEDGER_INDEXES.byState.name,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': INSTANCES_PK },
+    });
+  }
+
+  async clusterFiles(
+    cluster: string,
+    logType: string,
+    fromHour: number,
+    toHour: number,
+  ): Promise<FileRecord[]> {
+    return await this.query<FileRecord>({
+      TableName: this.table,
+      IndexName: LEDGER_INDEXES.byClusterHour.name,
+      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': keys.clusterTypePk(cluster, logType),
+        ':from': new Date(fromHour).toISOString(),
+        // '~' sorts after every character used in the rest of the sort key.
+        ':to': `${new Date(toHour).toISOString()}~`,
+      },
+    });
+  }
+
+  async clusterGaps(cluster: string): Promise<ListingGap[]> {
+    return await this.query<ListingGap>({
+      TableName: this.table,
+      IndexName: LEDGER_INDEXES.byClusterHour.name,
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.clusterGapsPk(cluster) },
+    });
+  }
+
+  /** A COUNT Query on the history partition: it reads the whole partition (1 MB per page). */
+  async retiredCount(instance: string): Promise<number> {
+    let count = 0;
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.retiredPk(instance) },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
+    return count;
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  async create(record: FileRecord): Promise<void> {
+    await this.guard('create', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+  }
+
+  async apply<N extends TransitionName>(name: N, file: FileKey, args: ArgsOf<N>): Promise<FileRecord> {
+    const out = await this.guard(name, () =>
+      this.doc.send(new UpdateCommand(transitionUpdate(this.table, name, file, args))),
+    );
+    return out.Attributes as FileRecord;
+  }
+
+  async retire(file: FileRecord): Promise<void> {
+    const parts = new ExpressionParts();
+    const condition = conditionExpression(
+      RETIREMENT.from,
+      RETIREMENT.when,
+      { generation: file.generation },
+      parts,
+    );
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: keys.activeFile(file),
+                ConditionExpression: condition,
+                ExpressionAttributeNames: parts.names,
+                ExpressionAttributeValues: parts.values,
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            { Put: { TableName: this.table, Item: { ...file, ...keys.retiredFile(file) } } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        // The document client does not unmarshall errors: the item comes back as attribute values.
+        const item = error.CancellationReasons?.[0]?.Item as Record<string, AttributeValue> | undefined;
+        throw new TransitionRefusedError('retire', item ? (unmarshall(item) as FileRecord) : undefined, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async recordListing(input: ListingInput): Promise<ListingGap | undefined> {
+    const { meta, gap } = listingItems(input);
+    // Only move the heartbeat forward: a slower concurrent discoverer must not rewind it. (Equal
+    // times are the same moment: the later write's observations are as good.) Nor overwrite
+    // another discoverer's live lease; the put drops the writer's own (meta carries none).
+    await this.doc
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: meta,
+          ConditionExpression:
+            '(attribute_not_exists(lastListedAt) OR lastListedAt <= :now) AND ' +
+            '(attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeValues: { ':now': input.now, ':owner': input.owner ?? '' },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+    if (gap) await this.doc.send(new PutCommand({ TableName: this.table, Item: gap }));
+    return gap;
+  }
+
+  async takeDiscoveryLease(input: LeaseInput): Promise<InstanceMeta | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.activePk(input.instance), sk: META_SK },
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': input.owner, ':until': input.until, ':now': input.now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return listedMeta(out.Attributes as InstanceMeta | undefined);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const held = error.Item ? (unmarshall(error.Item) as InstanceMeta) : undefined;
+        throw new InstanceBusyError(input.instance, held?.leaseOwner, held?.leaseUntil, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private async guard<T>(transition: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const current = error.Item ? (unmarshall(error.Item) as FileRecord) : undefined;
+        throw new TransitionRefusedError(transition, current, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async query<T>(input: QueryCommandInput, limit?: number): Promise<T[]> {
+    const items: T[] = [];
+    for await (const page of paginateQuery({ client: this.doc }, input)) {
+      items.push(...((page.Items ?? []) as T[]));
+      if (limit !== undefined && items.length >= limit) return items.slice(0, limit);
+    }
+    return items;
+  }
+}

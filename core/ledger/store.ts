@@ -1,0 +1,137 @@
+/**
+ * What the use cases need from the ledger: the reads the discoverer, the archiver and the
+ * operations make, and the writes of the state machine (transitions.ts). Two implementations:
+ * DynamoDB (dynamodb-store.ts) and in memory (test/support/memory-store.ts), held to the same
+ * behaviour by one contract test (test/integration/ledger-contract.test.ts).
+ */
+
+import {
+  type FileKey,
+  type FileRecord,
+  type FileState,
+  INSTANCES_PK,
+  type InstanceMeta,
+  keys,
+  type ListingGap,
+  META_SK,
+  type Observation,
+} from './records.js';
+import type { ArgsOf, TransitionName } from './transitions.js';
+
+/** A listing of one instance, recorded as its heartbeat. */
+export interface ListingInput {
+  cluster: string;
+  instance: string;
+  standalone?: boolean;
+  /** The heartbeat read before this pass, to detect a gap since it. */
+  previous: InstanceMeta | undefined;
+  now: number;
+  count: number;
+  retentionMs: number;
+  /** The live files as listed now (see `InstanceMeta.observed`). */
+  observed?: Record<string, Observation>;
+  /** Rotated files per rotating family, as listed now (merged into `InstanceMeta.families`). */
+  rotated?: Record<string, number>;
+  /** The discoverer writing it: its own discovery lease does not stop it (and is released). */
+  owner?: string;
+}
+
+/** Inputs of `LedgerStore.takeDiscoveryLease`. */
+export interface LeaseInput {
+  instance: string;
+  owner: string;
+  now: number;
+  until: number;
+}
+
+export interface LedgerStore {
+  /**
+   * The instance's heartbeat and its active files (one Query). A heartbeat item holding only a
+   * lease (an instance never listed) reads as no heartbeat.
+   */
+  instanceState(instance: string): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }>;
+  /** One file, from the active partition or else from history (`keys.isRetired` tells which). */
+  getFile(file: FileKey): Promise<FileRecord | undefined>;
+  /** Files in one state, oldest first (by-state index; retired failed and lost files stay in it). */
+  filesInState(state: FileState, options?: { before?: number; limit?: number }): Promise<FileRecord[]>;
+  /** Every instance the discoverer has listed. */
+  instances(): Promise<InstanceMeta[]>;
+  /** Files of a cluster and log type whose hour is in [fromHour, toHour]. */
+  clusterFiles(cluster: string, logType: string, fromHour: number, toHour: number): Promise<FileRecord[]>;
+  /** Listing gaps recorded for a cluster. */
+  clusterGaps(cluster: string): Promise<ListingGap[]>;
+  /** How many files of an instance are in the history partition. */
+  retiredCount(instance: string): Promise<number>;
+
+  /** Records a file seen for the first time. @throws TransitionRefusedError when it exists */
+  create(record: FileRecord): Promise<void>;
+  /**
+   * Applies one transition to a file's active record, as one conditional write.
+   * @returns the record as written
+   * @throws TransitionRefusedError carrying the record as it is (undefined when absent)
+   */
+  apply<N extends TransitionName>(name: N, file: FileKey, args: ArgsOf<N>): Promise<FileRecord>;
+  /** Moves an archived or lost file to the history partition. @throws TransitionRefusedError */
+  retire(file: FileRecord): Promise<void>;
+  /**
+   * Records a listing (the heartbeat; never moved backwards by a slower discoverer, nor written
+   * while another discoverer holds the instance's lease) and, when the time since the previous one
+   * exceeds the retention, the gap. Writing the heartbeat releases the writer's own lease.
+   */
+  recordListing(input: ListingInput): Promise<ListingGap | undefined>;
+  /**
+   * Takes the instance's discovery lease (on its heartbeat item, one conditional write) unless
+   * another discoverer holds one that has not expired. Taken before a discoverer decides what the
+   * contents of a rotating family are, so two discoverers never give one content two identities.
+   * @returns the heartbeat as it is now (undefined when the instance was never listed)
+   * @throws InstanceBusyError naming the holder
+   */
+  takeDiscoveryLease(input: LeaseInput): Promise<InstanceMeta | undefined>;
+}
+
+/** A heartbeat item that holds only a lease is no heartbeat. */
+export function listedMeta(item: InstanceMeta | undefined): InstanceMeta | undefined {
+  return item?.lastListedAt === undefined ? undefined : item;
+}
+
+/**
+ * The items a listing writes: the heartbeat, and the gap when the time since the previous listing
+ * exceeded the retention (files may have come and gone unseen in it). Shared by both stores.
+ */
+export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: ListingGap | undefined } {
+  const { cluster, instance, previous, now } = input;
+  const families = { ...(previous?.families ?? {}) };
+  for (const [family, count] of Object.entries(input.rotated ?? {}))
+    families[family] = Math.max(families[family] ?? 0, count);
+  const meta: InstanceMeta = {
+    pk: keys.activePk(instance),
+    sk: META_SK,
+    cluster,
+    instance,
+    ...(input.standalone ? { standalone: true as const } : {}),
+    firstListedAt: previous?.firstListedAt ?? now,
+    lastListedAt: now,
+    lastListedCount: input.count,
+    retentionMs: input.retentionMs,
+    gsi1pk: INSTANCES_PK,
+    gsi1sk: keys.instanceSk(cluster, instance),
+    ...(input.observed && Object.keys(input.observed).length > 0 ? { observed: input.observed } : {}),
+    ...(Object.keys(families).length > 0 ? { families } : {}),
+  };
+  if (!previous || now - previous.lastListedAt <= input.retentionMs) return { meta, gap: undefined };
+  const gap: ListingGap = {
+    pk: keys.activePk(instance),
+    sk: keys.gapSk(previous.lastListedAt),
+    cluster,
+    instance,
+    from: previous.lastListedAt,
+    to: now,
+    retentionMs: input.retentionMs,
+    gsi2pk: keys.clusterGapsPk(cluster),
+    gsi2sk: keys.gapIndexSk(previous.lastListedAt, instance),
+  };
+  return { meta, gap };
+}
+
+/** One transition with its arguments; the union keeps each name with its own argument type. */
+export type TransitionStep = { [N in TransitionName]: { transition: N; args: ArgsOf<N> } }[TransitionName];

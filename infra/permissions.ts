@@ -1,0 +1,224 @@
+/**
+ * What every identity of the deployment may do, declared once as data: the two functions, and each
+ * CLI command an operator runs. The functions' role policies, the operator role's policy
+ * (policies.ts) and the README's "Operator permissions" table (`renderPermissionsTable`, checked by
+ * test/unit/readme.test.ts) all derive from these declarations. Each grant names the code that
+ * needs it, so an action is added or removed here together with the call. Pure.
+ */
+
+import type { RecordDigestMode } from '../core/transfer/metadata.js';
+
+/** What a grant applies to; policies.ts turns each into this stack's ARNs. */
+export type Target = 'table' | 'queue' | 'dlq' | 'bucket' | 'objects' | 'instances' | 'clusters';
+
+/** Actions on one target. */
+export interface Grant {
+  on: Target;
+  actions: readonly string[];
+}
+
+/** How the archiver is configured, as far as its permissions depend on it. */
+export interface ArchiverOptions {
+  /** Where the source digest goes (ARCHIVER_OBJECT_DIGEST). */
+  objectDigest: RecordDigestMode;
+  /** Clusters are chosen by tag: the archiver reads a cluster's tags before downloading. */
+  clusterTag: boolean;
+}
+
+/**
+ * The discoverer (core/discover.ts). Ledger: `instanceState` is a Query; `recordListing` and
+ * `create` are PutItems; transitions are UpdateItems; `retire` is a TransactWriteItems of a Delete
+ * and a Put, which IAM authorises item by item as DeleteItem and PutItem (a ConditionCheck entry
+ * would need ConditionCheckItem; the code has none). SendMessageBatch is authorised as SendMessage.
+ */
+export function discovererGrants(): Grant[] {
+  return [
+    // selectInstances: DescribeDBClusters by identifier, or every cluster for the tag selector.
+    { on: 'clusters', actions: ['rds:DescribeDBClusters'] },
+    // listLogFiles, per DB instance.
+    { on: 'instances', actions: ['rds:DescribeDBLogFiles'] },
+    {
+      on: 'table',
+      actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    },
+    { on: 'queue', actions: ['sqs:SendMessage'] },
+  ];
+}
+
+/**
+ * The archiver (core/archive.ts). Ledger: the claim, complete, release, fail and lose transitions
+ * are UpdateItems; `getFile` after a refused claim is a GetItem. The queue: what the Lambda event
+ * source mapping polls with (ReceiveMessage, DeleteMessage, GetQueueAttributes; the function itself
+ * never changes a visibility). The DLQ: parking a message. Objects: see `archiveObjectActions`.
+ */
+export function archiverGrants(options: ArchiverOptions): Grant[] {
+  return [
+    // core/rds/cluster-selection.ts: one DescribeDBClusters per cluster, only for a tag selector.
+    ...(options.clusterTag ? [{ on: 'clusters' as const, actions: ['rds:DescribeDBClusters'] }] : []),
+    { on: 'instances', actions: ['rds:DownloadCompleteDBLogFile'] },
+    { on: 'table', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    { on: 'queue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] },
+    { on: 'dlq', actions: ['sqs:SendMessage'] },
+    { on: 'objects', actions: archiveObjectActions(options.objectDigest) },
+  ];
+}
+
+/**
+ * What core/transfer/archive-stream.ts does to an archived object. lib-storage sends PutObject, or
+ * CreateMultipartUpload / UploadPart / CompleteMultipartUpload (all `s3:PutObject`) and, on failure,
+ * AbortMultipartUpload; it never lists parts. The digest: `tags` is a PutObjectTagging naming the
+ * version just written (`s3:PutObjectVersionTagging`; `s3:PutObjectTagging` on an unversioned
+ * bucket); `metadata` is a CopyObject of that version onto itself, which reads its source
+ * (`s3:GetObject`, `s3:GetObjectVersion`). Only `metadata` reads archived objects at all.
+ */
+export function archiveObjectActions(objectDigest: RecordDigestMode): string[] {
+  const digest: Record<RecordDigestMode, string[]> = {
+    tags: ['s3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+    metadata: ['s3:GetObject', 's3:GetObjectVersion'],
+    none: [],
+  };
+  return ['s3:PutObject', 's3:AbortMultipartUpload', ...digest[objectDigest]];
+}
+
+/** Ledger reads of the operator commands: Queries on the table and its indexes. */
+const LEDGER_QUERIES: Grant = { on: 'table', actions: ['dynamodb:Query'] };
+
+/**
+ * What each operator command needs (core/operations/*), for a deployment whose functions record the
+ * digest the given way. `verify` re-reads objects (GetObject, and GetObjectTagging for `tags`) after
+ * one HeadBucket, which S3 authorises as ListBucket (ListBucket also turns a missing key's 403 into
+ * 404). `redrive` moves DLQ messages itself (a visibility change releases the ones it leaves);
+ * `redrive --native` starts an SQS move task, for which SQS requires the receive, delete and
+ * attribute actions on the DLQ and SendMessage on the queue from whoever starts it.
+ */
+export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<string, Grant[]> {
+  return {
+    status: [
+      LEDGER_QUERIES,
+      { on: 'queue', actions: ['sqs:GetQueueAttributes'] },
+      { on: 'dlq', actions: ['sqs:GetQueueAttributes'] },
+    ],
+    completeness: [LEDGER_QUERIES],
+    failures: [LEDGER_QUERIES],
+    verify: [
+      { on: 'table', actions: ['dynamodb:Query', 'dynamodb:GetItem'] },
+      {
+        on: 'objects',
+        actions: ['s3:GetObject', ...(objectDigest === 'tags' ? ['s3:GetObjectTagging'] : [])],
+      },
+      { on: 'bucket', actions: ['s3:ListBucket'] },
+    ],
+    redrive: [
+      { on: 'table', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+      {
+        on: 'dlq',
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueAttributes',
+        ],
+      },
+      { on: 'queue', actions: ['sqs:SendMessage'] },
+    ],
+    'redrive --native': [
+      {
+        on: 'dlq',
+        actions: [
+          'sqs:StartMessageMoveTask',
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+      },
+      { on: 'queue', actions: ['sqs:SendMessage'] },
+    ],
+  };
+}
+
+/**
+ * The pipeline commands run by hand (cli/commands/discover.ts, archive.ts, run.ts): what the
+ * function does, plus the check before work starts (cli/pipeline-wiring.ts `checkResources`: a
+ * GetItem, GetQueueAttributes on each queue it uses, HeadBucket) and, for `archive`, the poller
+ * that stands in for the event source mapping (cli/sqs-event-source.ts).
+ */
+export function pipelineCommandGrants(options: ArchiverOptions): Record<string, Grant[]> {
+  const discover: Grant[] = [
+    ...discovererGrants(),
+    { on: 'table', actions: ['dynamodb:GetItem'] },
+    { on: 'queue', actions: ['sqs:GetQueueAttributes'] },
+  ];
+  const archive: Grant[] = [
+    ...archiverGrants(options),
+    { on: 'dlq', actions: ['sqs:GetQueueAttributes'] },
+    { on: 'bucket', actions: ['s3:ListBucket'] },
+  ];
+  return { discover, archive, run: [...discover, ...archive] };
+}
+
+/** Grants merged per target, actions in first-seen order without repeats, targets in declared order. */
+export function mergeGrants(grants: readonly Grant[]): Grant[] {
+  const order: Target[] = ['clusters', 'instances', 'table', 'queue', 'dlq', 'objects', 'bucket'];
+  const byTarget = new Map<Target, string[]>();
+  for (const grant of grants) {
+    const actions = byTarget.get(grant.on) ?? [];
+    for (const action of grant.actions) if (!actions.includes(action)) actions.push(action);
+    byTarget.set(grant.on, actions);
+  }
+  return order.flatMap((on) => {
+    const actions = byTarget.get(on);
+    return actions && actions.length > 0 ? [{ on, actions }] : [];
+  });
+}
+
+const TARGET_WORDS: Record<Target, string> = {
+  clusters: 'DB clusters',
+  instances: 'DB instances',
+  table: 'the ledger table',
+  queue: 'the archive queue',
+  dlq: 'the DLQ',
+  objects: 'the archived objects (under `keyPrefix`)',
+  bucket: 'the bucket',
+};
+
+/** One table cell: the actions grouped by target, targets sharing the same actions named together. */
+function describe(grants: readonly Grant[]): string {
+  const groups = new Map<string, { actions: readonly string[]; targets: Target[] }>();
+  for (const grant of mergeGrants(grants)) {
+    const key = grant.actions.join(',');
+    const group = groups.get(key) ?? { actions: grant.actions, targets: [] };
+    group.targets.push(grant.on);
+    groups.set(key, group);
+  }
+  return [...groups.values()]
+    .map(({ actions, targets }) => {
+      const on = targets.map((t) => TARGET_WORDS[t]);
+      const where = on.length === 1 ? on[0] : `${on.slice(0, -1).join(', ')} and ${on.at(-1)}`;
+      return `${actions.map((a) => `\`${a}\``).join(', ')} on ${where}`;
+    })
+    .join('; ');
+}
+
+/**
+ * The README's permissions table for a deployment as the stack makes it: one row per command
+ * (commands needing the same are one row), operator commands first, padded like the README's
+ * other tables.
+ */
+export function renderPermissionsTable(objectDigest: RecordDigestMode): string {
+  const commands = {
+    ...operatorCommandGrants(objectDigest),
+    ...pipelineCommandGrants({ objectDigest, clusterTag: true }),
+  };
+  const rows: [string[], string][] = [];
+  for (const [command, grants] of Object.entries(commands)) {
+    const cell = describe(grants);
+    const same = rows.find(([, existing]) => existing === cell);
+    if (same) same[0].push(command);
+    else rows.push([[command], cell]);
+  }
+  const body = rows.map(([names, cell]) => [names.map((n) => `\`${n}\``).join(', '), cell]);
+  const header = ['command', 'actions'];
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
