@@ -29,6 +29,7 @@ import { type DiscoverSummary, discover } from '../../core/discover.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
 import {
+  type BudgetOptions,
   type Fault,
   manualClock,
   type RdsSimulator,
@@ -46,6 +47,13 @@ export const T0 = Date.UTC(2026, 2, 1, 0, 0);
  * any test. Failed records come back through `drain`, peeked ones through `peekMessages`.
  */
 export const HIDDEN_SECONDS = 3600;
+
+/**
+ * The drain's function timeout unless a test sets one: Lambda's maximum (15 min). The invocation's
+ * deadline is on the wall clock, as on Lambda, so a shorter one is reached on a loaded machine by
+ * records that are merely slow, and their aborts spend attempts the test did not mean to spend.
+ */
+const LAMBDA_MAX_TIMEOUT_MS = 900_000;
 
 export interface PipelineHarness {
   sim: RdsSimulator;
@@ -82,6 +90,8 @@ export async function startPipelineHarness(
     maxReceiveCount?: number;
     visibilityTimeoutSeconds?: number;
     env?: Record<string, string>;
+    /** The simulated RDS API budget; default none (see below). */
+    budget?: BudgetOptions | false;
   } = {},
 ): Promise<PipelineHarness> {
   const clock = options.clock ?? manualClock(T0);
@@ -100,6 +110,10 @@ export async function startPipelineHarness(
       ...options.workload,
     },
     ...(options.faults ? { faults: options.faults } : {}),
+    // No RDS API budget unless a test asks for one: on a clock that stands still a budget never
+    // refills, so a test making more than its burst of calls (listings, downloads, an SDK retry
+    // more on a loaded machine) would meet Throttling it is not about.
+    budget: options.budget ?? false,
   });
   const clusters = sim.world.clusters().map((cluster) => cluster.id);
   const env: Record<string, string> = {
@@ -118,7 +132,7 @@ export async function startPipelineHarness(
     clock,
     env,
     discover: () => discover(pipeline.discoverDeps(now)),
-    drain: ({ concurrency = 2, functionTimeoutMs = 60_000, timeoutMarginMs = 2_000 } = {}) => {
+    drain: ({ concurrency = 2, functionTimeoutMs = LAMBDA_MAX_TIMEOUT_MS, timeoutMarginMs = 2_000 } = {}) => {
       const retries = retryingAfterRunningInvocations(pipeline.clients.sqs, res.queueUrl);
       return runEventSource({
         sqs: pipeline.clients.sqs,
