@@ -33,8 +33,8 @@ export default defineConfig({
           // One DynamoDB Local and one fauxqs serve the whole project; each test file creates
           // its own uniquely named table, queues and bucket on them.
           globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 300_000,
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -44,8 +44,8 @@ export default defineConfig({
           ...shared,
           name: 'heavy',
           include: HEAVY,
-          testTimeout: 1_200_000,
-          hookTimeout: 300_000,
+          testTimeout: 1_800_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
