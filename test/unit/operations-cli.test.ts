@@ -22,7 +22,7 @@ describe('operator commands', () => {
 
   it('refuses bad usage with exit 2 before touching AWS', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['completeness', '--from', '2026-03-01', '--to', '2026-03-02'], /--cluster is required/],
+      [['completeness', '--from', '2026-03-01', '--to', '2026-03-02'], /--cluster or --instance is required/],
       [['completeness', '--cluster', 'c'], /--from and --to are required/],
       [
         ['completeness', '--cluster', 'c', '--from', 'yesterday', '--to', 'now'],
