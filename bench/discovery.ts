@@ -134,6 +134,9 @@ export async function runDiscoveryBench(
       config,
       log,
       metrics: noMetrics,
+      // The simulator's clock, as the pipeline runs on it locally: the world's files and the
+      // discoverer's settle decisions see the same time.
+      now: () => stack.rds.clock.now(),
     });
     const wallSeconds = (performance.now() - started) / 1000;
     if (summary.errors.length > 0)

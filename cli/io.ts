@@ -12,7 +12,7 @@ export interface CliIo {
   /**
    * Aborted on the first SIGINT/SIGTERM. Long-running commands watch it (or pass it to SDK calls
    * as `abortSignal`) to stop cleanly; the process is force-exited if they have not returned
-   * 15 s later, or at once on a second signal.
+   * 60 s later (FORCE_EXIT_AFTER_MS in main.ts), or at once on a second signal.
    */
   signal: AbortSignal;
 }

@@ -23,7 +23,11 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** Java executable; default `java` on PATH. */
   java?: string;
-  /** How long to wait for the first answer; default 30 s. */
+  /**
+   * How long to wait for the first answer while Java runs; default 180 s. Only a ceiling against a
+   * JVM that hangs: a Java that exits fails the start at once, and one that is merely slow (a
+   * JVM starting on a busy machine takes well over 30 s) is waited for.
+   */
   readyTimeoutMs?: number;
   /** Start a watchdog that kills Java if this process dies without stopping it; default true. */
   reaper?: boolean;
@@ -100,7 +104,7 @@ async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<D
   process.once('exit', killOnExit);
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000);
   const stop = once(async () => {
     process.off('exit', killOnExit);
     await terminate(child, exited);

@@ -147,13 +147,14 @@ export async function sendDownload(
       for (const piece of pieces) {
         if (res.destroyed) break;
         if (!res.write(piece)) await drained(res);
+        // Counted as it goes, so a test can wait until a download is part way through.
+        ctx.count('downloadBytes', piece.length);
         sent += piece.length;
         if (plan.bytesPerSecond) await sleep((piece.length / plan.bytesPerSecond) * 1000);
       }
     }
   } finally {
     (source as unknown as { destroy?: () => void }).destroy?.();
-    ctx.count('downloadBytes', sent);
     // Complete: every byte listed when the download began went out, and the connection survives.
     const complete =
       plan.resetAfter === undefined && !res.destroyed && sent >= plan.file.size && sent === stop;

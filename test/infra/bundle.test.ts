@@ -12,7 +12,8 @@ import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { METRICS_NAMESPACE } from '../../core/observability.js';
 import { BUNDLE_FILE, type BundleDirs, bundleHandlers } from '../../infra/bundle.js';
 import { manualClock, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
 import { createTestResources, type TestResources } from '../support/stack.js';
@@ -56,6 +57,48 @@ async function load(dir: string): Promise<Handler> {
   const mod = (await import(pathToFileURL(join(dir, BUNDLE_FILE)).href)) as { handler: Handler };
   expect(typeof mod.handler).toBe('function');
   return mod.handler;
+}
+
+/** One JSON line a handler wrote: a Powertools log line or an EMF metrics document. */
+interface StdoutLine {
+  message?: string;
+  _aws?: { CloudWatchMetrics?: Array<{ Namespace?: string; Metrics?: Array<{ Name: string }> }> };
+  [field: string]: unknown;
+}
+
+/**
+ * Runs `fn` with this process's stdout captured and returns what was written there as JSON lines:
+ * the bundled handlers' log lines and EMF metrics, which CloudWatch reads from stdout on Lambda.
+ * Captured rather than printed, so the test run stays quiet, and checked below.
+ */
+async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ result: T; lines: StdoutLine[] }> {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stdout.write);
+  try {
+    const result = await fn();
+    const lines = written
+      .join('')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as StdoutLine);
+    return { result, lines };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** The metric names of the EMF documents among `lines`, with their values. */
+function metricsIn(lines: StdoutLine[]): Record<string, unknown> {
+  const metrics: Record<string, unknown> = {};
+  for (const line of lines) {
+    const directive = line._aws?.CloudWatchMetrics?.[0];
+    if (directive?.Namespace !== METRICS_NAMESPACE) continue;
+    for (const { Name } of directive.Metrics ?? []) metrics[Name] = line[Name];
+  }
+  return metrics;
 }
 
 function sha256(path: string): string {
@@ -133,15 +176,19 @@ describe('bundleHandlers', () => {
     Object.assign(process.env, res.envFor({ url: sim.url, credentials: sim.credentials }, [cluster.id]));
 
     const discoverer = await load(first.discoverer);
-    await discoverer(
-      {
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        time: new Date(NOW).toISOString(),
-        detail: {},
-      },
-      context('discoverer'),
+    const discovery = await capturingStdout(() =>
+      discoverer(
+        {
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          time: new Date(NOW).toISOString(),
+          detail: {},
+        },
+        context('discoverer'),
+      ),
     );
+    expect(discovery.lines.map((line) => line.message)).toContain('Discovery pass done');
+    expect(metricsIn(discovery.lines)).toMatchObject({ InstancesListed: 1 });
 
     const messages: Message[] = [];
     for (;;) {
@@ -150,6 +197,8 @@ describe('bundleHandlers', () => {
           QueueUrl: res.queueUrl,
           MaxNumberOfMessages: 10,
           MessageSystemAttributeNames: ['All'],
+          // Hidden until the end of the test: none is received twice, however long this loop takes.
+          VisibilityTimeout: 3600,
           WaitTimeSeconds: 1,
         }),
       );
@@ -177,8 +226,12 @@ describe('bundleHandlers', () => {
     };
 
     const archiver = await load(first.archiver);
-    const result = (await archiver(event, context('archiver'))) as SQSBatchResponse;
-    expect(result.batchItemFailures).toEqual([]);
+    const archived = await capturingStdout(() => archiver(event, context('archiver')));
+    expect((archived.result as SQSBatchResponse).batchItemFailures).toEqual([]);
+    const lines = archived.lines.filter((line) => line.message === 'Archived');
+    expect(lines).toHaveLength(messages.length);
+    expect(lines[0]).toMatchObject({ level: 'INFO', function_name: 'archiver' });
+    expect(metricsIn(archived.lines)).toHaveProperty('FilesArchived');
 
     const listed = await res.clients.s3.send(new ListObjectsV2Command({ Bucket: res.bucket }));
     const key = (listed.Contents ?? [])

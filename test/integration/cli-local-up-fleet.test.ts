@@ -4,25 +4,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeDBClustersCommand, DescribeEventsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile, type StackStateFile } from '../../local/env-file.js';
 import { alive } from '../support/processes.js';
+import { waitUntil } from '../support/wait.js';
 
 const BIN = join(process.cwd(), 'bin', 'rds-log-archiver.js');
-
-/** Polls until `probe` gives a value; the deadline is generous (Java starts slowly under load). */
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface FleetAccount {
   accountId: string;
@@ -81,7 +70,7 @@ describe('rds-log-archiver local up --accounts --regions', () => {
       stderr += chunk.toString();
     });
     const envFile = join(dir, 'env');
-    await waitFor(() => (existsSync(envFile) || child.exitCode !== null ? true : undefined), 'DIR/env');
+    await waitUntil('DIR/env', () => existsSync(envFile) || child.exitCode !== null);
     expect(child.exitCode, stderr).toBeNull();
     env = parseEnvFile(await readFile(envFile, 'utf8'));
     state = JSON.parse(await readFile(join(dir, 'endpoints.json'), 'utf8')) as StackStateFile;

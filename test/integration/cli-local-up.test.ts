@@ -4,7 +4,6 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import {
   DescribeDBClustersCommand,
@@ -17,22 +16,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile, type StackStateFile } from '../../local/env-file.js';
 import { alive } from '../support/processes.js';
+import { waitUntil } from '../support/wait.js';
 
 const BIN = join(process.cwd(), 'bin', 'rds-log-archiver.js');
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** A signed GET of the simulator's download path, as the archiver would send it. */
 async function signedDownload(
@@ -99,11 +85,7 @@ describe('rds-log-archiver local up', () => {
       stderr += chunk.toString();
     });
     const envFile = join(dir, 'env');
-    await waitFor(
-      () => (existsSync(envFile) || child.exitCode !== null ? true : undefined),
-      90_000,
-      'DIR/env',
-    );
+    await waitUntil('DIR/env', () => existsSync(envFile) || child.exitCode !== null);
     expect(child.exitCode, stderr).toBeNull();
     env = parseEnvFile(await readFile(envFile, 'utf8'));
     state = JSON.parse(await readFile(join(dir, 'endpoints.json'), 'utf8')) as StackStateFile;
@@ -228,6 +210,6 @@ describe('rds-log-archiver local up', () => {
     expect(code, stderr).toBe(0);
     expect(existsSync(join(dir, 'env'))).toBe(false);
     expect(existsSync(join(dir, 'endpoints.json'))).toBe(false);
-    await waitFor(() => (alive(state.dynamodbPid) ? undefined : true), 10_000, 'Java to exit');
+    await waitUntil('Java to exit', () => !alive(state.dynamodbPid));
   });
 });

@@ -79,7 +79,7 @@ describe('completeness --html in a headless Chromium', () => {
     h.sim.faults.add({ kind: 'vanish', instance: I2, file: 'onerror' });
     await h.discover();
     await h.drain();
-  }, 240_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -156,7 +156,7 @@ describe('completeness --html in a headless Chromium', () => {
     expect((await stat(screenshot)).size).toBeGreaterThan(10_000);
     console.log(`completeness --html: page ${file}, screenshot ${screenshot}`);
     await page.close();
-  }, 180_000);
+  });
 
   it('prints the text report as usual next to --html, and the page is the same report', async () => {
     const run = await cli('completeness', ...WINDOW, '--html', 'text.html');

@@ -1,17 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive } from '../support/processes.js';
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await sleep(100);
-  }
-  return check();
-}
+import { alive, spawnCollecting } from '../support/processes.js';
+import { waitUntil } from '../support/wait.js';
 
 // A parent that starts DynamoDB Local, prints Java's pid and then idles until killed.
 const PARENT = `
@@ -32,27 +22,22 @@ describe('DynamoDB Local reaper', () => {
   });
 
   it('kills Java when the process that started it is killed with SIGKILL', async () => {
-    parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PARENT], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    parent.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    const started = await waitUntil(() => out.includes('\n') || parent?.exitCode !== null, 60_000);
-    expect(started).toBe(true);
-    const info = JSON.parse(out.split('\n')[0] ?? '') as { pid: number; endpoint: string };
+    const run = spawnCollecting(['--import', 'tsx', '--input-type=module', '-e', PARENT]);
+    parent = run.child;
+    await waitUntil(
+      "the parent to print Java's pid",
+      () => run.stdout().includes('\n') || run.child.exitCode !== null,
+    );
+    expect(run.child.exitCode, run.stderr()).toBeNull();
+    const info = JSON.parse(run.stdout().split('\n')[0] ?? '') as { pid: number; endpoint: string };
     javaPid = info.pid;
     expect(alive(javaPid)).toBe(true);
     const answer = await fetch(info.endpoint, { method: 'POST' });
     expect(answer.status).toBe(400); // DynamoDB Local answers the unsigned probe: it is really up
 
-    const exited = once(parent, 'exit');
-    parent.kill('SIGKILL');
-    await exited;
+    run.child.kill('SIGKILL');
+    await run.exited;
 
-    const gone = await waitUntil(() => !alive(info.pid), 20_000);
-    expect(gone).toBe(true);
+    await waitUntil('the reaper to kill Java', () => !alive(info.pid));
   });
 });

@@ -9,6 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_INDEXES } from '../../core/ledger/table.js';
 import { createTestResources, localStack, type TestResources } from '../support/stack.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('createTestResources', () => {
   let res: TestResources;
@@ -47,24 +48,23 @@ describe('createTestResources', () => {
     const { sqs } = res.clients;
     await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: 'poison' }));
     let received = 0;
-    for (let i = 0; i < 20 && received < 2; i++) {
-      const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: res.queueUrl, WaitTimeSeconds: 2 }));
+    await waitUntil('the second receive', async () => {
+      const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: res.queueUrl, WaitTimeSeconds: 1 }));
       received += batch.Messages?.length ?? 0;
-    }
+      return received >= 2;
+    });
     expect(received).toBe(2);
-    let dead: string | undefined;
-    for (let i = 0; i < 10 && dead === undefined; i++) {
+    const dead = await waitUntil('the message in the DLQ', async () => {
       // A receive after the last visibility timeout triggers the move.
       await sqs.send(new ReceiveMessageCommand({ QueueUrl: res.queueUrl, WaitTimeSeconds: 1 }));
       const fromDlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: res.dlqUrl, WaitTimeSeconds: 1 }));
       const message = fromDlq.Messages?.[0];
-      if (message) {
-        dead = message.Body;
-        await sqs.send(
-          new DeleteMessageCommand({ QueueUrl: res.dlqUrl, ReceiptHandle: message.ReceiptHandle }),
-        );
-      }
-    }
+      if (!message) return undefined;
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: res.dlqUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+      return message.Body;
+    });
     expect(dead).toBe('poison');
   });
 

@@ -1,15 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { alive } from '../support/processes.js';
+import { waitUntil } from '../support/wait.js';
 
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
-  return !alive(pid);
+/** Resolves once `pid` has exited. */
+function gone(pid: number): Promise<true> {
+  return waitUntil(`process ${pid} to exit`, () => !alive(pid));
 }
 
 describe('startLocalStack', () => {
@@ -59,7 +59,7 @@ describe('startLocalStack', () => {
     const pid = stack.dynamodbPid;
     expect(alive(pid)).toBe(true);
     await Promise.all([stack.stop(), stack.stop()]);
-    expect(await gone(pid)).toBe(true);
+    await gone(pid);
     await expect(fetch(stack.rds.url)).rejects.toThrow();
     await expect(fetch(stack.endpoints.sqs)).rejects.toThrow();
   });

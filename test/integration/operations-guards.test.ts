@@ -32,7 +32,7 @@ describe('Operator commands never give a false green', () => {
     h = await startPipelineHarness('guards', {
       workload: { clusters: 2, instancesPerCluster: 1, historyHours: 1 },
     });
-  }, 120_000);
+  });
   afterAll(() => h?.cleanup());
 
   it('on an empty ledger, a named cluster is an error and verify has verified nothing', async () => {

@@ -1,9 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { realClock } from '../../local/rds-sim/index.js';
-import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
+import { manualClock } from '../../local/rds-sim/index.js';
+import { HIDDEN_SECONDS, type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
 import { CLI_BIN, spawnCollecting } from '../support/processes.js';
+import { waitUntil } from '../support/wait.js';
+
+const MiB = 1024 * 1024;
 
 let harness: PipelineHarness | undefined;
 afterEach(async () => {
@@ -11,21 +14,15 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(200);
-  }
-}
-
 describe('Archiver crash', () => {
   it('leaves no visible object when killed mid-upload, and archives the file on redelivery', async () => {
     harness = await startPipelineHarness('pipe-crash', {
-      clock: realClock(),
+      // The child (another process) claims on the real clock; the pipeline's clock starts there
+      // too, and the test moves it past the child's lease rather than waiting for the lease.
+      clock: manualClock(Date.now()),
       workload: { instancesPerCluster: 1, logKinds: ['error'] },
-      visibilityTimeoutSeconds: 3,
-      env: { ARCHIVER_LEASE_SECONDS: '10' },
+      // The child's receive hides the message for 10 s; then it comes back for the redelivery.
+      visibilityTimeoutSeconds: 10,
     });
     const h = harness;
     const instance = 'aurora-audit-1-instance-1';
@@ -35,19 +32,26 @@ describe('Archiver crash', () => {
       .replace('T', '-')
       .replace(':', '-');
     const name = `audit/audit.log.1.${stamp}.5`;
-    h.sim.world.addFile(instance, name, { size: 60 * 1024 * 1024, lastWritten: Date.now() - 3_600_000 });
-    // Slow enough that several 5 MiB parts are uploaded before the kill, fast enough to finish later.
-    const slow = h.sim.faults.add({ kind: 'slow', bytesPerSecond: 8 * 1024 * 1024, file: name });
+    h.sim.world.addFile(instance, name, { size: 60 * MiB, lastWritten: Date.now() - 3_600_000 });
+    // A rate limit, so the download cannot finish before the kill: what is left after the kill
+    // point takes 3 s at this rate, and the simulator cannot go faster however the machine is.
+    const slow = h.sim.faults.add({ kind: 'slow', bytesPerSecond: 6 * MiB, file: name });
     expect((await h.discover()).enqueued).toBe(1);
 
-    const { child, exited } = spawnCollecting(
-      [CLI_BIN, 'archive', '--concurrency', '1', '--log-level', 'silent'],
-      h.env,
-    );
+    const run = spawnCollecting([CLI_BIN, 'archive', '--concurrency', '1', '--log-level', 'silent'], h.env);
+    const { child, exited } = run;
+    const running = () => child.exitCode === null;
     try {
-      await until(async () => (await h.ledgerFile(instance, name))?.state === 'archiving', 30_000);
-      await sleep(4_000); // about 32 MiB downloaded: parts are in flight
-      expect(child.exitCode).toBeNull();
+      await waitUntil(
+        'the child to claim the file',
+        async () => !running() || (await h.ledgerFile(instance, name))?.state === 'archiving',
+      );
+      // 42 MiB of this file gzip to about 7 MiB: the first 5 MiB part has gone to the multipart upload.
+      await waitUntil(
+        '42 MiB downloaded',
+        () => !running() || (h.sim.stats().downloadBytes ?? 0) >= 42 * MiB,
+      );
+      expect(running(), run.stderr()).toBe(true);
     } finally {
       child.kill('SIGKILL');
       await exited;
@@ -58,9 +62,18 @@ describe('Archiver crash', () => {
     const stranded = await h.ledgerFile(instance, name);
     expect(stranded?.state).toBe('archiving');
 
-    // The message comes back after the visibility timeout; the dead worker's lease must expire first.
+    // Receives from now on (the drain's) hide the message as long as the harness always does, so
+    // it is not delivered twice while the drain archives it, however slow the machine.
+    await h.res.clients.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: h.res.queueUrl,
+        Attributes: { VisibilityTimeout: String(HIDDEN_SECONDS) },
+      }),
+    );
+    // The dead worker's lease is over (on the pipeline's clock): the redelivery may claim the file.
+    h.clock.advance(stranded!.leaseUntil! - h.clock.now() + 1);
     h.sim.faults.remove(slow);
-    await until(async () => Date.now() > (stranded?.leaseUntil ?? 0), 20_000);
+    // The drain polls until the message is back (10 s after the child received it), then archives.
     await h.drain();
     const record = await h.ledgerFile(instance, name);
     expect(record?.state).toBe('archived');

@@ -11,8 +11,12 @@ const RSS_LIMIT_BYTES = 250 * 1024 * 1024;
 const INSTANCE = 'aurora-audit-1-instance-1';
 const NAME = 'audit/audit.log.0.2026-03-01-10-00.99';
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/**
+ * The peak resident set of a live process (VmHWM): kept by the kernel, so it is exact however
+ * rarely a loaded machine would have let a sampler look.
+ */
+function peakRssBytes(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
 
@@ -51,43 +55,25 @@ describe('RDS simulator in a child process', () => {
     });
     expect(added.status).toBe(200);
 
-    const pid = child!.pid!;
-    const baseline = rssBytes(pid);
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, rssBytes(pid));
-    }, 50);
-    const started = Date.now();
-    let got: Awaited<ReturnType<typeof drainBody>>;
-    try {
-      const res = await signedDownload(
-        { url, region: 'us-east-1', credentials: [DEFAULT_SIM_CREDENTIALS] },
-        INSTANCE,
-        NAME,
-        {
-          version: 'v19',
-        },
-      );
-      expect(res.status).toBe(200);
-      got = await drainBody(res);
-    } finally {
-      clearInterval(sampler);
-    }
-    peak = Math.max(peak, rssBytes(pid));
-    const seconds = (Date.now() - started) / 1000;
+    const res = await signedDownload(
+      { url, region: 'us-east-1', credentials: [DEFAULT_SIM_CREDENTIALS] },
+      INSTANCE,
+      NAME,
+      { version: 'v19' },
+    );
+    expect(res.status).toBe(200);
+    const got = await drainBody(res);
+    // The simulator's peak over its whole life so far, start-up and this download included.
+    const peak = peakRssBytes(child!.pid!);
 
     const expected = (await (
       await fetch(`${url}/_sim/sha256?instance=${INSTANCE}&name=${encodeURIComponent(NAME)}`)
     ).json()) as { sha256: string };
     const stats = (await (await fetch(`${url}/_sim/state`)).json()) as { stats: Record<string, number> };
-    console.log(
-      `[rds-sim big download] ${BIG_BYTES} bytes in ${seconds.toFixed(1)} s ` +
-        `(${(BIG_BYTES / 1024 ** 2 / seconds).toFixed(0)} MiB/s); simulator RSS baseline ` +
-        `${(baseline / 1024 ** 2).toFixed(1)} MiB, peak ${(peak / 1024 ** 2).toFixed(1)} MiB`,
-    );
     expect(got.bytes).toBe(BIG_BYTES);
     expect(got.sha256).toBe(expected.sha256);
     expect(stats.stats.downloadBytes).toBe(BIG_BYTES);
+    expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(RSS_LIMIT_BYTES);
-  }, 300_000);
+  });
 });

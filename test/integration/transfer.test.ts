@@ -20,6 +20,7 @@ import { readArchivedObject } from '../../core/transfer/read-archived.js';
 import { DEFAULT_SIM_CREDENTIALS, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
 import { uniquePrefix } from '../../local/resources.js';
 import { type TestClients, testClients } from '../support/stack.js';
+import { waitUntil } from '../support/wait.js';
 
 const MiB = 1024 * 1024;
 const SMALL = 'audit/audit.log.0.2026-03-01-00-00.1';
@@ -174,11 +175,15 @@ describe('archiveStream', () => {
   });
 
   it('publishes nothing when the signal aborts mid-transfer', async () => {
+    // 400 KB at 100 KB/s: the transfer is still running when the first bytes have arrived.
     sim.faults.add({ kind: 'slow', bytesPerSecond: 100_000, times: 1 });
+    const before = sim.stats().downloadBytes ?? 0;
     const controller = new AbortController();
     const { key, run } = await archive(SMALL, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('lambda timeout near')), 300);
-    const error = await run.catch((e: unknown) => e);
+    const outcome = run.catch((e: unknown) => e);
+    await waitUntil('the first bytes of the download', () => (sim.stats().downloadBytes ?? 0) > before);
+    controller.abort(new Error('lambda timeout near'));
+    const error = await outcome;
     expect(error).toBeInstanceOf(TransferAbortedError);
     expect(error).toMatchObject({ retryable: true });
     expect(await exists(key)).toBe(false);

@@ -66,5 +66,7 @@ export const CHROMIUM_ARGS = [
 
 /** Launches the found Chromium headless. */
 export function launchChromium(executablePath: string = findChromium()): Promise<Browser> {
-  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS] });
+  // No launch deadline of its own (playwright's default is 30 s, which a loaded machine reaches):
+  // the test's timeout is the bound.
+  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS], timeout: 0 });
 }
