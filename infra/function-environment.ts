@@ -34,6 +34,8 @@ export function functionConfig(s: Settings, r: RuntimeResources): Partial<Archiv
     bucket: r.bucket,
     clusters: s.clusters.length > 0 ? s.clusters : undefined,
     clusterTag: s.clusterTag,
+    instances: s.instances.length > 0 ? s.instances : undefined,
+    instanceTag: s.instanceTag,
     logTypes: s.logTypes,
     keyLayout: s.keyLayout,
     keyPrefix: s.keyPrefix,

@@ -37,6 +37,14 @@ export interface ArchiverOptions {
   objectDigest: RecordDigestMode;
   /** Clusters are chosen by tag: the archiver reads a cluster's tags before downloading. */
   clusterTag: boolean;
+  /** Instances are chosen by tag: the archiver reads an instance's tags before downloading. */
+  instanceTag: boolean;
+}
+
+/** How the discoverer is configured, as far as its permissions depend on it. */
+export interface DiscovererOptions {
+  /** Standalone instances are selected (by identifier or tag): DescribeDBInstances finds them. */
+  standalone: boolean;
 }
 
 /**
@@ -45,10 +53,12 @@ export interface ArchiverOptions {
  * and a Put, which IAM authorises item by item as DeleteItem and PutItem (a ConditionCheck entry
  * would need ConditionCheckItem; the code has none). SendMessageBatch is authorised as SendMessage.
  */
-export function discovererGrants(): Grant[] {
+export function discovererGrants(options: DiscovererOptions): Grant[] {
   return [
     // selectInstances: DescribeDBClusters by identifier, or every cluster for the tag selector.
     { on: 'clusters', actions: ['rds:DescribeDBClusters'] },
+    // core/rds/inventory.ts selectStandalone: only when instances are selected by name or tag.
+    ...(options.standalone ? [{ on: 'instances' as const, actions: ['rds:DescribeDBInstances'] }] : []),
     // listLogFiles, per DB instance.
     { on: 'instances', actions: ['rds:DescribeDBLogFiles'] },
     {
@@ -72,10 +82,21 @@ export function archiverGrants(options: ArchiverOptions): Grant[] {
   return [
     // core/rds/cluster-selection.ts: one DescribeDBClusters per cluster, only for a tag selector.
     ...(options.clusterTag ? [{ on: 'clusters' as const, actions: ['rds:DescribeDBClusters'] }] : []),
-    { on: 'instances', actions: ['rds:DownloadCompleteDBLogFile'] },
+    // The same check for an instance chosen by tag: one DescribeDBInstances per instance.
+    ...(options.instanceTag ? [{ on: 'instances' as const, actions: ['rds:DescribeDBInstances'] }] : []),
+    // A rotating family's content is located by listing its stream (DescribeDBLogFiles with
+    // FilenameContains) before the download and again before the object is published.
+    { on: 'instances', actions: ['rds:DescribeDBLogFiles', 'rds:DownloadCompleteDBLogFile'] },
     {
       on: 'table',
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+      // Query: the instance's items, to tell which rotated files hold contents already known.
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:ConditionCheckItem',
+      ],
     },
     { on: 'queue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] },
     { on: 'dlq', actions: ['sqs:SendMessage'] },
@@ -204,9 +225,11 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
  * that stands in for the event source mapping (cli/sqs-event-source.ts). `run` also runs the
  * digester (cli/pipeline-loop.ts).
  */
-export function pipelineCommandGrants(options: ArchiverOptions & DigesterOptions): Record<string, Grant[]> {
+export function pipelineCommandGrants(
+  options: ArchiverOptions & DiscovererOptions & DigesterOptions,
+): Record<string, Grant[]> {
   const discover: Grant[] = [
-    ...discovererGrants(),
+    ...discovererGrants(options),
     { on: 'table', actions: ['dynamodb:GetItem'] },
     { on: 'queue', actions: ['sqs:GetQueueAttributes'] },
   ];
@@ -281,7 +304,13 @@ function describe(grants: readonly Grant[]): string {
 export function renderPermissionsTable(objectDigest: RecordDigestMode): string {
   const commands = {
     ...operatorCommandGrants(objectDigest),
-    ...pipelineCommandGrants({ objectDigest, clusterTag: true, kmsSigning: true }),
+    ...pipelineCommandGrants({
+      objectDigest,
+      clusterTag: true,
+      instanceTag: true,
+      standalone: true,
+      kmsSigning: true,
+    }),
   };
   const rows: [string[], string][] = [];
   for (const [command, grants] of Object.entries(commands)) {

@@ -12,6 +12,7 @@ import {
   archiverGrants,
   auditorGrants,
   type DigesterOptions,
+  type DiscovererOptions,
   digesterGrants,
   discovererGrants,
   type Grant,
@@ -121,8 +122,12 @@ export function kmsStatements(a: PolicyArns): PolicyStatement[] {
 }
 
 /** The discoverer lists clusters, instances and log files, records work in the ledger and queues it. */
-export function discovererStatements(a: PolicyArns, logGroupArn: string): PolicyStatement[] {
-  return [...statementsFor(discovererGrants(), a), logsStatement(logGroupArn), ...kmsStatements(a)];
+export function discovererStatements(
+  a: PolicyArns,
+  logGroupArn: string,
+  options: DiscovererOptions,
+): PolicyStatement[] {
+  return [...statementsFor(discovererGrants(options), a), logsStatement(logGroupArn), ...kmsStatements(a)];
 }
 
 /**

@@ -9,6 +9,7 @@
 import {
   bucketNameProblem,
   clusterIdentifierProblem,
+  instanceIdentifierProblem,
   logTypeProblem,
   regionProblem,
 } from '../core/resource-names.js';
@@ -167,6 +168,17 @@ export const DEPLOY_SETTINGS = {
     default: { key: 'rds-log-archiver', value: 'enabled' },
     defaultDoc: '"rds-log-archiver=enabled"',
     doc: 'Archive every cluster with this tag (`key=value`).',
+  }),
+  instances: setting({
+    kind: list(instanceIdentifierProblem),
+    default: [],
+    doc: 'Standalone DB instance identifiers to archive (RDS MySQL, MariaDB, PostgreSQL: in no DB cluster), beside the clusters.',
+  }),
+  instanceTag: setting({
+    kind: optional(tag()),
+    default: undefined,
+    defaultDoc: 'none',
+    doc: 'Archive every DB instance with this tag (`key=value`), beside the clusters.',
   }),
   logTypes: setting({
     kind: list(logTypeProblem),
@@ -430,7 +442,10 @@ function crossChecks(s: Settings, given: ReadonlySet<SettingKey>): string[] {
   if (s.clusters.length > 0 && given.has('clusterTag') && s.clusterTag !== undefined) {
     problems.push('choose either clusters or clusterTag, not both');
   }
-  if (s.clusters.length === 0 && s.clusterTag === undefined) problems.push('set clusters or clusterTag');
+  const standalone = s.instances.length > 0 || s.instanceTag !== undefined;
+  if (s.clusters.length === 0 && s.clusterTag === undefined && !standalone) {
+    problems.push('set clusters, clusterTag, instances or instanceTag');
+  }
   if (s.logTypes.length === 0) problems.push('logTypes must not be empty');
   if (!s.createBucket && s.bucketName === undefined) problems.push('createBucket=false needs bucketName');
   // An existing bucket is its owner's to configure: its Object Lock and logging are not ours.

@@ -95,7 +95,10 @@ export class ArchiverStack extends TerraformStack {
       bundleDir: props.bundles.discoverer,
       memoryMb: s.discovererMemoryMb,
       timeoutSeconds: s.discovererTimeoutSeconds,
-      statements: (logGroup) => discovererStatements(arns, logGroup),
+      statements: (logGroup) =>
+        discovererStatements(arns, logGroup, {
+          standalone: s.instances.length > 0 || s.instanceTag !== undefined,
+        }),
     });
     const archiver = new HandlerFunction(this, 'archiver', {
       ...common,
@@ -108,6 +111,7 @@ export class ArchiverStack extends TerraformStack {
         archiverStatements(arns, logGroup, {
           objectDigest: DEPLOYED_OBJECT_DIGEST,
           clusterTag: s.clusterTag !== undefined,
+          instanceTag: s.instanceTag !== undefined,
         }),
     });
 
@@ -168,7 +172,9 @@ export class ArchiverStack extends TerraformStack {
       bucketName: bucket.name,
       layout: s.keyLayout,
       keyPrefix: s.keyPrefix,
-      clusters: s.clusters,
+      // The key's first folder is the cluster, or the instance when it is standalone (core/s3-keys.ts);
+      // a tag selector means the groups are not known at deploy time.
+      clusters: s.clusterTag || s.instanceTag ? [] : [...s.clusters, ...s.instances],
       kmsKeyArn: s.kmsKeyArn,
     });
 

@@ -68,9 +68,17 @@ const DISCOVERER_ACTIONS = {
 
 const ARCHIVER_ACTIONS = {
   RdsClusters: ['rds:DescribeDBClusters'],
-  RdsInstances: ['rds:DownloadCompleteDBLogFile'],
-  // `complete` is one transaction: the record's update, its archive event, the hour's seal check.
-  Ledger: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // Listing a rotating family's stream to locate a content, then the download.
+  RdsInstances: ['rds:DescribeDBLogFiles', 'rds:DownloadCompleteDBLogFile'],
+  // `complete` is one transaction: the record's update, its archive event, the hour's seal check;
+  // Query reads the instance's items to tell the contents of a rotating family apart.
+  Ledger: [
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+  ],
   ArchiveQueue: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
   DeadLetterQueue: ['sqs:SendMessage'],
   ArchivedObjects: [
@@ -210,15 +218,33 @@ describe('audit-grade defaults, on the synthesized Terraform', () => {
     expect(actionsBySid(roleNamed(listed, '-archiver').statements)).toEqual(withoutTagLookup);
   });
 
+  it('lets the discoverer find standalone instances, and the archiver read their tags, only when selected', () => {
+    const named = synthStack({ clusters: ['orders-db'], instances: ['billing-mysql'] });
+    const tagged = synthStack({ clusters: ['orders-db'], instanceTag: 'audit=on' });
+    const withInstances = {
+      ...DISCOVERER_ACTIONS,
+      RdsInstances: ['rds:DescribeDBInstances', 'rds:DescribeDBLogFiles'],
+    };
+    expect(actionsBySid(roleNamed(named, '-discoverer').statements)).toEqual(withInstances);
+    expect(actionsBySid(roleNamed(tagged, '-discoverer').statements)).toEqual(withInstances);
+    const { RdsClusters: _, ...archiver } = ARCHIVER_ACTIONS;
+    // Named instances need no tag lookup before a download; tagged ones do.
+    expect(actionsBySid(roleNamed(named, '-archiver').statements)).toEqual(archiver);
+    expect(actionsBySid(roleNamed(tagged, '-archiver').statements)).toEqual({
+      ...archiver,
+      RdsInstances: ['rds:DescribeDBInstances', ...archiver.RdsInstances],
+    });
+    const env = functionNamed(named, '-discoverer').environment.variables;
+    expect(env.ARCHIVER_INSTANCES).toBe('billing-mysql');
+    expect(functionNamed(tagged, '-archiver').environment.variables.ARCHIVER_INSTANCE_TAG).toBe('audit=on');
+  });
+
   it('lets the archiver, recording digests as tags, neither read nor list archived objects', () => {
     expect(functionNamed(defaults, '-archiver').environment.variables.ARCHIVER_OBJECT_DIGEST).toBe('tags');
     const actions = roleNamed(defaults, '-archiver')
       .statements.filter((st: Json) => st.Effect === 'Allow')
       .flatMap((st: Json) => st.Action);
     expect(actions.filter((a: string) => /^s3:(Get|List)/.test(a))).toEqual([]);
-    const ledger = roleNamed(defaults, '-archiver').statements.find((st: Json) => st.Sid === 'Ledger');
-    // No Query, so no index either.
-    expect(ledger.Resource).toEqual([expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]+\.arn\}$/)]);
   });
 
   it('keeps each function’s logs in its own log group for 365 days', () => {

@@ -51,6 +51,17 @@ describe('parseSettings', () => {
     ]);
   });
 
+  it('takes standalone instances beside the clusters, by identifier or tag', () => {
+    expect(parseSettings({ instances: ['billing-mysql'] }).instances).toEqual(['billing-mysql']);
+    expect(parseSettings({ clusters: ['orders-db'], instanceTag: 'audit=on' }).instanceTag).toEqual({
+      key: 'audit',
+      value: 'on',
+    });
+    expect(problemsOf({ instances: ['billing_mysql'] }).join('\n')).toMatch(
+      /instances .*billing_mysql.* is not a DB instance identifier/,
+    );
+  });
+
   it('needs a bucket name to use an existing bucket, and sets no Object Lock or logging on it', () => {
     expect(problemsOf({ createBucket: false })).toEqual(['createBucket=false needs bucketName']);
     // The defaults (Object Lock, access logging) are for a bucket the stack creates: not an error.
