@@ -18,10 +18,16 @@
  *   sooner under storage pressure.
  * - `not-yet-listed`: the window reaches past the instance's last listing (within the retention).
  *   Files written since then are not known yet, so such a window cannot be called complete.
- * - COMPLETE means: at least one instance known, every file archived, and no hole of any kind.
+ * - Objects: each file counted as archived is looked for in S3 (one listing per instance-hour
+ *   prefix; rules in object-presence.ts). A missing or replaced object counts in its hour as
+ *   `missingObjects` and keeps the window from being complete. With `--ledger-only` (no listing
+ *   given) the report says that S3 was not asked: its verdict is the ledger's view.
+ * - COMPLETE means: at least one instance known, every file archived, every archived object in S3
+ *   as written (when S3 was asked), and no hole of any kind.
  */
 
 import type { FileRecord, FileState, InstanceMeta, ListingGap } from '../ledger/records.js';
+import { checkObjects, type ObjectListing, type ObjectsCheck } from './object-presence.js';
 import { formatDuration, formatInstant, HOUR_MS, hoursOf, overlaps } from './time.js';
 
 /** What one instance-hour (or a total) holds. */
@@ -37,6 +43,8 @@ export interface FileCounts {
   growing: number;
   failed: number;
   lost: number;
+  /** Archived files whose object is missing from S3 or replaced (0 when S3 was not asked). */
+  missingObjects: number;
 }
 
 export type HoleKind = 'never-listed' | 'gap' | 'ongoing-gap' | 'not-yet-listed';
@@ -57,7 +65,15 @@ export interface CoverageHole {
 }
 
 /** How an instance-hour looks at a glance (the grid's cell), worst first. */
-export type CellState = 'lost' | 'failed' | 'hole' | 'pending' | 'unlisted' | 'archived' | 'empty';
+export type CellState =
+  | 'lost'
+  | 'missing'
+  | 'failed'
+  | 'hole'
+  | 'pending'
+  | 'unlisted'
+  | 'archived'
+  | 'empty';
 
 export interface InstanceHour extends FileCounts {
   hour: number;
@@ -125,6 +141,8 @@ export interface CompletenessReport {
   unfinished: UnfinishedFile[];
   totals: FileCounts;
   verdict: { complete: boolean; reasons: string[] };
+  /** Whether the archived objects are in S3 as written, or that S3 was not asked (`--ledger-only`). */
+  objects: ObjectsCheck;
   /** The digest chain over the window, when it was checked (see DigestChainStatus). */
   digestChain?: DigestChainStatus;
 }
@@ -144,12 +162,23 @@ export interface CompletenessInput {
   files: FileRecord[];
   /** Listing gaps of the cluster (any time: those overlapping the window are kept). */
   gaps: ListingGap[];
+  /** The listing of the archived files' prefixes; absent: S3 was not asked (`--ledger-only`). */
+  objects?: ObjectListing;
 }
 
 const PENDING: readonly FileState[] = ['seen', 'queued', 'archiving'];
 
 export function emptyCounts(): FileCounts {
-  return { files: 0, archived: 0, archivedBytes: 0, pending: 0, growing: 0, failed: 0, lost: 0 };
+  return {
+    files: 0,
+    archived: 0,
+    archivedBytes: 0,
+    pending: 0,
+    growing: 0,
+    failed: 0,
+    lost: 0,
+    missingObjects: 0,
+  };
 }
 
 function add(into: FileCounts, from: FileCounts): void {
@@ -239,6 +268,7 @@ export function coverageHoles(
 
 const CELL_ORDER: readonly CellState[] = [
   'lost',
+  'missing',
   'failed',
   'hole',
   'pending',
@@ -251,6 +281,7 @@ const CELL_ORDER: readonly CellState[] = [
 export function cellOf(counts: FileCounts, holes: readonly HoleKind[]): CellState {
   const states: CellState[] = [];
   if (counts.lost > 0) states.push('lost');
+  if (counts.missingObjects > 0) states.push('missing');
   if (counts.failed > 0) states.push('failed');
   if (holes.some((kind) => kind !== 'not-yet-listed')) states.push('hole');
   if (counts.pending > 0) states.push('pending');
@@ -281,6 +312,8 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
   );
   const instanceNames = [...names].sort();
 
+  const objects: ObjectsCheck = input.objects ? checkObjects(files, input.objects) : { mode: 'ledger-only' };
+  const problems = objects.mode === 'listed' ? objects.problems : [];
   const holes: CoverageHole[] = [];
   const instances: InstanceCompleteness[] = instanceNames.map((instance) => {
     const meta = metas.get(instance);
@@ -289,6 +322,9 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
     const byHour = new Map(hours.map((hour) => [hour, emptyCounts()]));
     for (const file of files) {
       if (file.instance === instance) countFile(byHour.get(file.hour)!, file);
+    }
+    for (const problem of problems) {
+      if (problem.instance === instance) byHour.get(problem.hour)!.missingObjects += 1;
     }
     const totals = emptyCounts();
     const rows: InstanceHour[] = hours.map((hour) => {
@@ -348,6 +384,7 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
     unfinished,
     totals,
     verdict: verdictOf(instances.length, totals, holes),
+    objects,
   };
 }
 
@@ -364,6 +401,11 @@ export function verdictOf(
   const reasons: string[] = [];
   if (instanceCount === 0) reasons.push('no instance of this cluster has been listed');
   if (totals.lost > 0) reasons.push(`${plural(totals.lost, 'file')} lost (gone from RDS before archived)`);
+  if (totals.missingObjects > 0) {
+    reasons.push(
+      `${plural(totals.missingObjects, 'archived object')} missing or replaced in S3 (see 'verify' to restore)`,
+    );
+  }
   if (totals.failed > 0) reasons.push(`${plural(totals.failed, 'file')} failed (in the DLQ: redrive)`);
   const count = (kind: HoleKind) => holes.filter((hole) => hole.kind === kind);
   const gaps = [...count('gap'), ...count('ongoing-gap')];
