@@ -85,8 +85,9 @@ const LEDGER_QUERIES: Grant = { on: 'table', actions: ['dynamodb:Query'] };
 
 /**
  * What each operator command needs (core/operations/*), for a deployment whose functions record the
- * digest the given way. `verify` re-reads objects (GetObject, and GetObjectTagging for `tags`) after
- * one HeadBucket, which S3 authorises as ListBucket (ListBucket also turns a missing key's 403 into
+ * digest the given way. `completeness` lists the archive's instance-hour prefixes (ListObjectsV2 is
+ * authorised as `s3:ListBucket`) and reads a file with a problem again (`getFile`, GetItem).
+ * `verify` re-reads objects (GetObject, and GetObjectTagging for `tags`) after one HeadBucket, which S3 authorises as ListBucket (ListBucket also turns a missing key's 403 into
  * 404). `redrive` moves DLQ messages itself (a visibility change releases the ones it leaves);
  * `redrive --native` starts an SQS move task, for which SQS requires the receive, delete and
  * attribute actions on the DLQ and SendMessage on the queue from whoever starts it.
@@ -98,7 +99,10 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
       { on: 'queue', actions: ['sqs:GetQueueAttributes'] },
       { on: 'dlq', actions: ['sqs:GetQueueAttributes'] },
     ],
-    completeness: [LEDGER_QUERIES],
+    completeness: [
+      { on: 'table', actions: ['dynamodb:Query', 'dynamodb:GetItem'] },
+      { on: 'bucket', actions: ['s3:ListBucket'] },
+    ],
     failures: [LEDGER_QUERIES],
     verify: [
       { on: 'table', actions: ['dynamodb:Query', 'dynamodb:GetItem'] },
