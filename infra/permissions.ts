@@ -35,8 +35,11 @@ export function discovererGrants(): Grant[] {
   return [
     // selectInstances: DescribeDBClusters by identifier, or every cluster for the tag selector.
     { on: 'clusters', actions: ['rds:DescribeDBClusters'] },
-    // listLogFiles, per DB instance.
-    { on: 'instances', actions: ['rds:DescribeDBLogFiles'] },
+    // listLogFiles, per DB instance; core/deletion-events.ts: DescribeEvents of a clustered instance
+    // (SourceType db-instance). Scoped to the instances like DescribeDBLogFiles: the Service
+    // Authorization Reference's resource types for DescribeEvents could not be checked here; if AWS
+    // wants "*" for it, the discoverer logs the AccessDenied each pass and collects no evidence.
+    { on: 'instances', actions: ['rds:DescribeDBLogFiles', 'rds:DescribeEvents'] },
     {
       on: 'table',
       actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

@@ -219,14 +219,16 @@ function holeRow(hole: CoverageHole): Html {
       ? html`${time(hole.gapFrom)} to ${time(hole.gapTo)} (${formatDuration(hole.gapTo - hole.gapFrom)})`
       : hole.firstListedAt !== undefined
         ? html`first listed ${time(hole.firstListedAt)}`
-        : '-';
+        : hole.evidence !== undefined
+          ? html`RDS event ${time(hole.evidence.date)} (${hole.evidence.reason})`
+          : '-';
   return html`<tr data-instance="${hole.instance}" data-kind="${hole.kind}"><td class="mono">${hole.instance}</td><td class="state">${hole.kind}</td><td>${time(hole.from)}</td><td>${time(hole.to)}</td><td>${gap}</td><td>${hole.retentionMs !== undefined ? formatDuration(hole.retentionMs) : '-'}</td><td class="wrap">${hole.detail}</td></tr>`;
 }
 
 function coverageSection(report: CompletenessReport): Html {
   return html`<section id="coverage">
 <h2>Coverage holes</h2>
-<p class="note">Periods in which files may have come and gone without being listed. A listing sees every file written within the log retention before it: <b>never-listed</b> is before what the first listing could see, <b>gap</b> the unseen part of a gap between two listings longer than the retention, <b>ongoing-gap</b> no listing for longer than the retention up to now, <b>not-yet-listed</b> the part of the window after the last listing.</p>
+<p class="note">Periods in which files may have come and gone without being listed. A listing sees every file written within the log retention before it: <b>never-listed</b> is before what the first listing could see, <b>gap</b> the unseen part of a gap between two listings longer than the retention, <b>ongoing-gap</b> no listing for longer than the retention up to now, <b>not-yet-listed</b> the part of the window after the last listing, <b>rds-deleted</b> the hour of a log file RDS reports it deleted before it was published (RDS-EVENT-0610 retention, RDS-EVENT-0611 storage; the event is the evidence) that the ledger does not hold as archived.</p>
 ${
   report.holes.length === 0
     ? html`<p id="holes-none">None: every hour of the window was covered by listings.</p>`

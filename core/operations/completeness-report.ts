@@ -26,7 +26,13 @@
  *   as written (when S3 was asked), and no hole of any kind.
  */
 
-import type { FileRecord, FileState, InstanceMeta, ListingGap } from '../ledger/records.js';
+import type {
+  DeletionEventRecord,
+  FileRecord,
+  FileState,
+  InstanceMeta,
+  ListingGap,
+} from '../ledger/records.js';
 import { checkObjects, type ObjectListing, type ObjectsCheck } from './object-presence.js';
 import { formatDuration, formatInstant, HOUR_MS, hoursOf, overlaps } from './time.js';
 
@@ -47,7 +53,16 @@ export interface FileCounts {
   missingObjects: number;
 }
 
-export type HoleKind = 'never-listed' | 'gap' | 'ongoing-gap' | 'not-yet-listed';
+export type HoleKind = 'never-listed' | 'gap' | 'ongoing-gap' | 'not-yet-listed' | 'rds-deleted';
+
+/** RDS's own word that a file was deleted before it was published (an `rds-deleted` hole). */
+export interface DeletionEvidenceShown {
+  /** When RDS dated the event. */
+  date: number;
+  message: string;
+  file?: string;
+  reason: 'retention' | 'storage' | 'unknown';
+}
 
 /** A period of an instance, clipped to the window, in which files may be missing from the ledger. */
 export interface CoverageHole {
@@ -61,6 +76,8 @@ export interface CoverageHole {
   retentionMs?: number;
   /** For `never-listed`: the first listing, if there was one. */
   firstListedAt?: number;
+  /** For `rds-deleted`: the RDS event (RDS-EVENT-0610 / 0611) that is the evidence. */
+  evidence?: DeletionEvidenceShown;
   detail: string;
 }
 
@@ -164,6 +181,8 @@ export interface CompletenessInput {
   gaps: ListingGap[];
   /** The listing of the archived files' prefixes; absent: S3 was not asked (`--ledger-only`). */
   objects?: ObjectListing;
+  /** RDS deletion events of the cluster in the window's hours (core/deletion-events.ts). */
+  deletions?: DeletionEventRecord[];
 }
 
 const PENDING: readonly FileState[] = ['seen', 'queued', 'archiving'];
@@ -202,6 +221,47 @@ export function countFile(counts: FileCounts, file: FileRecord): void {
     counts.pending += 1;
     if (isGrowing(file)) counts.growing += 1;
   }
+}
+
+/**
+ * Holes RDS itself reports: a log file of the instance deleted before it was published. An event
+ * naming a file the ledger holds as archived is no hole (on AWS "published" means sent to
+ * CloudWatch Logs, which an archived file need not have been). One naming no file, or a file the
+ * ledger never saw or did not archive, is: the whole hour of the file (or of the event).
+ */
+export function deletionHoles(
+  instance: string,
+  events: readonly DeletionEventRecord[],
+  files: readonly FileRecord[],
+  window: { from: number; to: number; logType: string },
+): CoverageHole[] {
+  const archived = new Set(
+    files
+      .filter((file) => file.instance === instance && file.state === 'archived')
+      .flatMap((file) => [file.logFileName, ...(file.archivedName !== undefined ? [file.archivedName] : [])]),
+  );
+  return events
+    .filter(
+      (event) =>
+        event.instance === instance &&
+        (event.logType === undefined || event.logType === window.logType) &&
+        !(event.file !== undefined && archived.has(event.file)) &&
+        overlaps(event.hour, event.hour + HOUR_MS, window.from, window.to),
+    )
+    .sort((a, b) => a.hour - b.hour || a.date - b.date)
+    .map((event) => ({
+      instance,
+      kind: 'rds-deleted' as const,
+      from: Math.max(event.hour, window.from),
+      to: Math.min(event.hour + HOUR_MS, window.to),
+      evidence: {
+        date: event.date,
+        message: event.message,
+        ...(event.file !== undefined ? { file: event.file } : {}),
+        reason: event.reason,
+      },
+      detail: `RDS deleted ${event.file ?? 'a log file'} before it was archived (${event.reason}): RDS event of ${formatInstant(event.date)}: "${event.message}"`,
+    }));
 }
 
 /** Coverage holes of one instance within [from, to). `meta` undefined: never listed at all. */
@@ -317,7 +377,14 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
   const holes: CoverageHole[] = [];
   const instances: InstanceCompleteness[] = instanceNames.map((instance) => {
     const meta = metas.get(instance);
-    const own = coverageHoles(instance, meta, input.gaps, { from: windowFrom, to, now });
+    const own = [
+      ...coverageHoles(instance, meta, input.gaps, { from: windowFrom, to, now }),
+      ...deletionHoles(instance, input.deletions ?? [], files, {
+        from: windowFrom,
+        to,
+        logType: input.logType,
+      }),
+    ];
     holes.push(...own);
     const byHour = new Map(hours.map((hour) => [hour, emptyCounts()]));
     for (const file of files) {
@@ -415,6 +482,12 @@ export function verdictOf(
     );
     reasons.push(
       `${plural(gaps.length, 'coverage hole')}, listing gaps longer than retention: ${periods.join(', ')}`,
+    );
+  }
+  const deleted = count('rds-deleted');
+  if (deleted.length > 0) {
+    reasons.push(
+      `${plural(deleted.length, 'log file')} deleted by RDS before archived (RDS events): ${deleted.map((h) => `${h.instance} ${h.evidence?.file ?? formatInstant(h.from)}`).join(', ')}`,
     );
   }
   const never = count('never-listed');

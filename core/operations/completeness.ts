@@ -1,6 +1,7 @@
 /**
- * The completeness use case: three index Queries (the cluster's files by hour on by-cluster-hour,
- * its listing gaps on by-cluster-hour `C#<cluster>#GAPS`, heartbeats on by-state `INSTANCES`),
+ * The completeness use case: four index Queries (the cluster's files by hour on by-cluster-hour,
+ * its listing gaps on by-cluster-hour `C#<cluster>#GAPS`, the RDS deletion events by hour on
+ * `C#<cluster>#EVENTS`, heartbeats on by-state `INSTANCES`),
  * then, unless S3 is not to be asked, one paged ListObjectsV2 per instance-hour prefix holding
  * archived files (object-listing.ts), then the pure report.
  */
@@ -61,9 +62,10 @@ export async function runCompleteness(
   // A standalone instance is its own group; a cluster member's group is its cluster.
   const cluster =
     options.cluster ?? instances.find((meta) => meta.instance === options.instance)?.cluster ?? '';
-  const [read, gaps] = await Promise.all([
+  const [read, gaps, deletions] = await Promise.all([
     deps.ledger.clusterFiles(cluster, options.logType, hourStart(from), lastHour),
     deps.ledger.clusterGaps(cluster),
+    deps.ledger.clusterDeletionEvents(cluster, hourStart(from), lastHour),
   ]);
   const inScope = read.filter((file) => options.instance === undefined || file.instance === options.instance);
   let files: FileRecord[] = read;
@@ -82,6 +84,7 @@ export async function runCompleteness(
     instances,
     files,
     gaps,
+    deletions,
     ...(objects ? { objects } : {}),
   });
 }

@@ -60,7 +60,7 @@ function queuePolicyOf(s: Synthesized, suffix: string): Json[] {
 
 const DISCOVERER_ACTIONS = {
   RdsClusters: ['rds:DescribeDBClusters'],
-  RdsInstances: ['rds:DescribeDBLogFiles'],
+  RdsInstances: ['rds:DescribeDBLogFiles', 'rds:DescribeEvents'],
   Ledger: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   ArchiveQueue: ['sqs:SendMessage'],
   Logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
