@@ -23,7 +23,9 @@ const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] 
 Answers "is every log file of cluster C written in [T1, T2) archived?" Per instance and hour:
 files seen, archived (with bytes), pending, failed, lost; the coverage holes (periods in which
 files may have come and gone unseen: before what the first listing could see, or the unseen part
-of a gap between two listings longer than the log retention); then a verdict line, COMPLETE or INCOMPLETE and why.
+of a gap between two listings longer than the log retention, or the hour of a log file RDS itself
+reports it deleted before it was published: rds-deleted, RDS-EVENT-0610/0611 as evidence, recorded
+by the discoverer); then a verdict line, COMPLETE or INCOMPLETE and why.
 Every file the ledger counts as archived is confirmed in S3 with the ETag and size recorded when
 it was archived: a missing or replaced object makes the window INCOMPLETE and is listed.
 On a terminal an instance x hour grid shows the state at a glance (--grid / --no-grid to force).
@@ -51,7 +53,8 @@ A rotating family (server_audit.log, renamed .1, .2... at each rotation) counts 
 names: each content once, in the hour of its first LastWritten, whatever its name is now.
 
 Reads: the cluster's files by hour and its listing gaps from the by-cluster-hour index
-(C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.
+(C#<cluster>#<type>, C#<cluster>#GAPS, C#<cluster>#EVENTS), heartbeats from the by-state index.
+No table scan.
 Then one ListObjectsV2 per instance-hour holding archived files (a page per 1,000 objects), never
 a request per object: at most instances x hours requests per report. Needs s3:ListBucket.
 Old ledger records without an ETag are checked by size (or, without one, by existence) alone.

@@ -11,6 +11,7 @@
  * | retired file/content | `H#<instance>`      | same as active              | same as active (kept)                  | same as active (kept)                       |
  * | instance heartbeat   | `I#<instance>`      | `#META`                     | `INSTANCES` / `<group>#<instance>`     | -                                           |
  * | listing gap          | `I#<instance>`      | `GAP#<fromIso>`             | -                                      | `C#<group>#GAPS` / `<fromIso>#<inst>`       |
+ * | RDS deletion event   | `E#<instance>`      | `<dateIso>#<msgDigest>`     | -                                      | `C#<group>#EVENTS` / `<hour>#<inst>#<date>#<digest>` |
  *
  * A unique name (Aurora MySQL audit, dated files: core/log-streams.ts) is its own identity: `F#`
  * items, exactly as before content items existed. A content of a rotating family (RDS MySQL and
@@ -29,7 +30,10 @@
  *   that state. gsi1 is sparse: archived files drop out of it, so it stays small;
  * - every instance (status): Query gsi1 on `INSTANCES`;
  * - files of a cluster by hour (completeness): Query gsi2 on `C#<cluster>#<logType>` with
- *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`.
+ *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`;
+ *   RDS deletion events of a cluster by hour: Query gsi2 on `C#<cluster>#EVENTS` with `BETWEEN`.
+ *   Events live in their own partition (`E#<instance>`) so the discoverer's Query of an instance
+ *   does not grow with them.
  *
  * Files move from the active to the retired partition once archived (or lost) and gone from RDS,
  * so the discoverer's one Query per instance stays the size of what RDS still holds.
