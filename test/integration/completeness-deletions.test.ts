@@ -137,3 +137,49 @@ describe('RDS deletion events as evidence of coverage holes', () => {
     expect(shown.code).toBe(0);
   });
 });
+
+describe('RDS-EVENT-0610: a file retention removed before any listing saw it', () => {
+  let r: PipelineHarness;
+  afterAll(() => r?.cleanup());
+
+  it('is recorded from DescribeEvents and shown as an rds-deleted hole (retention), INCOMPLETE (exit 1)', async () => {
+    r = await startPipelineHarness('cdel-ret', {
+      workload: { instancesPerCluster: 1, historyHours: 0, logKinds: ['error'], retentionHours: 1 },
+    });
+    const instance = `${CLUSTER}-instance-1`;
+    const name = auroraAuditName(0, T0 - 30 * MINUTE);
+    r.sim.world.addFile(instance, name, { size: 1200, lastWritten: T0 - 20 * MINUTE });
+    await r.discover();
+    const seen = await r.ledgerFile(instance, name);
+    expect(seen?.state).toBe('queued');
+    // Past its retention before the archiver ran: RDS deletes it, unpublished, and says so.
+    r.clock.advance(50 * MINUTE);
+    await r.discover();
+    const events = await r.pipeline.clients.ledger.clusterDeletionEvents(CLUSTER, T0 - HOUR, T0);
+    expect(events.map((e) => [e.file, e.reason, e.date])).toEqual([[name, 'retention', T0 + 40 * MINUTE]]);
+
+    const { io, out } = bufferIo({ env: r.env });
+    const code = await main(
+      [
+        'completeness',
+        '--cluster',
+        CLUSTER,
+        '--from',
+        new Date(T0 - HOUR).toISOString(),
+        '--to',
+        new Date(T0).toISOString(),
+        '--json',
+      ],
+      io,
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(out()) as CompletenessReport;
+    expect(report.holes).toEqual([
+      expect.objectContaining({
+        instance,
+        kind: 'rds-deleted',
+        evidence: expect.objectContaining({ file: name, reason: 'retention', date: T0 + 40 * MINUTE }),
+      }),
+    ]);
+  }, 120_000);
+});
