@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ArchiverConfig } from './config.js';
+import { collectDeletionEvents } from './deletion-events.js';
 import {
   needsLease,
   observeLiveFiles,
@@ -262,9 +263,11 @@ async function discoverInstance(
     );
     return { ...outcome, sendFailures, error: failure instanceof Error ? failure.message : String(failure) };
   }
+  const eventsCursor = await deletionEventsOf(deps, target, meta?.eventsCursor, at, log);
   const gap = await deps.ledger.recordListing({
     ...target,
     previous: meta,
+    ...(eventsCursor !== undefined ? { eventsCursor } : {}),
     now: at,
     count: listing.length,
     retentionMs: deps.config.retentionMs,
@@ -281,6 +284,39 @@ async function discoverInstance(
     });
   }
   return { ...outcome, sendFailures };
+}
+
+/**
+ * RDS's deletion events of a clustered instance since its cursor (core/deletion-events.ts),
+ * recorded before the heartbeat carries the new cursor. A failure (e.g. a role without
+ * rds:DescribeEvents) is logged and leaves the cursor where it was: the next pass reads the same
+ * events again, and the listing itself still counts.
+ */
+async function deletionEventsOf(
+  deps: DiscoverDeps,
+  target: SelectedInstance,
+  cursor: number | undefined,
+  now: number,
+  log: Log,
+): Promise<number | undefined> {
+  if (target.standalone) return cursor;
+  try {
+    const read = await collectDeletionEvents(deps, target, cursor, now);
+    if (read.recorded > 0) {
+      log.warn('RDS reports log files deleted before they were published: recorded as audit gaps', {
+        events: read.recorded,
+      });
+    }
+    return read.cursor;
+  } catch (error) {
+    log.error(
+      'Reading RDS events failed: deletion evidence not collected this pass (needs rds:DescribeEvents)',
+      {
+        error,
+      },
+    );
+    return cursor;
+  }
 }
 
 /** Carries out one planned action; returns the message to send when it enqueues work. */

@@ -12,7 +12,8 @@ import type { RecordDigestMode } from '../core/transfer/metadata.js';
 /**
  * What a grant applies to; policies.ts turns each into this stack's ARNs. `objects` is everything
  * under the key prefix; `digests` only the digests' folder in it (`_digests/`, core/digests/format.ts);
- * `signingKey` the asymmetric KMS key digests are signed with, when one is set.
+ * `signingKey` the asymmetric KMS key digests are signed with, when one is set. `rdsEvents` is "*",
+ * for the one RDS read that supports no resource-level permissions (DescribeEvents).
  */
 export type Target =
   | 'table'
@@ -23,7 +24,8 @@ export type Target =
   | 'digests'
   | 'instances'
   | 'clusters'
-  | 'signingKey';
+  | 'signingKey'
+  | 'rdsEvents';
 
 /** Actions on one target. */
 export interface Grant {
@@ -61,6 +63,11 @@ export function discovererGrants(options: DiscovererOptions): Grant[] {
     ...(options.standalone ? [{ on: 'instances' as const, actions: ['rds:DescribeDBInstances'] }] : []),
     // listLogFiles, per DB instance.
     { on: 'instances', actions: ['rds:DescribeDBLogFiles'] },
+    // core/deletion-events.ts: DescribeEvents of a clustered instance (SourceType db-instance).
+    // On "*": when an action supports no resource-level permissions (an empty "Resource types"
+    // column in the Service Authorization Reference), a grant scoped to instances is an AccessDenied
+    // on every pass; "*" works either way for this read-only list of events.
+    { on: 'rdsEvents', actions: ['rds:DescribeEvents'] },
     {
       on: 'table',
       actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -160,8 +167,9 @@ const LEDGER_QUERIES: Grant = { on: 'table', actions: ['dynamodb:Query'] };
 
 /**
  * What each operator command needs (core/operations/*), for a deployment whose functions record the
- * digest the given way. `verify` re-reads objects (GetObject, and GetObjectTagging for `tags`) after
- * one HeadBucket, which S3 authorises as ListBucket (ListBucket also turns a missing key's 403 into
+ * digest the given way. `completeness` lists the archive's instance-hour prefixes (ListObjectsV2 is
+ * authorised as `s3:ListBucket`) and reads a file with a problem again (`getFile`, GetItem).
+ * `verify` re-reads objects (GetObject, and GetObjectTagging for `tags`) after one HeadBucket, which S3 authorises as ListBucket (ListBucket also turns a missing key's 403 into
  * 404). `redrive` moves DLQ messages itself (a visibility change releases the ones it leaves);
  * `redrive --native` starts an SQS move task, for which SQS requires the receive, delete and
  * attribute actions on the DLQ and SendMessage on the queue from whoever starts it.
@@ -174,9 +182,10 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
       { on: 'dlq', actions: ['sqs:GetQueueAttributes'] },
     ],
     // With ARCHIVER_BUCKET set it also reads the window's digests (core/digests/chain-status.ts):
-    // one HeadBucket, then a GetObject per hour.
+    // one HeadBucket, then a GetObject per hour. The ledger: Query, and a GetItem re-reading a file
+    // whose object looks missing or replaced before reporting it.
     completeness: [
-      LEDGER_QUERIES,
+      { on: 'table', actions: ['dynamodb:Query', 'dynamodb:GetItem'] },
       { on: 'digests', actions: ['s3:GetObject'] },
       { on: 'bucket', actions: ['s3:ListBucket'] },
     ],
@@ -253,6 +262,7 @@ export function mergeGrants(grants: readonly Grant[]): Grant[] {
     'digests',
     'bucket',
     'signingKey',
+    'rdsEvents',
   ];
   const byTarget = new Map<Target, string[]>();
   for (const grant of grants) {
@@ -276,6 +286,7 @@ const TARGET_WORDS: Record<Target, string> = {
   digests: 'the digests (`keyPrefix` + `_digests/`)',
   bucket: 'the bucket',
   signingKey: 'the digest signing key (when digests are signed with KMS)',
+  rdsEvents: 'any resource (RDS events: no resource-level permissions)',
 };
 
 /** One table cell: the actions grouped by target, targets sharing the same actions named together. */

@@ -53,6 +53,7 @@ const SIDS: Record<Target, string> = {
   digests: 'Digests',
   bucket: 'ArchiveBucket',
   signingKey: 'DigestSigningKey',
+  rdsEvents: 'RdsEvents',
 };
 
 function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns): string[] {
@@ -77,6 +78,8 @@ function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns):
     case 'signingKey':
       if (!a.digestSigningKey) throw new Error('a kms:Sign grant needs the digest signing key');
       return [a.digestSigningKey];
+    case 'rdsEvents':
+      return ['*'];
   }
 }
 

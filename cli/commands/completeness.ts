@@ -16,18 +16,23 @@ import { formatCommandLine, TOOL_NAME } from '../command-line.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
+import { requiredSetting } from '../pipeline-wiring.js';
 import { renderCompletenessHtml } from '../render/completeness-html.js';
 import { formatTable } from '../table.js';
 import { version } from '../version.js';
 import { instantOption, TIME_HELP, withOperations } from './operations-shared.js';
 
 const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] | --instance I) --from T1 --to T2
-                                   [--log-type audit] [--grid | --no-grid] [--json] [--html FILE]
+                                   [--log-type audit] [--ledger-only] [--grid | --no-grid] [--json] [--html FILE]
 
 Answers "is every log file of cluster C written in [T1, T2) archived?" Per instance and hour:
 files seen, archived (with bytes), pending, failed, lost; the coverage holes (periods in which
 files may have come and gone unseen: before what the first listing could see, or the unseen part
-of a gap between two listings longer than the log retention); then a verdict line, COMPLETE or INCOMPLETE and why.
+of a gap between two listings longer than the log retention, or the hour of a log file RDS itself
+reports it deleted before it was published: rds-deleted, RDS-EVENT-0610/0611 as evidence, recorded
+by the discoverer); then a verdict line, COMPLETE or INCOMPLETE and why.
+Every file the ledger counts as archived is confirmed in S3 with the ETag and size recorded when
+it was archived: a missing or replaced object makes the window INCOMPLETE and is listed.
 On a terminal an instance x hour grid shows the state at a glance (--grid / --no-grid to force).
 --html FILE also writes the same report as one self-contained HTML page to hand over (verdict,
 heatmap, coverage holes with their evidence, lost and failed files, digest chain status, and the
@@ -42,6 +47,8 @@ Options:
                            standalone (RDS MySQL, MariaDB: in no DB cluster)
   --from T1, --to T2       the window (required); whole UTC hours from the hour of T1
   --log-type TYPE          log type as its directory in the file name (default audit)
+  --ledger-only            do not ask S3: the verdict is the ledger's view (the output says so);
+                           without it, ARCHIVER_BUCKET is required
   --grid, --no-grid        show / hide the grid (default: shown on a terminal)
   --json                   machine-readable output (the whole report)
   --html FILE              also write the report as an HTML page to FILE (replaced if it exists)
@@ -54,8 +61,13 @@ A rotating family (server_audit.log, renamed .1, .2... at each rotation) counts 
 names: each content once, in the hour of its first LastWritten, whatever its name is now.
 
 Reads: the cluster's files by hour and its listing gaps from the by-cluster-hour index
-(C#<cluster>#<type>, C#<cluster>#GAPS), heartbeats from the by-state index. No table scan.
-With ARCHIVER_BUCKET: one GetObject per hour of the window (+2) under _digests/.`;
+(C#<cluster>#<type>, C#<cluster>#GAPS, C#<cluster>#EVENTS), heartbeats from the by-state index.
+No table scan.
+Then one ListObjectsV2 per instance-hour holding archived files (a page per 1,000 objects), never
+a request per object: at most instances x hours requests per report. Needs s3:ListBucket.
+Old ledger records without an ETag are checked by size (or, without one, by existence) alone.
+ETag and size show the object is the one written; 'verify' re-reads the bytes themselves.
+Then one GetObject per hour of the window (+2) under _digests/ for the digest chain.`;
 
 /** What a report is about: `cluster C[, instance I]`, or `instance I (standalone)`. */
 export function subjectOf(report: CompletenessReport): string {
@@ -98,6 +110,15 @@ export function renderCompleteness(
   lines.push(
     `total: ${t.files} file(s), ${t.archived} archived (${formatBytes(t.archivedBytes)}), ${t.pending} pending${t.growing > 0 ? ` (${t.growing} growing)` : ''}, ${t.failed} failed, ${t.lost} lost`,
   );
+  lines.push(objectsLine(report));
+  if (report.objects.mode === 'listed' && report.objects.problems.length > 0) {
+    lines.push('', 'Missing or replaced in S3:');
+    for (const problem of report.objects.problems) {
+      lines.push(
+        `  ${problem.kind.toUpperCase().padEnd(9)} ${problem.instance}  ${fileLabel(problem)}  ${formatInstant(problem.hour)}  ${problem.detail}`,
+      );
+    }
+  }
   if (report.holes.length > 0) {
     lines.push('', 'Coverage holes:');
     for (const hole of report.holes) {
@@ -137,6 +158,24 @@ function digestChainLine(chain: DigestChainStatus | undefined): string {
   return lines.join('\n');
 }
 
+/** What the report says about S3: what was checked, at what cost, or that it was not asked. */
+export function objectsLine(report: CompletenessReport): string {
+  const objects = report.objects;
+  if (objects.mode === 'ledger-only') {
+    return "objects in S3: not checked (--ledger-only): this verdict is the ledger's view";
+  }
+  const missing = objects.problems.filter((p) => p.kind === 'missing').length;
+  const replaced = objects.problems.length - missing;
+  const partial = objects.basis.size + objects.basis.existence;
+  return (
+    `objects in S3: ${objects.checked} checked (${objects.prefixes} prefix listing(s), ${objects.requests} request(s)): ` +
+    `${objects.checked - objects.problems.length} as archived, ${missing} missing, ${replaced} replaced` +
+    (partial > 0
+      ? `; ${partial} old record(s) without an ETag checked by ${objects.basis.existence > 0 ? 'size or existence' : 'size'} only`
+      : '')
+  );
+}
+
 /**
  * Writes the page next to its final name, then renames it: a reader never sees half a page, and
  * a failed write leaves an earlier report as it was. A failure is one line naming the file.
@@ -166,6 +205,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     grid: { type: 'boolean' },
     'no-grid': { type: 'boolean' },
     html: { type: 'string' },
+    'ledger-only': { type: 'boolean', default: false },
     ...JSON_OPTION,
   });
   if (values.html !== undefined && values.html.trim() === '')
@@ -181,7 +221,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const logType = values['log-type'].replace(/\/+$/, '');
   const report = await withOperations(io, async (p) => {
     const ledgerReport = await runCompleteness(
-      { ledger: p.clients.ledger, now: () => now },
+      {
+        ledger: p.clients.ledger,
+        ...(values['ledger-only']
+          ? {}
+          : {
+              objects: {
+                s3: p.clients.s3,
+                bucket: requiredSetting(p.config, 'bucket', 'the archive bucket (or pass --ledger-only)'),
+                signal: io.signal,
+              },
+            }),
+        now: () => now,
+      },
       {
         ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
         ...(values.instance !== undefined ? { instance: values.instance } : {}),
@@ -190,7 +242,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         logType,
       },
     );
-    if (!p.config.bucket) return ledgerReport;
+    // --ledger-only reads nothing in S3, the digests included.
+    if (values['ledger-only'] || !p.config.bucket) return ledgerReport;
     try {
       const chain = await digestChainStatus(
         {

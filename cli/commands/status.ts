@@ -28,7 +28,14 @@ Reads: heartbeats from the by-state index (INSTANCES), one Query per instance on
 (I#<instance>; H#<instance> with --history), the failed and lost partitions of the by-state
 index, GetQueueAttributes on both queues. No table scan.
 
-Lost files are reported on record but are not 'attention': nothing can bring them back.`;
+Lost files are reported on record but are not 'attention': nothing can bring them back.
+
+Status is the ledger's and the queues' view: it does not look in S3 (a cheap, frequent check).
+An archived object deleted or overwritten in the bucket is found by 'completeness' (one listing
+per instance-hour) and 'verify' (re-reads the bytes), not here; the OK line says so.`;
+
+/** What status does not check, in the words of its OK line. */
+export const STATUS_SCOPE = "S3 not checked: 'completeness' confirms the objects, 'verify' re-reads them";
 
 function depth(name: string, q: QueueDepth | undefined): string {
   return q ? `${name}: ${q.visible} waiting, ${q.inFlight} in flight` : `${name}: (URL not set)`;
@@ -74,7 +81,7 @@ export function renderStatus(report: StatusReport): string {
   }
   lines.push(
     report.attention.length === 0
-      ? 'OK: nothing needs attention'
+      ? `OK: nothing needs attention in the ledger and queues (${STATUS_SCOPE})`
       : `ATTENTION: ${report.attention.join('; ')}`,
   );
   return lines.join('\n');
@@ -107,7 +114,7 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'files by state per instance, oldest pending work, queue/DLQ depth, last listings',
   exits: {
-    ok: 'nothing needs attention',
+    ok: 'nothing needs attention in the ledger and queues (S3 is not checked: see completeness)',
     bad: 'something does (failed files, DLQ not empty, an instance not listed within its retention, none listed), or --cluster/--instance names something the ledger has never listed',
   },
   usage: USAGE,

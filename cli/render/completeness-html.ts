@@ -45,6 +45,7 @@ const CELL_COLOURS: Record<CellState, { bg: string; fg: string }> = {
   hole: { bg: '#c9a3e6', fg: '#3b1458' },
   failed: { bg: '#e0453a', fg: '#ffffff' },
   lost: { bg: '#7a0d0d', fg: '#ffffff' },
+  missing: { bg: '#4a0a3a', fg: '#ffffff' },
 };
 
 const CELL_STATES = Object.keys(GRID_CELLS) as CellState[];
@@ -124,7 +125,7 @@ function verdictSection(report: CompletenessReport): Html {
 <div class="word">${complete ? 'COMPLETE' : 'INCOMPLETE'}</div>
 ${
   complete
-    ? html`<p>Every file of the window is archived and every hour was covered by listings.</p>`
+    ? html`<p>Every file of the window is archived${report.objects.mode === 'listed' ? ', its object is in S3 as written,' : ' (by the ledger: S3 not checked)'} and every hour was covered by listings.</p>`
     : html`<ul>${reasons.map((reason) => html`<li>${reason}</li>`)}</ul>`
 }
 </section>`;
@@ -163,13 +164,13 @@ function cellTitle(instance: string, row: InstanceHour): string {
   const counts =
     row.files === 0
       ? 'no files'
-      : `${row.files} file(s): ${row.archived} archived (${formatBytes(row.archivedBytes)}), ${row.pending} pending, ${row.failed} failed, ${row.lost} lost`;
+      : `${row.files} file(s): ${row.archived} archived (${formatBytes(row.archivedBytes)}), ${row.pending} pending, ${row.failed} failed, ${row.lost} lost${row.missingObjects > 0 ? `, ${row.missingObjects} object(s) missing or replaced in S3` : ''}`;
   const coverage = row.holes.length > 0 ? `; coverage: ${row.holes.join(', ')}` : '';
   return `${instance}, ${formatInstant(row.hour)}: ${GRID_CELLS[row.cell].meaning}. ${counts}${coverage}`;
 }
 
 function cell(instance: string, row: InstanceHour): Html {
-  return html`<td class="cell s-${row.cell}" data-instance="${instance}" data-hour="${row.hour}" data-state="${row.cell}" data-files="${row.files}" data-archived="${row.archived}" data-pending="${row.pending}" data-failed="${row.failed}" data-lost="${row.lost}" title="${cellTitle(instance, row)}">${GRID_CELLS[row.cell].char}</td>`;
+  return html`<td class="cell s-${row.cell}" data-instance="${instance}" data-hour="${row.hour}" data-state="${row.cell}" data-files="${row.files}" data-archived="${row.archived}" data-pending="${row.pending}" data-failed="${row.failed}" data-lost="${row.lost}" data-missing-objects="${row.missingObjects}" title="${cellTitle(instance, row)}">${GRID_CELLS[row.cell].char}</td>`;
 }
 
 /** The window's hours in UTC days: one table per day keeps the columns 00-23 readable and printable. */
@@ -218,14 +219,16 @@ function holeRow(hole: CoverageHole): Html {
       ? html`${time(hole.gapFrom)} to ${time(hole.gapTo)} (${formatDuration(hole.gapTo - hole.gapFrom)})`
       : hole.firstListedAt !== undefined
         ? html`first listed ${time(hole.firstListedAt)}`
-        : '-';
+        : hole.evidence !== undefined
+          ? html`RDS event ${time(hole.evidence.date)} (${hole.evidence.reason})`
+          : '-';
   return html`<tr data-instance="${hole.instance}" data-kind="${hole.kind}"><td class="mono">${hole.instance}</td><td class="state">${hole.kind}</td><td>${time(hole.from)}</td><td>${time(hole.to)}</td><td>${gap}</td><td>${hole.retentionMs !== undefined ? formatDuration(hole.retentionMs) : '-'}</td><td class="wrap">${hole.detail}</td></tr>`;
 }
 
 function coverageSection(report: CompletenessReport): Html {
   return html`<section id="coverage">
 <h2>Coverage holes</h2>
-<p class="note">Periods in which files may have come and gone without being listed. A listing sees every file written within the log retention before it: <b>never-listed</b> is before what the first listing could see, <b>gap</b> the unseen part of a gap between two listings longer than the retention, <b>ongoing-gap</b> no listing for longer than the retention up to now, <b>not-yet-listed</b> the part of the window after the last listing.</p>
+<p class="note">Periods in which files may have come and gone without being listed. A listing sees every file written within the log retention before it: <b>never-listed</b> is before what the first listing could see, <b>gap</b> the unseen part of a gap between two listings longer than the retention, <b>ongoing-gap</b> no listing for longer than the retention up to now, <b>not-yet-listed</b> the part of the window after the last listing, <b>rds-deleted</b> the hour of a log file RDS reports it deleted before it was published (RDS-EVENT-0610 retention, RDS-EVENT-0611 storage; the event is the evidence) that the ledger does not hold as archived.</p>
 ${
   report.holes.length === 0
     ? html`<p id="holes-none">None: every hour of the window was covered by listings.</p>`
@@ -265,6 +268,31 @@ ${
     : html`<p class="note">Seen, queued or being archived; "growing": archived once, grown since, its newest bytes not archived yet.</p>
 <table class="data" id="pending-files">${FILE_HEAD}<tbody>${shown.map(fileRow)}</tbody></table>
 ${pending.length > shown.length ? html`<p>... and ${pending.length - shown.length} more (<code>--json</code> lists all).</p>` : ''}`
+}
+</section>`;
+}
+
+function objectsSection(report: CompletenessReport): Html {
+  const objects = report.objects;
+  if (objects.mode === 'ledger-only') {
+    return html`<section id="objects" data-objects-mode="ledger-only">
+<h2>Objects in S3</h2>
+<div class="digest unchecked"><p><b>Not checked</b> (<code>--ledger-only</code>): this report is the ledger's view. Without that option every archived object is confirmed in S3 with the ETag and size recorded when it was archived.</p></div>
+</section>`;
+  }
+  const partial = objects.basis.size + objects.basis.existence;
+  return html`<section id="objects" data-objects-mode="listed" data-objects-problems="${objects.problems.length}">
+<h2>Objects in S3</h2>
+<p>${objects.checked} archived object(s) confirmed against the ledger's ETag and size with ${objects.requests} ListObjectsV2 request(s) over ${objects.prefixes} instance-hour prefix(es): <b>${objects.checked - objects.problems.length} as archived, ${objects.problems.length} missing or replaced</b>.${partial > 0 ? html` ${partial} record(s) written before the ledger kept ETags were checked by size (or existence) only.` : ''}</p>
+${
+  objects.problems.length === 0
+    ? html`<p id="objects-none">Every archived object is there as it was written.</p>`
+    : html`<table class="data" id="object-problems"><thead><tr><th>Problem</th><th>Instance</th><th>Hour</th><th>File</th><th class="num">Gen</th><th>Key</th><th>Detail</th></tr></thead>
+<tbody>${objects.problems.map(
+        (p) =>
+          html`<tr data-instance="${p.instance}" data-kind="${p.kind}"><td class="state lost">${p.kind.toUpperCase()}</td><td class="mono">${p.instance}</td><td>${time(p.hour)}</td><td class="mono wrap">${fileLabel(p)}</td><td class="num">${p.generation}</td><td class="mono wrap">${p.s3Key}</td><td class="wrap">${p.detail}</td></tr>`,
+      )}</tbody></table>
+<p class="note">ETag and size show whether the object is the one written; <code>${TOOL_NAME} verify</code> re-reads the bytes and says how to restore an earlier version.</p>`
 }
 </section>`;
 }
@@ -345,6 +373,7 @@ ${totalsSection(report)}
 ${heatmapSection(report)}
 ${coverageSection(report)}
 ${filesSection(report)}
+${objectsSection(report)}
 ${digestSection(report)}
 ${hoursSection(report)}
 <footer>Generated ${isoSecond(report.generatedAt)} (UTC) by <code>${provenance.commandLine}</code> (${TOOL_NAME} ${provenance.version}). The same report as JSON: add <code>--json</code>.</footer>

@@ -31,6 +31,7 @@ import {
   TransitionRefusedError,
 } from './errors.js';
 import {
+  type DeletionEventRecord,
   type FileKey,
   type FileRecord,
   type FileState,
@@ -135,6 +136,23 @@ export class DynamoLedgerStore implements LedgerStore {
       IndexName: LEDGER_INDEXES.byClusterHour.name,
       KeyConditionExpression: 'gsi2pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.clusterGapsPk(cluster) },
+    });
+  }
+
+  async clusterDeletionEvents(
+    cluster: string,
+    fromHour: number,
+    toHour: number,
+  ): Promise<DeletionEventRecord[]> {
+    return await this.query<DeletionEventRecord>({
+      TableName: this.table,
+      IndexName: LEDGER_INDEXES.byClusterHour.name,
+      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': keys.clusterEventsPk(cluster),
+        ':from': new Date(fromHour).toISOString(),
+        ':to': `${new Date(toHour).toISOString()}~`,
+      },
     });
   }
 
@@ -319,6 +337,11 @@ export class DynamoLedgerStore implements LedgerStore {
       const current = error.Item ? headOf(unmarshall(error.Item)) : undefined;
       throw new DigestHeadMovedError(current, { cause: error });
     }
+  }
+
+  async recordDeletionEvents(events: readonly DeletionEventRecord[]): Promise<void> {
+    // Unconditional: an event read again is the same item, written again unchanged but `recordedAt`.
+    for (const event of events) await this.doc.send(new PutCommand({ TableName: this.table, Item: event }));
   }
 
   // ---- plumbing -------------------------------------------------------------------------------

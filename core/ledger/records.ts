@@ -92,6 +92,11 @@ export interface InstanceMeta {
   /** The discovery lease: one discoverer at a time decides the identities of an instance's contents. */
   leaseOwner?: string;
   leaseUntil?: number;
+  /**
+   * RDS events of the instance are read from here on (epoch ms, RDS's clock): the date of the
+   * newest event read so far (see core/deletion-events.ts). Rides on the heartbeat.
+   */
+  eventsCursor?: number;
 }
 
 /** Size and LastWritten of a live file as listed, and since when (discoverer's clock) they are unchanged. */
@@ -110,6 +115,32 @@ export interface ListingGap {
   from: number;
   to: number;
   retentionMs: number;
+  gsi2pk: string;
+  gsi2sk: string;
+}
+
+/**
+ * RDS's evidence that a log file of an instance was deleted before it was published (RDS-EVENT-0610
+ * / 0611; core/rds/deletion-evidence.ts). Keyed by the event's date and a digest of its message:
+ * reading the same event twice writes the same item.
+ */
+export interface DeletionEventRecord {
+  pk: string;
+  sk: string;
+  cluster: string;
+  instance: string;
+  /** When RDS dated the event (epoch ms). */
+  date: number;
+  message: string;
+  categories: string[];
+  /** The file the message names, if it names one. */
+  file?: string;
+  reason: 'retention' | 'storage' | 'unknown';
+  /** The file's hour (from its name, as keys use it), else the hour of the event. */
+  hour: number;
+  /** The file's log type; absent when the message names no file (then it concerns every type). */
+  logType?: string;
+  recordedAt: number;
   gsi2pk: string;
   gsi2sk: string;
 }
@@ -164,6 +195,12 @@ export const keys = {
   clusterGapsPk: (cluster: string) => `C#${cluster}#GAPS`,
   gapIndexSk: (from: number, instance: string) => `${iso(from)}#${instance}`,
   instanceSk: (cluster: string, instance: string) => `${cluster}#${instance}`,
+  /** RDS deletion events of an instance: a partition of their own, outside the discoverer's Query. */
+  eventsPk: (instance: string) => `E#${instance}`,
+  eventSk: (date: number, digest: string) => `${iso(date)}#${digest}`,
+  clusterEventsPk: (cluster: string) => `C#${cluster}#EVENTS`,
+  eventIndexSk: (hour: number, instance: string, date: number, digest: string) =>
+    `${iso(hour)}#${instance}#${iso(date)}#${digest}`,
 };
 
 /** The by-state index attributes for a state (undefined for archived: it leaves the index). */

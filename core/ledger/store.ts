@@ -7,6 +7,7 @@
 
 import type { ArchiveEvent, DigestHead } from './archive-events.js';
 import {
+  type DeletionEventRecord,
   type FileKey,
   type FileRecord,
   type FileState,
@@ -35,6 +36,8 @@ export interface ListingInput {
   rotated?: Record<string, number>;
   /** The discoverer writing it: its own discovery lease does not stop it (and is released). */
   owner?: string;
+  /** Where the next pass reads RDS events from (kept from `previous` when absent). */
+  eventsCursor?: number;
 }
 
 /** Inputs of `LedgerStore.takeDiscoveryLease`. */
@@ -63,6 +66,8 @@ export interface LedgerStore {
   clusterGaps(cluster: string): Promise<ListingGap[]>;
   /** How many files of an instance are in the history partition. */
   retiredCount(instance: string): Promise<number>;
+  /** RDS deletion events of a cluster whose hour is in [fromHour, toHour] (by-cluster-hour index). */
+  clusterDeletionEvents(cluster: string, fromHour: number, toHour: number): Promise<DeletionEventRecord[]>;
 
   /** Records a file seen for the first time. @throws TransitionRefusedError when it exists */
   create(record: FileRecord): Promise<void>;
@@ -102,6 +107,9 @@ export interface LedgerStore {
    * @throws DigestHeadMovedError carrying the head as it is, when it is not at `expected`
    */
   advanceDigestHead(next: DigestHead, expected: DigestHead | undefined): Promise<void>;
+
+  /** Records RDS deletion events (one PutItem each; the same event again writes the same item). */
+  recordDeletionEvents(events: readonly DeletionEventRecord[]): Promise<void>;
 }
 
 /** A heartbeat item that holds only a lease is no heartbeat. */
@@ -132,6 +140,9 @@ export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: Li
     gsi1sk: keys.instanceSk(cluster, instance),
     ...(input.observed && Object.keys(input.observed).length > 0 ? { observed: input.observed } : {}),
     ...(Object.keys(families).length > 0 ? { families } : {}),
+    ...((input.eventsCursor ?? previous?.eventsCursor) !== undefined
+      ? { eventsCursor: (input.eventsCursor ?? previous?.eventsCursor)! }
+      : {}),
   };
   if (!previous || now - previous.lastListedAt <= input.retentionMs) return { meta, gap: undefined };
   const gap: ListingGap = {

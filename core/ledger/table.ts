@@ -14,6 +14,7 @@
  * | archive event        | `E#<hourIso>`       | `<inst>#<file sk>#g<gen>#<atIso>` | -                              | -                                           |
  * | hour seal            | `E#<hourIso>`       | `#SEAL`                     | -                                      | -                                           |
  * | digest chain head    | `DIGEST#CHAIN`      | `#HEAD`                     | -                                      | -                                           |
+ * | RDS deletion event   | `E#<instance>`      | `<dateIso>#<msgDigest>`     | -                                      | `C#<group>#EVENTS` / `<hour>#<inst>#<date>#<digest>` |
  *
  * A unique name (Aurora MySQL audit, dated files: core/log-streams.ts) is its own identity: `F#`
  * items, exactly as before content items existed. A content of a rotating family (RDS MySQL and
@@ -35,7 +36,10 @@
  * - every instance (status): Query gsi1 on `INSTANCES`;
  * - archive events of one hour (the digester, archive-events.ts): one Query on `E#<hourIso>`;
  * - files of a cluster by hour (completeness): Query gsi2 on `C#<cluster>#<logType>` with
- *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`.
+ *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`;
+ *   RDS deletion events of a cluster by hour: Query gsi2 on `C#<cluster>#EVENTS` with `BETWEEN`.
+ *   Events live in their own partition (`E#<instance>`) so the discoverer's Query of an instance
+ *   does not grow with them.
  *
  * Files move from the active to the retired partition once archived (or lost) and gone from RDS,
  * so the discoverer's one Query per instance stays the size of what RDS still holds.

@@ -18,10 +18,22 @@
  *   sooner under storage pressure.
  * - `not-yet-listed`: the window reaches past the instance's last listing (within the retention).
  *   Files written since then are not known yet, so such a window cannot be called complete.
- * - COMPLETE means: at least one instance known, every file archived, and no hole of any kind.
+ * - Objects: each file counted as archived is looked for in S3 (one listing per instance-hour
+ *   prefix; rules in object-presence.ts). A missing or replaced object counts in its hour as
+ *   `missingObjects` and keeps the window from being complete. With `--ledger-only` (no listing
+ *   given) the report says that S3 was not asked: its verdict is the ledger's view.
+ * - COMPLETE means: at least one instance known, every file archived, every archived object in S3
+ *   as written (when S3 was asked), and no hole of any kind.
  */
 
-import type { FileRecord, FileState, InstanceMeta, ListingGap } from '../ledger/records.js';
+import type {
+  DeletionEventRecord,
+  FileRecord,
+  FileState,
+  InstanceMeta,
+  ListingGap,
+} from '../ledger/records.js';
+import { checkObjects, type ObjectListing, type ObjectsCheck } from './object-presence.js';
 import { formatDuration, formatInstant, HOUR_MS, hoursOf, overlaps } from './time.js';
 
 /** What one instance-hour (or a total) holds. */
@@ -37,9 +49,20 @@ export interface FileCounts {
   growing: number;
   failed: number;
   lost: number;
+  /** Archived files whose object is missing from S3 or replaced (0 when S3 was not asked). */
+  missingObjects: number;
 }
 
-export type HoleKind = 'never-listed' | 'gap' | 'ongoing-gap' | 'not-yet-listed';
+export type HoleKind = 'never-listed' | 'gap' | 'ongoing-gap' | 'not-yet-listed' | 'rds-deleted';
+
+/** RDS's own word that a file was deleted before it was published (an `rds-deleted` hole). */
+export interface DeletionEvidenceShown {
+  /** When RDS dated the event. */
+  date: number;
+  message: string;
+  file?: string;
+  reason: 'retention' | 'storage' | 'unknown';
+}
 
 /** A period of an instance, clipped to the window, in which files may be missing from the ledger. */
 export interface CoverageHole {
@@ -53,11 +76,21 @@ export interface CoverageHole {
   retentionMs?: number;
   /** For `never-listed`: the first listing, if there was one. */
   firstListedAt?: number;
+  /** For `rds-deleted`: the RDS event (RDS-EVENT-0610 / 0611) that is the evidence. */
+  evidence?: DeletionEvidenceShown;
   detail: string;
 }
 
 /** How an instance-hour looks at a glance (the grid's cell), worst first. */
-export type CellState = 'lost' | 'failed' | 'hole' | 'pending' | 'unlisted' | 'archived' | 'empty';
+export type CellState =
+  | 'lost'
+  | 'missing'
+  | 'failed'
+  | 'hole'
+  | 'pending'
+  | 'unlisted'
+  | 'archived'
+  | 'empty';
 
 export interface InstanceHour extends FileCounts {
   hour: number;
@@ -128,6 +161,8 @@ export interface CompletenessReport {
   unfinished: UnfinishedFile[];
   totals: FileCounts;
   verdict: { complete: boolean; reasons: string[] };
+  /** Whether the archived objects are in S3 as written, or that S3 was not asked (`--ledger-only`). */
+  objects: ObjectsCheck;
   /** The digest chain over the window, when it was checked (see DigestChainStatus). */
   digestChain?: DigestChainStatus;
 }
@@ -147,12 +182,25 @@ export interface CompletenessInput {
   files: FileRecord[];
   /** Listing gaps of the cluster (any time: those overlapping the window are kept). */
   gaps: ListingGap[];
+  /** The listing of the archived files' prefixes; absent: S3 was not asked (`--ledger-only`). */
+  objects?: ObjectListing;
+  /** RDS deletion events of the cluster in the window's hours (core/deletion-events.ts). */
+  deletions?: DeletionEventRecord[];
 }
 
 const PENDING: readonly FileState[] = ['seen', 'queued', 'archiving'];
 
 export function emptyCounts(): FileCounts {
-  return { files: 0, archived: 0, archivedBytes: 0, pending: 0, growing: 0, failed: 0, lost: 0 };
+  return {
+    files: 0,
+    archived: 0,
+    archivedBytes: 0,
+    pending: 0,
+    growing: 0,
+    failed: 0,
+    lost: 0,
+    missingObjects: 0,
+  };
 }
 
 function add(into: FileCounts, from: FileCounts): void {
@@ -176,6 +224,47 @@ export function countFile(counts: FileCounts, file: FileRecord): void {
     counts.pending += 1;
     if (isGrowing(file)) counts.growing += 1;
   }
+}
+
+/**
+ * Holes RDS itself reports: a log file of the instance deleted before it was published. An event
+ * naming a file the ledger holds as archived is no hole (on AWS "published" means sent to
+ * CloudWatch Logs, which an archived file need not have been). One naming no file, or a file the
+ * ledger never saw or did not archive, is: the whole hour of the file (or of the event).
+ */
+export function deletionHoles(
+  instance: string,
+  events: readonly DeletionEventRecord[],
+  files: readonly FileRecord[],
+  window: { from: number; to: number; logType: string },
+): CoverageHole[] {
+  const archived = new Set(
+    files
+      .filter((file) => file.instance === instance && file.state === 'archived')
+      .flatMap((file) => [file.logFileName, ...(file.archivedName !== undefined ? [file.archivedName] : [])]),
+  );
+  return events
+    .filter(
+      (event) =>
+        event.instance === instance &&
+        (event.logType === undefined || event.logType === window.logType) &&
+        !(event.file !== undefined && archived.has(event.file)) &&
+        overlaps(event.hour, event.hour + HOUR_MS, window.from, window.to),
+    )
+    .sort((a, b) => a.hour - b.hour || a.date - b.date)
+    .map((event) => ({
+      instance,
+      kind: 'rds-deleted' as const,
+      from: Math.max(event.hour, window.from),
+      to: Math.min(event.hour + HOUR_MS, window.to),
+      evidence: {
+        date: event.date,
+        message: event.message,
+        ...(event.file !== undefined ? { file: event.file } : {}),
+        reason: event.reason,
+      },
+      detail: `RDS deleted ${event.file ?? 'a log file'} before it was archived (${event.reason}): RDS event of ${formatInstant(event.date)}: "${event.message}"`,
+    }));
 }
 
 /** Coverage holes of one instance within [from, to). `meta` undefined: never listed at all. */
@@ -242,6 +331,7 @@ export function coverageHoles(
 
 const CELL_ORDER: readonly CellState[] = [
   'lost',
+  'missing',
   'failed',
   'hole',
   'pending',
@@ -254,6 +344,7 @@ const CELL_ORDER: readonly CellState[] = [
 export function cellOf(counts: FileCounts, holes: readonly HoleKind[]): CellState {
   const states: CellState[] = [];
   if (counts.lost > 0) states.push('lost');
+  if (counts.missingObjects > 0) states.push('missing');
   if (counts.failed > 0) states.push('failed');
   if (holes.some((kind) => kind !== 'not-yet-listed')) states.push('hole');
   if (counts.pending > 0) states.push('pending');
@@ -284,14 +375,26 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
   );
   const instanceNames = [...names].sort();
 
+  const objects: ObjectsCheck = input.objects ? checkObjects(files, input.objects) : { mode: 'ledger-only' };
+  const problems = objects.mode === 'listed' ? objects.problems : [];
   const holes: CoverageHole[] = [];
   const instances: InstanceCompleteness[] = instanceNames.map((instance) => {
     const meta = metas.get(instance);
-    const own = coverageHoles(instance, meta, input.gaps, { from: windowFrom, to, now });
+    const own = [
+      ...coverageHoles(instance, meta, input.gaps, { from: windowFrom, to, now }),
+      ...deletionHoles(instance, input.deletions ?? [], files, {
+        from: windowFrom,
+        to,
+        logType: input.logType,
+      }),
+    ];
     holes.push(...own);
     const byHour = new Map(hours.map((hour) => [hour, emptyCounts()]));
     for (const file of files) {
       if (file.instance === instance) countFile(byHour.get(file.hour)!, file);
+    }
+    for (const problem of problems) {
+      if (problem.instance === instance) byHour.get(problem.hour)!.missingObjects += 1;
     }
     const totals = emptyCounts();
     const rows: InstanceHour[] = hours.map((hour) => {
@@ -351,6 +454,7 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
     unfinished,
     totals,
     verdict: verdictOf(instances.length, totals, holes),
+    objects,
   };
 }
 
@@ -367,6 +471,11 @@ export function verdictOf(
   const reasons: string[] = [];
   if (instanceCount === 0) reasons.push('no instance of this cluster has been listed');
   if (totals.lost > 0) reasons.push(`${plural(totals.lost, 'file')} lost (gone from RDS before archived)`);
+  if (totals.missingObjects > 0) {
+    reasons.push(
+      `${plural(totals.missingObjects, 'archived object')} missing or replaced in S3 (see 'verify' to restore)`,
+    );
+  }
   if (totals.failed > 0) reasons.push(`${plural(totals.failed, 'file')} failed (in the DLQ: redrive)`);
   const count = (kind: HoleKind) => holes.filter((hole) => hole.kind === kind);
   const gaps = [...count('gap'), ...count('ongoing-gap')];
@@ -376,6 +485,12 @@ export function verdictOf(
     );
     reasons.push(
       `${plural(gaps.length, 'coverage hole')}, listing gaps longer than retention: ${periods.join(', ')}`,
+    );
+  }
+  const deleted = count('rds-deleted');
+  if (deleted.length > 0) {
+    reasons.push(
+      `${plural(deleted.length, 'log file')} deleted by RDS before archived (RDS events): ${deleted.map((h) => `${h.instance} ${h.evidence?.file ?? formatInstant(h.from)}`).join(', ')}`,
     );
   }
   const never = count('never-listed');

@@ -1,17 +1,27 @@
 /**
- * The completeness use case: three index Queries (the cluster's files by hour on by-cluster-hour,
- * its listing gaps on by-cluster-hour `C#<cluster>#GAPS`, heartbeats on by-state `INSTANCES`),
- * then the pure report.
+ * The completeness use case: four index Queries (the cluster's files by hour on by-cluster-hour,
+ * its listing gaps on by-cluster-hour `C#<cluster>#GAPS`, the RDS deletion events by hour on
+ * `C#<cluster>#EVENTS`, heartbeats on by-state `INSTANCES`),
+ * then, unless S3 is not to be asked, one paged ListObjectsV2 per instance-hour prefix holding
+ * archived files (object-listing.ts), then the pure report.
  */
 
+import { type FileRecord, fileKeyOf } from '../ledger/records.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { buildCompletenessReport, type CompletenessReport } from './completeness-report.js';
 import { OperationsError } from './errors.js';
 import { assertKnownNames } from './known-names.js';
+import { listObjectPrefixes, type ObjectStore } from './object-listing.js';
+import { checkObjects, type ObjectListing, prefixesToList } from './object-presence.js';
 import { HOUR_MS, hourStart } from './time.js';
 
 export interface CompletenessDeps {
   ledger: LedgerStore;
+  /**
+   * Where the archive is: each archived file's object is confirmed there. Absent: S3 is not
+   * asked (`--ledger-only`), and the report says so.
+   */
+  objects?: ObjectStore;
   now?: () => number;
 }
 
@@ -52,10 +62,18 @@ export async function runCompleteness(
   // A standalone instance is its own group; a cluster member's group is its cluster.
   const cluster =
     options.cluster ?? instances.find((meta) => meta.instance === options.instance)?.cluster ?? '';
-  const [files, gaps] = await Promise.all([
+  const [read, gaps, deletions] = await Promise.all([
     deps.ledger.clusterFiles(cluster, options.logType, hourStart(from), lastHour),
     deps.ledger.clusterGaps(cluster),
+    deps.ledger.clusterDeletionEvents(cluster, hourStart(from), lastHour),
   ]);
+  const inScope = read.filter((file) => options.instance === undefined || file.instance === options.instance);
+  let files: FileRecord[] = read;
+  let objects: ObjectListing | undefined;
+  if (deps.objects) {
+    objects = await listObjectPrefixes(deps.objects, prefixesToList(inScope));
+    files = await rereadChanged(deps.ledger, read, checkObjects(inScope, objects));
+  }
   return buildCompletenessReport({
     cluster,
     logType: options.logType,
@@ -66,5 +84,27 @@ export async function runCompleteness(
     instances,
     files,
     gaps,
+    deletions,
+    ...(objects ? { objects } : {}),
   });
+}
+
+/**
+ * A file archived again (a new generation, to the same key) between the ledger read and the
+ * listing looks replaced. Each file with a problem is read once more: the fresh record is what the
+ * report judges (the listing is newer than the first read, and the archiver writes the object
+ * before its ledger record).
+ */
+async function rereadChanged(
+  ledger: LedgerStore,
+  files: FileRecord[],
+  check: ReturnType<typeof checkObjects>,
+): Promise<FileRecord[]> {
+  if (check.mode !== 'listed' || check.problems.length === 0) return files;
+  const suspect = new Set(check.problems.map((problem) => problem.s3Key));
+  return await Promise.all(
+    files.map(async (file) =>
+      suspect.has(file.s3Key) ? ((await ledger.getFile(fileKeyOf(file))) ?? file) : file,
+    ),
+  );
 }

@@ -14,6 +14,7 @@ export const GRID_CELLS: Record<CellState, { char: string; meaning: string; colo
   hole: { char: '?', meaning: 'coverage hole', colour: 35 },
   failed: { char: 'F', meaning: 'failed', colour: 31 },
   lost: { char: 'L', meaning: 'lost', colour: 31 },
+  missing: { char: 'M', meaning: 'object missing or replaced in S3', colour: 31 },
 };
 
 export interface GridOptions {

@@ -61,6 +61,8 @@ function queuePolicyOf(s: Synthesized, suffix: string): Json[] {
 const DISCOVERER_ACTIONS = {
   RdsClusters: ['rds:DescribeDBClusters'],
   RdsInstances: ['rds:DescribeDBLogFiles'],
+  // DescribeEvents has no resource-level permissions: granted on "*" (infra/permissions.ts).
+  RdsEvents: ['rds:DescribeEvents'],
   Ledger: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   ArchiveQueue: ['sqs:SendMessage'],
   Logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],

@@ -180,12 +180,13 @@ describe.each([
       expect(permission.principal).toBe('events.amazonaws.com');
   });
 
-  it('grants no wildcard action and no unscoped resource', () => {
+  it('grants no wildcard action and no unscoped resource but RDS events (no resource-level permissions)', () => {
     const statements = [...roleStatements(s).values()].flat();
     expect(statements.length).toBeGreaterThan(0);
     for (const st of statements) {
       for (const action of st.Action) expect(action).not.toContain('*');
-      for (const resource of st.Resource) expect(resource).not.toBe('*');
+      if (st.Sid === 'RdsEvents') expect(st.Action).toEqual(['rds:DescribeEvents']);
+      else for (const resource of st.Resource) expect(resource).not.toBe('*');
     }
   });
 
@@ -197,7 +198,8 @@ describe.each([
     const own =
       /^\$\{aws_(dynamodb_table|sqs_queue|s3_bucket|cloudwatch_log_group)\.[^}]+\.arn\}(\/index\/\*|\/[^*]*\*|:\*)?$/;
     for (const resource of allResources(s)) {
-      const ok = rds.test(resource) || own.test(resource) || resource === HARDENED.kmsKeyArn;
+      const ok =
+        rds.test(resource) || own.test(resource) || resource === HARDENED.kmsKeyArn || resource === '*';
       expect(ok, resource).toBe(true);
     }
   });

@@ -5,6 +5,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletionEventRecord } from '../../core/deletion-events.js';
 import { eventKeys, genesisHead } from '../../core/ledger/archive-events.js';
 import { DynamoLedgerStore } from '../../core/ledger/dynamodb-store.js';
 import {
@@ -662,6 +663,47 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
       const hour = (name: string) => fileRecord(name).hour;
       const found = await store.clusterFiles(cluster, 'audit', hour(names[0]!), hour(names[1]!));
       expect(found.map((f) => f.logFileName)).toEqual(names.slice(0, 2));
+    });
+  });
+
+  describe('RDS deletion events', () => {
+    it('records each event once (the same event again is the same item) and lists a cluster by hour', async () => {
+      const instance = `contract-${++counter}`;
+      const cluster = `${CLUSTER}-${counter}`;
+      const evidence = (file: string, date: number) =>
+        deletionEventRecord(
+          cluster,
+          {
+            instance,
+            date,
+            message: `Log file ${file} was deleted.`,
+            categories: ['notification'],
+            file,
+            reason: 'storage',
+          },
+          NOW,
+        );
+      const early = evidence(auroraAuditName(1, T0 - 2 * HOUR), T0);
+      const late = evidence(auroraAuditName(2, T0), T0 + HOUR);
+      await store.recordDeletionEvents([early, late]);
+      await store.recordDeletionEvents([early]);
+      expect(await store.clusterDeletionEvents(cluster, early.hour, late.hour)).toEqual([early, late]);
+      expect(await store.clusterDeletionEvents(cluster, late.hour, late.hour)).toEqual([late]);
+      // Their own partition: the discoverer's Query of the instance does not read them.
+      expect(await store.instanceState(instance)).toEqual({ meta: undefined, files: [] });
+    });
+
+    it('keeps the events cursor on the heartbeat until a listing moves it', async () => {
+      const instance = `contract-${++counter}`;
+      const base = { cluster: CLUSTER, instance, count: 1, retentionMs: 24 * HOUR };
+      await store.recordListing({ ...base, previous: undefined, now: T0, eventsCursor: T0 - MINUTE });
+      const first = (await store.instanceState(instance)).meta!;
+      expect(first.eventsCursor).toBe(T0 - MINUTE);
+      await store.recordListing({ ...base, previous: first, now: T0 + MINUTE });
+      const kept = (await store.instanceState(instance)).meta!;
+      expect(kept.eventsCursor).toBe(T0 - MINUTE);
+      await store.recordListing({ ...base, previous: kept, now: T0 + 2 * MINUTE, eventsCursor: T0 });
+      expect((await store.instanceState(instance)).meta?.eventsCursor).toBe(T0);
     });
   });
 });

@@ -147,6 +147,7 @@ describe('Operations on the local stack', () => {
       growing: 0,
       failed: 3,
       lost: 1,
+      missingObjects: 0,
     });
     const states = (instance: string) =>
       Object.fromEntries(
@@ -374,6 +375,21 @@ describe('Operations on the local stack', () => {
     expect(text.out).toMatch(/MISMATCH .*content is 9 bytes, ledger says 3000/);
     expect(text.out).toMatch(/MISSING/);
     expect(text.out.trimEnd().split('\n').at(-1)).toBe('PROBLEMS FOUND');
+
+    // completeness no longer trusts the ledger alone: the hour is INCOMPLETE, both objects named.
+    const hour = await cli(
+      'completeness',
+      '--cluster',
+      CLUSTER,
+      '--from',
+      new Date(T1).toISOString(),
+      '--to',
+      new Date(T1 + HOUR).toISOString(),
+    );
+    expect(hour.code).toBe(1);
+    expect(hour.out).toMatch(/^INCOMPLETE: 2 archived objects missing or replaced in S3/m);
+    expect(hour.out).toMatch(new RegExp(`MISSING +${I2}  ${FILES.B.name.replaceAll('.', '\\.')}`));
+    expect(hour.out).toMatch(new RegExp(`REPLACED +${I1}  ${FILES.A.name.replaceAll('.', '\\.')}`));
   });
 
   it('--native is refused with a filter, and explains when the endpoint lacks StartMessageMoveTask', async () => {

@@ -23,6 +23,7 @@ import {
 } from '../../core/ledger/errors.js';
 import { applyTransition, canApply, meets } from '../../core/ledger/evaluate.js';
 import {
+  type DeletionEventRecord,
   type FileKey,
   type FileRecord,
   type FileState,
@@ -104,6 +105,22 @@ export class MemoryLedgerStore implements LedgerStore {
 
   async clusterGaps(cluster: string): Promise<ListingGap[]> {
     return this.index('gsi2pk', 'gsi2sk', keys.clusterGapsPk(cluster)) as unknown as ListingGap[];
+  }
+
+  async clusterDeletionEvents(
+    cluster: string,
+    fromHour: number,
+    toHour: number,
+  ): Promise<DeletionEventRecord[]> {
+    const from = new Date(fromHour).toISOString();
+    const to = `${new Date(toHour).toISOString()}~`;
+    return this.index('gsi2pk', 'gsi2sk', keys.clusterEventsPk(cluster)).filter(
+      (item) => (item.gsi2sk as string) >= from && (item.gsi2sk as string) <= to,
+    ) as unknown as DeletionEventRecord[];
+  }
+
+  async recordDeletionEvents(events: readonly DeletionEventRecord[]): Promise<void> {
+    for (const event of events) this.put(event as unknown as Item);
   }
 
   async retiredCount(instance: string): Promise<number> {
