@@ -29,6 +29,8 @@ import type { Engine, WorkloadOptions } from '../../local/rds-sim/index.js';
 import { bytesOf, contentsNow, identify, objectsOf, type SimContent } from '../support/content-oracle.js';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
 
+/** A hang net only (these wait on state through many round trips); main's project-wide net is the same. */
+const LONG = 900_000;
 const SECOND = 1000;
 
 interface EngineCase {
@@ -236,119 +238,137 @@ describe.each(CASES)('Content identity on the local stack: $engine', ({ engine, 
     expect(h.sim.world.instances().map((i) => i.id)).toContain(instance);
     real = h.pipeline.clients.downloader;
     truth = new Truth(h, instance, isFinal);
-  });
+  }, LONG);
 
   afterAll(() => h?.cleanup());
 
-  it('archives each content once while its name shifts in the queue, delivered twice', async () => {
-    truth.observe();
-    const first = await h.discover();
-    expect(first.enqueued).toBeGreaterThan(0);
-    // Many rotations while the messages wait: every queued name now names another content.
-    for (let i = 0; i < 4; i++) {
-      h.clock.advance(15 * SECOND);
-      h.sim.world.rotate(instance);
+  it(
+    'archives each content once while its name shifts in the queue, delivered twice',
+    async () => {
       truth.observe();
-    }
-    // Every message twice: take them all and send each body back two times.
-    const queued = await h.peekMessages(h.res.queueUrl);
-    for (const message of queued) {
-      for (let copy = 0; copy < 2; copy++)
-        await h.res.clients.sqs.send(
-          new SendMessageCommand({ QueueUrl: h.res.queueUrl, MessageBody: message.Body! }),
-        );
-      await h.res.clients.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: h.res.queueUrl, ReceiptHandle: message.ReceiptHandle! }),
-      );
-    }
-    await h.drain({ concurrency: 2 });
-    await truth.check('queued rotations');
-    await pass();
-    await truth.check('after the next pass');
-    expect(truth.objects.size).toBeGreaterThan(0);
-  });
-
-  for (const when of ['before', 'after'] as const) {
-    it(`never archives the wrong bytes when a rotation races a download (${when} it opens)`, async () => {
-      h.clock.advance(30 * SECOND);
-      truth.observe();
-      let races = 0;
-      const size = (name: string) =>
-        h.sim.world.listFiles(instance).find((file) => file.name === name)?.size ?? 0;
-      const race = (name: string) => {
-        races += 1;
-        truth.observe();
-        const listed = size(name);
-        h.clock.advance(SECOND);
+      const first = await h.discover();
+      expect(first.enqueued).toBeGreaterThan(0);
+      // Many rotations while the messages wait: every queued name now names another content.
+      for (let i = 0; i < 4; i++) {
+        h.clock.advance(15 * SECOND);
         h.sim.world.rotate(instance);
         truth.observe();
-        // Before it opens: let the name's new content grow to the size the archiver listed, so
-        // the byte count alone cannot tell (only listing the stream again can).
-        for (let s = 0; when === 'before' && size(name) < listed && s < 300; s++) {
-          h.clock.advance(SECOND);
+      }
+      // Every message twice: take them all and send each body back two times.
+      const queued = await h.peekMessages(h.res.queueUrl);
+      for (const message of queued) {
+        for (let copy = 0; copy < 2; copy++)
+          await h.res.clients.sqs.send(
+            new SendMessageCommand({ QueueUrl: h.res.queueUrl, MessageBody: message.Body! }),
+          );
+        await h.res.clients.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: h.res.queueUrl, ReceiptHandle: message.ReceiptHandle! }),
+        );
+      }
+      await h.drain({ concurrency: 2 });
+      await truth.check('queued rotations');
+      await pass();
+      await truth.check('after the next pass');
+      expect(truth.objects.size).toBeGreaterThan(0);
+    },
+    LONG,
+  );
+
+  for (const when of ['before', 'after'] as const) {
+    it(
+      `never archives the wrong bytes when a rotation races a download (${when} it opens)`,
+      async () => {
+        h.clock.advance(30 * SECOND);
+        truth.observe();
+        let races = 0;
+        const size = (name: string) =>
+          h.sim.world.listFiles(instance).find((file) => file.name === name)?.size ?? 0;
+        const race = (name: string) => {
+          races += 1;
           truth.observe();
+          const listed = size(name);
+          h.clock.advance(SECOND);
+          h.sim.world.rotate(instance);
+          truth.observe();
+          // Before it opens: let the name's new content grow to the size the archiver listed, so
+          // the byte count alone cannot tell (only listing the stream again can).
+          for (let s = 0; when === 'before' && size(name) < listed && s < 300; s++) {
+            h.clock.advance(SECOND);
+            truth.observe();
+          }
+        };
+        // A renaming stream's live name is where a rotation changes what a name holds; Aurora's
+        // names never move, so any of its files will do.
+        const live = (name: string) => engine === 'aurora-mysql' || name === 'audit/server_audit.log';
+        h.pipeline.clients.downloader = racing(real, race, when, 3, live);
+        try {
+          await pass({ concurrency: 1 });
+        } finally {
+          h.pipeline.clients.downloader = real;
         }
-      };
-      // A renaming stream's live name is where a rotation changes what a name holds; Aurora's
-      // names never move, so any of its files will do.
-      const live = (name: string) => engine === 'aurora-mysql' || name === 'audit/server_audit.log';
-      h.pipeline.clients.downloader = racing(real, race, when, 3, live);
+        expect(races, 'downloads raced by a rotation').toBeGreaterThan(0);
+        await truth.check(`racing ${when}`);
+        await pass();
+        await truth.check(`after racing ${when}`);
+      },
+      LONG,
+    );
+  }
+
+  it(
+    'publishes nothing when aborted mid-upload, and archives the content on the next delivery',
+    async () => {
+      h.clock.advance(30 * SECOND);
+      h.sim.world.rotate(instance);
+      const { downloader, state } = stalling(real);
+      h.pipeline.clients.downloader = downloader;
       try {
-        await pass({ concurrency: 1 });
+        truth.observe();
+        expect((await h.discover()).enqueued).toBeGreaterThan(0);
+        // A short invocation: the stalled record is aborted by the batch's early timeout, whenever
+        // that comes; the others finish or are aborted too, and come back.
+        await h.drain({ concurrency: 1, functionTimeoutMs: 3_000, timeoutMarginMs: 2_000 });
       } finally {
         h.pipeline.clients.downloader = real;
       }
-      expect(races, 'downloads raced by a rotation').toBeGreaterThan(0);
-      await truth.check(`racing ${when}`);
+      expect(state.stalled, 'a download was held mid-body').toBeDefined();
+      expect(state.aborted, 'the abort reached the held download').toBe(true);
+      await truth.check('aborted upload');
+      expect(await h.peekMessages(h.res.dlqUrl)).toEqual([]);
       await pass();
-      await truth.check(`after racing ${when}`);
-    });
-  }
+      await truth.check('after the abort');
+    },
+    LONG,
+  );
 
-  it('publishes nothing when aborted mid-upload, and archives the content on the next delivery', async () => {
-    h.clock.advance(30 * SECOND);
-    h.sim.world.rotate(instance);
-    const { downloader, state } = stalling(real);
-    h.pipeline.clients.downloader = downloader;
-    try {
-      truth.observe();
-      expect((await h.discover()).enqueued).toBeGreaterThan(0);
-      // A short invocation: the stalled record is aborted by the batch's early timeout, whenever
-      // that comes; the others finish or are aborted too, and come back.
-      await h.drain({ concurrency: 1, functionTimeoutMs: 3_000, timeoutMarginMs: 2_000 });
-    } finally {
-      h.pipeline.clients.downloader = real;
-    }
-    expect(state.stalled, 'a download was held mid-body').toBeDefined();
-    expect(state.aborted, 'the abort reached the held download').toBe(true);
-    await truth.check('aborted upload');
-    expect(await h.peekMessages(h.res.dlqUrl)).toEqual([]);
-    await pass();
-    await truth.check('after the abort');
-  });
-
-  it('ends with every content in S3 exactly once, whole, byte for byte, nothing lost', async () => {
-    // The clock stands still: passes until one finds nothing to do and nothing is in flight.
-    for (let round = 0; ; round++) {
-      const enqueued = await pass();
-      const open = (await records()).filter((r) => ['seen', 'queued', 'archiving'].includes(r.state));
-      if (enqueued === 0 && open.length === 0) break;
-      expect(round, `still open: ${JSON.stringify(open)}`).toBeLessThan(5);
-    }
-    await truth.check('final');
-    const listed = truth.observe();
-    const live = listed.filter((content) => !isFinal(content, listed) && content.size > 0);
-    const due = [...new Set([...truth.final, ...live.map((c) => c.id)])].map((id) => truth.contents.get(id)!);
-    expect(due.length).toBeGreaterThan(5);
-    const missing = due.filter((content) => content.size > 0 && !truth.whole(content));
-    expect(missing.map((c) => `${c.name} (${c.id}, ${c.size} B)`)).toEqual([]);
-    expect((await records()).filter((r) => r.state === 'lost' || r.state === 'failed')).toEqual([]);
-    expect(await h.peekMessages(h.res.dlqUrl)).toEqual([]);
-    const verify = await runVerify(
-      { ledger: h.pipeline.clients.ledger, s3: h.res.clients.s3, bucket: h.res.bucket },
-      { filter: {}, logType: 'audit' },
-    );
-    expect(verify.problems).toEqual([]);
-    expect(verify.checked).toBe(truth.objects.size);
-  });
+  it(
+    'ends with every content in S3 exactly once, whole, byte for byte, nothing lost',
+    async () => {
+      // The clock stands still: passes until one finds nothing to do and nothing is in flight.
+      for (let round = 0; ; round++) {
+        const enqueued = await pass();
+        const open = (await records()).filter((r) => ['seen', 'queued', 'archiving'].includes(r.state));
+        if (enqueued === 0 && open.length === 0) break;
+        expect(round, `still open: ${JSON.stringify(open)}`).toBeLessThan(5);
+      }
+      await truth.check('final');
+      const listed = truth.observe();
+      const live = listed.filter((content) => !isFinal(content, listed) && content.size > 0);
+      const due = [...new Set([...truth.final, ...live.map((c) => c.id)])].map(
+        (id) => truth.contents.get(id)!,
+      );
+      expect(due.length).toBeGreaterThan(5);
+      const missing = due.filter((content) => content.size > 0 && !truth.whole(content));
+      expect(missing.map((c) => `${c.name} (${c.id}, ${c.size} B)`)).toEqual([]);
+      expect((await records()).filter((r) => r.state === 'lost' || r.state === 'failed')).toEqual([]);
+      expect(await h.peekMessages(h.res.dlqUrl)).toEqual([]);
+      const verify = await runVerify(
+        { ledger: h.pipeline.clients.ledger, s3: h.res.clients.s3, bucket: h.res.bucket },
+        { filter: {}, logType: 'audit' },
+      );
+      expect(verify.problems).toEqual([]);
+      expect(verify.checked).toBe(truth.objects.size);
+    },
+    LONG,
+  );
 });

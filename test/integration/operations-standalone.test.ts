@@ -19,6 +19,8 @@ import { runVerify } from '../../core/operations/verify.js';
 import { bytesOf, contentsNow, objectsOf, type SimContent } from '../support/content-oracle.js';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
 
+/** A hang net only (these wait on state through many round trips); main's project-wide net is the same. */
+const LONG = 900_000;
 const SECOND = 1000;
 const HOUR = 3_600_000;
 const MYSQL = 'mysql-1';
@@ -107,7 +109,7 @@ describe('Operator commands for standalone instances and renamed files', () => {
     await h.discover();
     await h.drain();
     await h.drain();
-  });
+  }, LONG);
 
   afterAll(() => h?.cleanup());
 
@@ -181,20 +183,24 @@ describe('Operator commands for standalone instances and renamed files', () => {
     for (const f of failed) expect(shown.out).toContain(`[content ${f.contentId}]`);
   });
 
-  it('redrive sends the failed contents back, and they are archived', async () => {
-    const failed = (await files(MARIADB)).filter((f) => f.state === 'failed');
-    h.sim.faults.clear();
-    const result = await redrive(redriveDeps, { filter: { instance: MARIADB } });
-    expect(result.moved.map((m) => m.message.contentId).sort()).toEqual(
-      failed.map((f) => f.contentId).sort(),
-    );
-    expect(result.moved.every((m) => m.message.v === 3 && m.ledger === 'reset')).toBe(true);
-    await settle();
-    const after = await files(MARIADB);
-    for (const f of failed) expect(after.find((r) => r.sk === f.sk)?.state).toBe('archived');
-    expect(await runFailures({ ledger: h.pipeline.clients.ledger }, {})).toEqual([]);
-    expect((await cli('failures')).code).toBe(0);
-  });
+  it(
+    'redrive sends the failed contents back, and they are archived',
+    async () => {
+      const failed = (await files(MARIADB)).filter((f) => f.state === 'failed');
+      h.sim.faults.clear();
+      const result = await redrive(redriveDeps, { filter: { instance: MARIADB } });
+      expect(result.moved.map((m) => m.message.contentId).sort()).toEqual(
+        failed.map((f) => f.contentId).sort(),
+      );
+      expect(result.moved.every((m) => m.message.v === 3 && m.ledger === 'reset')).toBe(true);
+      await settle();
+      const after = await files(MARIADB);
+      for (const f of failed) expect(after.find((r) => r.sk === f.sk)?.state).toBe('archived');
+      expect(await runFailures({ ledger: h.pipeline.clients.ledger }, {})).toEqual([]);
+      expect((await cli('failures')).code).toBe(0);
+    },
+    LONG,
+  );
 
   it('verify reads every content object of a standalone instance back', async () => {
     const report = await runVerify(
