@@ -2,7 +2,9 @@
  * The discovery benchmark: `discover()` from core/discover.ts, twice (first run, then steady
  * state), over a simulated world of many instances with many files each, with the ledger on
  * DynamoDB Local. Every AWS request is counted by a middleware on the SDK clients; RDS requests
- * also by the simulator itself.
+ * also by the simulator itself. Beside it, the same over standalone RDS MySQL instances, whose audit
+ * files are renamed on every rotation (content identity, issue 11): a rotation must cost the
+ * ledger no write for a file whose content did not change.
  */
 import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { createPipelineClients } from '../core/aws-clients.js';
@@ -10,7 +12,7 @@ import { loadConfig } from '../core/config.js';
 import { discover } from '../core/discover.js';
 import { jsonLog, noMetrics } from '../core/observability.js';
 import type { LocalStack } from '../local/stack.js';
-import type { DiscoveryFigures, DiscoveryRunFigures } from './report.js';
+import type { DiscoveryFigures, DiscoveryRunFigures, RotatingDiscoveryFigures } from './report.js';
 
 const HOUR = 3_600_000;
 /** Audit streams per simulated instance (the simulator's writers). */
@@ -83,13 +85,23 @@ function delta(after: Counts, before: Counts): Counts {
   return out;
 }
 
-/** Runs discovery twice against the stack's world (already topped up) and reports both runs. */
-export async function runDiscoveryBench(
+/** One discovery pass to measure, and what to change in the world just before it. */
+interface PassSpec {
+  label: string;
+  before?: () => void;
+}
+
+/**
+ * Runs `discover()` from the pipeline environment `env` once per pass, counting every request
+ * of each pass, and reports the passes in order.
+ */
+async function measurePasses(
   stack: LocalStack,
-  options: { files: number; progress?: (line: string) => void },
-): Promise<DiscoveryFigures> {
-  const progress = options.progress ?? (() => undefined);
-  const env = stack.env;
+  env: Record<string, string>,
+  description: string,
+  passes: PassSpec[],
+  progress: (line: string) => void,
+): Promise<DiscoveryRunFigures[]> {
   const config = loadConfig(env, 'discover');
   const clients = createPipelineClients(config, {
     env,
@@ -115,10 +127,9 @@ export async function runDiscoveryBench(
     { step: 'initialize', name: 'benchCountMessages' },
   );
   const log = jsonLog(() => undefined, 'silent');
-  const instances = stack.rds.world.clusters().reduce((n, c) => n + c.instances.length, 0);
 
   const pass = async (label: string): Promise<DiscoveryRunFigures> => {
-    progress(`discovery ${label} run: ${instances} instances x ${options.files} files ...`);
+    progress(`discovery ${label} run: ${description} ...`);
     const before = {
       dynamo: { ...dynamo },
       sqs: { ...sqs },
@@ -173,10 +184,90 @@ export async function runDiscoveryBench(
   };
 
   try {
-    const first = await pass('first');
-    const steady = await pass('steady-state');
-    return { instances, files: options.files, first, steady };
+    const figures: DiscoveryRunFigures[] = [];
+    for (const spec of passes) {
+      spec.before?.();
+      figures.push(await pass(spec.label));
+    }
+    return figures;
   } finally {
     clients.destroy();
   }
+}
+
+/** The stack's pipeline environment with only these clusters or instances selected. */
+function selecting(stack: LocalStack, selection: { clusters?: string[]; instances?: string[] }) {
+  const env = { ...stack.env };
+  delete env.ARCHIVER_CLUSTERS;
+  delete env.ARCHIVER_INSTANCES;
+  if (selection.clusters?.length) env.ARCHIVER_CLUSTERS = selection.clusters.join(',');
+  if (selection.instances?.length) env.ARCHIVER_INSTANCES = selection.instances.join(',');
+  return env;
+}
+
+/** Runs discovery twice against the stack's Aurora MySQL clusters (already topped up) and reports both runs. */
+export async function runDiscoveryBench(
+  stack: LocalStack,
+  options: { files: number; progress?: (line: string) => void },
+): Promise<DiscoveryFigures> {
+  const clusters = stack.rds.world.clusters();
+  const instances = clusters.reduce((n, c) => n + c.instances.length, 0);
+  const env = selecting(stack, { clusters: clusters.map((c) => c.id) });
+  const [first, steady] = await measurePasses(
+    stack,
+    env,
+    `${instances} instances x ${options.files} files`,
+    [{ label: 'first' }, { label: 'steady-state' }],
+    options.progress ?? (() => undefined),
+  );
+  return { instances, files: options.files, first: first!, steady: steady! };
+}
+
+/** The RDS MySQL audit plugin's rotated names: `server_audit.log.<n>` (zero-padded from 10 rotations). */
+const ROTATED_AUDIT = /^audit\/server_audit\.log\.\d+$/;
+
+/**
+ * Discovery over the stack's standalone RDS MySQL instances, whose audit plugin renames on
+ * rotation: a first pass, a steady-state pass, then one rotation on every instance (every rotated
+ * file's name shifts by one, the live file becomes `.1`, the oldest falls off) and a pass after it.
+ */
+export async function runRotatingDiscoveryBench(
+  stack: LocalStack,
+  options: { rotations: number; progress?: (line: string) => void },
+): Promise<RotatingDiscoveryFigures> {
+  const world = stack.rds.world;
+  const instances = world
+    .instances()
+    .filter((i) => i.engine === 'mysql' && i.cluster === undefined)
+    .map((i) => i.id);
+  const audit = (instance: string) => world.listFiles(instance).filter((f) => f.name.startsWith('audit/'));
+  let renamed = 0;
+  const rotateAll = () => {
+    for (const instance of instances) {
+      const rotated = audit(instance).filter((f) => ROTATED_AUDIT.test(f.name)).length;
+      // Each rotated file moves to the next name; the one at the last name falls off.
+      renamed += Math.min(rotated, options.rotations - 1);
+      world.rotate(instance, 'server_audit');
+    }
+  };
+  const env = selecting(stack, { instances });
+  const [first, steady, rotated] = await measurePasses(
+    stack,
+    env,
+    `${instances.length} RDS MySQL instances, up to ${options.rotations + 1} audit files each`,
+    [
+      { label: 'mysql first' },
+      { label: 'mysql steady-state' },
+      { label: 'mysql rotated', before: rotateAll },
+    ],
+    options.progress ?? (() => undefined),
+  );
+  return {
+    engine: 'mysql',
+    instances: instances.length,
+    rotations: options.rotations,
+    first: first!,
+    steady: steady!,
+    rotated: { ...rotated!, renamed },
+  };
 }

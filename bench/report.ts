@@ -73,11 +73,28 @@ export interface DiscoveryFigures {
   steady: DiscoveryRunFigures;
 }
 
+/** Discovery over standalone RDS MySQL instances, whose audit plugin renames files on rotation. */
+export interface RotatingDiscoveryFigures {
+  engine: 'mysql';
+  instances: number;
+  /** SERVER_AUDIT_FILE_ROTATIONS: rotated files each instance keeps (`listed` says how many it has). */
+  rotations: number;
+  first: DiscoveryRunFigures;
+  steady: DiscoveryRunFigures;
+  /**
+   * The pass after one rotation on every instance. `renamed`: rotated files (all instances) whose
+   * name shifted by one with their content unchanged: none of them should cost a write.
+   */
+  rotated: DiscoveryRunFigures & { renamed: number };
+}
+
 export interface BenchResult {
   machine: MachineInfo;
   startedAt: string;
   transfer: TransferFigures[];
   discovery: DiscoveryFigures | null;
+  /** The discovery benchmark over an RDS MySQL fleet (renaming rotation), beside the Aurora one. */
+  discoveryMysql: RotatingDiscoveryFigures | null;
   notes: string[];
 }
 

@@ -1,13 +1,17 @@
 /**
- * The whole benchmark in one run on one local stack: transfer, then discovery. Figures from one
- * run are compared with each other only (the machine is shared; absolute numbers drift).
+ * The whole benchmark in one run on one local stack: transfer, then discovery (Aurora MySQL, then
+ * RDS MySQL). Figures from one run are compared with each other only (the machine is shared;
+ * absolute numbers drift).
  */
 import { manualClock } from '../local/rds-sim/index.js';
 import { startLocalStack } from '../local/stack.js';
-import { runDiscoveryBench, topUpFiles, worldShape } from './discovery.js';
+import { runDiscoveryBench, runRotatingDiscoveryBench, topUpFiles, worldShape } from './discovery.js';
 import { describeMachine } from './machine.js';
 import type { BenchResult } from './report.js';
 import { runTransferBench } from './transfer.js';
+
+/** SERVER_AUDIT_FILE_ROTATIONS of the benchmark's RDS MySQL instances. */
+const MYSQL_ROTATIONS = 20;
 
 export interface BenchOptions {
   /** Transfer file sizes in MiB; empty skips the transfer benchmark. */
@@ -30,9 +34,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const shape = options.discovery
     ? worldShape(options.discovery.instances)
     : { clusters: 1, instancesPerCluster: 1 };
+  // Beside the Aurora MySQL clusters, as many standalone RDS MySQL instances for the rotating
+  // discovery benchmark: 3 h of audit log at the default rate and rotate size fill all
+  // MYSQL_ROTATIONS rotated files.
+  const mysql = options.discovery ? options.discovery.instances : 0;
   progress(
-    `starting the local stack (${shape.clusters * shape.instancesPerCluster} simulated instances) on ` +
-      `${machine.cpus} CPU(s), ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverage}`,
+    `starting the local stack (${shape.clusters * shape.instancesPerCluster} Aurora MySQL and ${mysql} RDS ` +
+      `MySQL simulated instances) on ${machine.cpus} CPU(s), ${machine.cpuModel}, node ${machine.node}, ` +
+      `load ${machine.loadAverage}`,
   );
   const stack = await startLocalStack({
     prefix: `bench${process.pid}`,
@@ -43,7 +52,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // No RDS API budget: it would never refill on a clock that stands still, and the bench
     // measures our code, not the account's request budget.
     budget: false,
-    workload: { ...shape, historyHours: 3, logKinds: ['audit'] },
+    workload: {
+      ...shape,
+      historyHours: 3,
+      logKinds: ['audit'],
+      ...(mysql > 0
+        ? { engines: ['aurora-mysql', 'mysql'], standaloneInstances: mysql, auditRotations: MYSQL_ROTATIONS }
+        : {}),
+    },
   });
   const notes = [
     "MB = 2^20 bytes. Each archive runs in its own Node process; peak RSS and CPU are that process's own.",
@@ -65,11 +81,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             progress,
           });
     let discovery: BenchResult['discovery'] = null;
+    let discoveryMysql: BenchResult['discoveryMysql'] = null;
     if (options.discovery) {
       topUpFiles(stack, options.discovery.files);
       discovery = await runDiscoveryBench(stack, { files: options.discovery.files, progress });
+      discoveryMysql = await runRotatingDiscoveryBench(stack, { rotations: MYSQL_ROTATIONS, progress });
     }
-    return { machine, startedAt, transfer, discovery, notes };
+    return { machine, startedAt, transfer, discovery, discoveryMysql, notes };
   } finally {
     progress('stopping the local stack');
     await stack.stop();

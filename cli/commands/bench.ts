@@ -28,7 +28,9 @@ ours/baseline and baseline/ours peak RSS.
 
 Discovery: two discover() passes (first, steady state) over N instances x N audit files:
 wall time, RDS requests, DynamoDB reads and writes, SQS sends, S3 requests, and the S3 HEADs
-the seed article's approach would spend (one per file per run).
+the seed article's approach would spend (one per file per run). Then the same over N standalone
+RDS MySQL instances (audit files renamed on rotation), with a third pass after one rotation on
+every instance.
 
 Figures are noisy on a shared machine: compare the ratios of one run, not runs with each other.
 
@@ -153,6 +155,32 @@ export function formatResult(result: BenchResult): string {
           { header: 'enqueued', value: (r) => r.enqueued },
           { header: 'S3 req', value: (r) => r.s3Requests },
           { header: 'seed S3 HEADs', value: (r) => r.seedHeadRequests },
+        ],
+      ),
+    );
+  }
+  const m2 = result.discoveryMysql;
+  if (m2) {
+    lines.push(
+      '',
+      `Discovery, RDS MySQL (${m2.instances} instances, up to ${m2.rotations + 1} audit files each, renamed ` +
+        `on rotation; one rotation per instance before the last run renamed ${m2.rotated.renamed} files)`,
+      formatTable(
+        [
+          { run: 'first', ...m2.first },
+          { run: 'steady', ...m2.steady },
+          { run: 'rotated', ...m2.rotated },
+        ],
+        [
+          { header: 'run', value: (r) => r.run },
+          { header: 'wall s', value: (r) => r.wallSeconds },
+          { header: 'listed', value: (r) => r.listed },
+          { header: 'RDS req', value: (r) => r.rdsRequests },
+          { header: 'DDB reads', value: (r) => r.dynamoReads },
+          { header: 'DDB writes', value: (r) => r.dynamoWrites },
+          { header: 'SQS sends', value: (r) => r.sqsSends },
+          { header: 'enqueued', value: (r) => r.enqueued },
+          { header: 'S3 req', value: (r) => r.s3Requests },
         ],
       ),
     );

@@ -3,7 +3,7 @@ import type { BenchResult } from '../../bench/report.js';
 import { CLI_BIN, runNode } from '../support/processes.js';
 
 describe('bench command', () => {
-  it('measures tiny transfers and a tiny discovery and prints the documented JSON shape', async () => {
+  it('measures tiny transfers and tiny discoveries (Aurora, RDS MySQL) and prints the documented JSON shape', async () => {
     const { code, stdout, stderr } = await runNode([
       CLI_BIN,
       'bench',
@@ -48,6 +48,26 @@ describe('bench command', () => {
     expect(d.first.s3Requests + d.steady.s3Requests).toBe(0);
     expect(d.first.rdsRequests).toBeGreaterThan(0);
     expect(d.steady.seedHeadRequests).toBe(60);
+
+    // Beside it, as many RDS MySQL instances, whose audit plugin renames files on rotation.
+    const m = result.discoveryMysql!;
+    expect(m).toMatchObject({ engine: 'mysql', instances: 3, rotations: 20 });
+    // 3 h of audit log at the simulator's rate fill most of the 20 rotated names of each instance.
+    expect(m.first.listed).toBeGreaterThanOrEqual(3 * 15);
+    expect(m.steady.listed).toBe(m.first.listed);
+    // Every content is new on the first run: at least one write each.
+    expect(m.first.dynamoWrites).toBeGreaterThanOrEqual(m.first.listed);
+    // Nothing changed: the per-instance listing record only, nothing sent.
+    expect(m.steady.dynamoWrites).toBeLessThanOrEqual(3);
+    expect(m.steady.sqsSends).toBe(0);
+    // One rotation per instance renamed every rotated file (15 or more per instance). What the
+    // rotation itself must record, per instance: the listing record, the discovery lease, the new
+    // live content, the old live content now final (queued, one message), the content that fell
+    // off the end. Nothing for a content that only changed its name.
+    expect(m.rotated.renamed).toBeGreaterThanOrEqual(3 * 14);
+    expect(m.rotated.dynamoWrites).toBeLessThanOrEqual(3 * 5);
+    expect(m.rotated.enqueued).toBe(3);
+    expect(m.first.s3Requests + m.steady.s3Requests + m.rotated.s3Requests).toBe(0);
   });
 
   it('documents its options in --help', async () => {
