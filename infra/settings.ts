@@ -6,12 +6,8 @@
  * table is checked against the declarations (test/unit/readme.test.ts).
  */
 
-import {
-  bucketNameProblem,
-  clusterIdentifierProblem,
-  logTypeProblem,
-  regionProblem,
-} from '../core/resource-names.js';
+import { LOG_TYPES, logTypeList } from '../core/log-types.js';
+import { bucketNameProblem, clusterIdentifierProblem, regionProblem } from '../core/resource-names.js';
 import { KEY_LAYOUTS, keyPrefixProblem } from '../core/s3-keys.js';
 import {
   choice,
@@ -169,9 +165,9 @@ export const DEPLOY_SETTINGS = {
     doc: 'Archive every cluster with this tag (`key=value`).',
   }),
   logTypes: setting({
-    kind: list(logTypeProblem),
-    default: ['audit/'],
-    doc: 'Log file name prefixes to archive (`error/`, `slowquery/`, ...).',
+    kind: logTypeList(),
+    default: ['audit'],
+    doc: `Log types to archive: ${LOG_TYPES.join(', ')} or all (the prefix form \`audit/\` still works).`,
   }),
   createBucket: setting({
     kind: flag(),

@@ -111,7 +111,7 @@ export async function startMemoryPipeline(
     clusterTag: undefined,
     instances,
     instanceTag: undefined,
-    logTypes: ['audit/'],
+    logTypes: ['audit' as const],
     queueUrl,
     dlqUrl,
     bucket,
