@@ -14,7 +14,7 @@ import { JSON_OPTION, writeJson } from '../json.js';
 import { renderCompletenessHtml } from '../render/completeness-html.js';
 import { formatTable } from '../table.js';
 import { version } from '../version.js';
-import { instantOption, TIME_HELP, withOperations } from './operations-shared.js';
+import { instantOption, logTypeFrom, logTypeHelp, TIME_HELP, withOperations } from './operations-shared.js';
 
 const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] | --instance I) --from T1 --to T2
                                    [--log-type audit] [--grid | --no-grid] [--json] [--html FILE]
@@ -33,7 +33,7 @@ Options:
   --instance I             only this instance; alone, it names its cluster, or itself when it is
                            standalone (RDS MySQL, MariaDB: in no DB cluster)
   --from T1, --to T2       the window (required); whole UTC hours from the hour of T1
-  --log-type TYPE          log type as its directory in the file name (default audit)
+${logTypeHelp('default audit')}
   --grid, --no-grid        show / hide the grid (default: shown on a terminal)
   --json                   machine-readable output (the whole report)
   --html FILE              also write the report as an HTML page to FILE (replaced if it exists)
@@ -157,7 +157,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const from = instantOption(values.from, 'from', now)!;
   const to = instantOption(values.to, 'to', now)!;
   if (to <= from) throw new UsageError('--to must be after --from');
-  const logType = values['log-type'].replace(/\/+$/, '');
+  const logType = logTypeFrom(values['log-type']) ?? 'audit';
   const report = await withOperations(io, (p) =>
     runCompleteness(
       { ledger: p.clients.ledger, now: () => now },

@@ -8,6 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { runCompleteness } from '../../core/operations/completeness.js';
+import { runFailures } from '../../core/operations/failures.js';
+import { runStatus } from '../../core/operations/status.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
 const MINUTE = 60_000;
@@ -156,5 +158,18 @@ describe('log types on the local stack', () => {
         gapTo: T0 + DAY + 12 * HOUR,
       }),
     );
+
+    // failures and status, per log type: the losses are PostgreSQL's, none is an audit log's.
+    const ledger = h.pipeline.clients.ledger;
+    const filter = { instance: 'postgres-1' };
+    expect(
+      (await runFailures({ ledger }, filter, 'postgresql')).map((row) => row.logFileName).sort(),
+    ).toEqual([...removed].sort());
+    expect(await runFailures({ ledger }, filter, 'audit')).toEqual([]);
+    const at = () => h.clock.now();
+    expect((await runStatus({ ledger, now: at }, { filter, logType: 'postgresql' })).onRecord?.lost).toBe(
+      removed.length,
+    );
+    expect((await runStatus({ ledger, now: at }, { filter, logType: 'error' })).onRecord?.lost).toBe(0);
   });
 });

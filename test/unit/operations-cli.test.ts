@@ -22,7 +22,7 @@ describe('operator commands', () => {
 
   it('refuses bad usage with exit 2 before touching AWS', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['completeness', '--from', '2026-03-01', '--to', '2026-03-02'], /--cluster is required/],
+      [['completeness', '--from', '2026-03-01', '--to', '2026-03-02'], /--cluster or --instance is required/],
       [['completeness', '--cluster', 'c'], /--from and --to are required/],
       [
         ['completeness', '--cluster', 'c', '--from', 'yesterday', '--to', 'now'],
@@ -36,6 +36,16 @@ describe('operator commands', () => {
       [['redrive', '--max-per-second', '5'], /--native only/],
       [['verify', '--sample', '0'], /--sample must be an integer >= 1/],
       [['failures', '--bogus'], /bogus/],
+      [
+        ['status', '--log-type', 'slow'],
+        /--log-type: "slow" is not a log type: use one of audit, error, slowquery, general, postgresql/,
+      ],
+      [['failures', '--log-type', 'all'], /--log-type: "all" is not a log type/],
+      [['verify', '--log-type', 'error/x'], /--log-type: "error\/x" is not a log type/],
+      [
+        ['completeness', '--cluster', 'c', '--from', '2026-03-01', '--to', '2026-03-02', '--log-type', 'pg'],
+        /--log-type: "pg" is not a log type/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await cli(...argv);
