@@ -159,6 +159,7 @@ export class ArchiverStack extends TerraformStack {
       keyPrefix: s.keyPrefix,
       clusters: s.clusters,
       kmsKeyArn: s.kmsKeyArn,
+      logTypes: s.logTypes,
     });
 
     const outputs: Record<string, string> = {
