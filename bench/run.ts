@@ -8,7 +8,7 @@ import { startLocalStack } from '../local/stack.js';
 import { runDiscoveryBench, runRotatingDiscoveryBench, topUpFiles, worldShape } from './discovery.js';
 import { describeMachine } from './machine.js';
 import type { BenchResult } from './report.js';
-import { runTransferBench } from './transfer.js';
+import { type BenchLog, runTransferBench } from './transfer.js';
 
 /** SERVER_AUDIT_FILE_ROTATIONS of the benchmark's RDS MySQL instances. */
 const MYSQL_ROTATIONS = 20;
@@ -23,6 +23,8 @@ export interface BenchOptions {
   queueSize?: number;
   /** Skip the buffer-everything baseline above this size (MiB). */
   baselineMaxMB?: number;
+  /** Which log the transfer files hold (default the Aurora MySQL audit log). */
+  log?: BenchLog;
   progress?: (line: string) => void;
 }
 
@@ -78,6 +80,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             ...(options.partSizeMB === undefined ? {} : { partSize: options.partSizeMB * 1024 * 1024 }),
             ...(options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
             ...(options.baselineMaxMB === undefined ? {} : { baselineMaxMB: options.baselineMaxMB }),
+            ...(options.log === undefined ? {} : { log: options.log }),
             progress,
           });
     let discovery: BenchResult['discovery'] = null;

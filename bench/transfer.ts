@@ -16,6 +16,17 @@ import { type TransferFigures, transferFigures } from './report.js';
 import type { TransferChildInput, TransferChildOutput } from './transfer-child.js';
 
 const MiB = 1024 * 1024;
+
+/** Logs the transfer benchmark can move: their lines compress differently. */
+export const BENCH_LOGS = ['audit', 'postgresql'] as const;
+export type BenchLog = (typeof BENCH_LOGS)[number];
+
+/** A file name of the log (the simulator writes the lines its name says: local/rds-sim/world.ts). */
+function benchFileName(log: BenchLog, i: number): string {
+  return log === 'postgresql'
+    ? `error/postgresql.log.2020-01-01-${String(i).padStart(2, '0')}`
+    : `audit/audit.log.0.2020-01-01-00-00.${i + 1}`;
+}
 const CHILD_SOURCE = fileURLToPath(new URL('./transfer-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -52,6 +63,8 @@ export interface TransferBenchOptions {
   queueSize?: number;
   /** Skip the buffer-everything baseline above this size (MiB): it holds the file twice. */
   baselineMaxMB?: number;
+  /** Which log's lines the file holds: Aurora MySQL audit CSV (default) or PostgreSQL stderr. */
+  log?: BenchLog;
   progress?: (line: string) => void;
 }
 
@@ -92,7 +105,7 @@ export async function runTransferBench(
   try {
     for (const [i, sizeMB] of options.sizesMB.entries()) {
       const size = Math.round(sizeMB * MiB);
-      const file = `audit/audit.log.0.2020-01-01-00-00.${i + 1}`;
+      const file = benchFileName(options.log ?? 'audit', i);
       stack.rds.world.addFile(instance, file, { size, lastWritten: stack.rds.clock.now() - 3_600_000 });
       progress(`transfer ${sizeMB} MB: gzip -${gzipLevel} -c ...`);
       const gzipRun = await runGzip(stack, instance, file, gzipLevel);

@@ -10,13 +10,9 @@
  */
 
 import { signingKey } from './digests/signing-key.js';
+import { LOG_TYPES, logTypeList } from './log-types.js';
 import { DOWNLOAD_PATH_VERSIONS } from './rds/download-response.js';
-import {
-  bucketNameProblem,
-  clusterIdentifierProblem,
-  instanceIdentifierProblem,
-  logTypeProblem,
-} from './resource-names.js';
+import { bucketNameProblem, clusterIdentifierProblem, instanceIdentifierProblem } from './resource-names.js';
 import { KEY_LAYOUTS, keyPrefixProblem, normalizeKeyPrefix } from './s3-keys.js';
 import {
   choice,
@@ -172,9 +168,9 @@ export const RUNTIME_SETTINGS = {
   }),
   logTypes: setting({
     variable: 'ARCHIVER_LOG_TYPES',
-    kind: list(logTypeProblem),
-    default: ['audit/'],
-    doc: 'Comma-separated log file name prefixes to archive (e.g. `audit/,error/`).',
+    kind: logTypeList(),
+    default: ['audit'],
+    doc: `Comma-separated log types to archive: ${LOG_TYPES.map((type) => `\`${type}\``).join(', ')}, or \`all\` (see [log types](#log-types)). The prefix form \`audit/,error/\` still works (\`error/\` is \`error,postgresql\`).`,
   }),
   keyLayout: setting({
     variable: 'ARCHIVER_KEY_LAYOUT',

@@ -27,8 +27,7 @@ import {
 import { InstanceBusyError, TransitionRefusedError } from './ledger/errors.js';
 import { fileLabel } from './ledger/records.js';
 import type { LedgerStore } from './ledger/store.js';
-import { isWantedLogFile } from './log-files.js';
-import { rotatedCounts } from './log-streams.js';
+import { isArchivedLogFile, rotatedCounts } from './log-streams.js';
 import { type ArchiveMessage, archiveMessageFor, formatArchiveMessage } from './messages.js';
 import type { Log, PipelineMetrics } from './observability.js';
 import { selectorOf } from './rds/cluster-selection.js';
@@ -163,7 +162,7 @@ async function discoverInstance(
   // Taken before the listing: a ledger change after this instant is newer than what RDS listed.
   const listedAt = now();
   const everything = await listLogFiles(deps.rds, target.instance);
-  const listing = everything.filter((file) => isWantedLogFile(file.logFileName, deps.config.logTypes));
+  const listing = everything.filter((file) => isArchivedLogFile(file.logFileName, deps.config.logTypes));
   const planFrom = async () => {
     const { meta, files } = await deps.ledger.instanceState(target.instance);
     const input: PlanInput = {

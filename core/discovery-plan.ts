@@ -21,7 +21,7 @@ import { canApply } from './ledger/evaluate.js';
 import type { FileRecord, FileState, Observation } from './ledger/records.js';
 import { keys, stateIndex } from './ledger/records.js';
 import type { TransitionStep } from './ledger/store.js';
-import { fileHour, liveFileNames, logTypeOf } from './log-files.js';
+import { fileHour, liveFileNames, logTypeOf, parseLogFileName } from './log-files.js';
 import {
   type ContentLocation,
   compareContentIds,
@@ -119,6 +119,11 @@ interface Assessment {
   live: Set<string>;
 }
 
+/** Aurora MySQL's dated hourly names (`<base>.YYYY-MM-DD.HH`). */
+function isDatedHour(name: string): boolean {
+  return parseLogFileName(name).kind === 'mysql-hourly';
+}
+
 /** Whether a record is a content item of a rotating family (its identity decisions need the lease). */
 export function isFamilyContent(record: Pick<FileRecord, 'contentId' | 'stream'>): boolean {
   return record.contentId !== undefined && nameModel(record.stream ?? '').model === 'rotating';
@@ -136,9 +141,16 @@ function newestOf(records: FileRecord[]): FileRecord | undefined {
 function assess(input: PlanInput): Assessment {
   const uniqueListed: ListedFile[] = [];
   const familyEntries = new Map<string, ListedFile[]>();
+  // A name the ledger already tracks by name (`F#`) keeps that identity: Aurora MySQL's dated
+  // hourly names were unique before they joined their live name's family, and re-identifying them
+  // would archive their content a second time under another key.
+  const trackedByName = new Set(
+    input.ledger.filter((record) => record.contentId === undefined).map((record) => record.logFileName),
+  );
   for (const file of input.listing) {
     const model = nameModel(file.logFileName);
-    if (model.model === 'unique') uniqueListed.push(file);
+    if (model.model === 'unique' || (isDatedHour(file.logFileName) && trackedByName.has(file.logFileName)))
+      uniqueListed.push(file);
     else familyEntries.set(model.family, [...(familyEntries.get(model.family) ?? []), file]);
   }
   const byName = new Map<string, FileRecord[]>();

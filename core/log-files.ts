@@ -6,10 +6,13 @@
  * - Aurora MySQL audit: `audit/audit.log.<writer 0-3>.<YYYY-MM-DD-HH-MM>.<n>` — four writers at once.
  * - MySQL error/slow/general, hourly: `error/mysql-error-running.log.<YYYY-MM-DD>.<HH>`; the current
  *   hour's file may also appear without a suffix.
- * - PostgreSQL: `error/postgresql.log.<YYYY-MM-DD>-<HH>` (RDS) or `-<HHMM>` (Aurora).
+ * - PostgreSQL: `error/postgresql.log.<YYYY-MM-DD>-<HH>` (RDS default) or `-<HHMM>` (Aurora; RDS
+ *   allows it too) or `<YYYY-MM-DD>`, each with a `.csv` twin when csvlog is on.
  * - RDS MySQL/MariaDB audit plugin: `audit/server_audit.log`, then renamed `.1`, `.2` on rotation.
  * Anything else is `unknown`: it is still archived (under its LastWritten hour), never dropped.
  */
+
+import { logTypeOfName } from './log-types.js';
 
 export type LogFileKind =
   | 'aurora-audit'
@@ -36,8 +39,9 @@ const AURORA_AUDIT =
   /^(?:(?<dir>[^/]+)\/)?(?<base>audit\.log)\.(?<writer>\d+)\.(?<ts>\d{4}-\d{2}-\d{2}-\d{2}-\d{2})\.(?<n>\d+)$/;
 const MYSQL_HOURLY =
   /^(?:(?<dir>[^/]+)\/)?(?<base>mysql-[A-Za-z-]+\.log)\.(?<date>\d{4}-\d{2}-\d{2})\.(?<hh>\d{2})$/;
+// `log_filename` may be `%Y-%m-%d`, `%Y-%m-%d-%H` or `%Y-%m-%d-%H%M`; csvlog writes a `.csv` twin.
 const POSTGRES =
-  /^(?:(?<dir>[^/]+)\/)?(?<base>postgresql\.log)\.(?<date>\d{4}-\d{2}-\d{2})-(?<hh>\d{2})(?<mm>\d{2})?$/;
+  /^(?:(?<dir>[^/]+)\/)?(?<base>postgresql\.log)\.(?<date>\d{4}-\d{2}-\d{2})(?:-(?<hh>\d{2})(?<mm>\d{2})?)?(?<csv>\.csv)?$/;
 const NUMBERED = /^(?:(?<dir>[^/]+)\/)?(?<base>[A-Za-z_-]+\.log)\.(?<n>\d{1,6})$/;
 const CURRENT = /^(?:(?<dir>[^/]+)\/)?(?<base>[A-Za-z_-]+\.log)$/;
 
@@ -61,14 +65,15 @@ export function parseLogFileName(name: string): ParsedLogFileName {
   }
   m = MYSQL_HOURLY.exec(name) ?? POSTGRES.exec(name);
   if (m?.groups) {
-    const { dir = '', base, date, hh, mm } = m.groups as Record<string, string>;
-    const startedAt = utc(date!, Number(hh), mm === undefined ? 0 : Number(mm));
+    const { dir = '', base, date, hh, mm, csv = '' } = m.groups as Record<string, string>;
+    const startedAt = utc(date!, hh === undefined ? 0 : Number(hh), mm === undefined ? 0 : Number(mm));
     if (startedAt !== undefined) {
       return {
         name,
         kind: base === 'postgresql.log' ? 'postgresql' : 'mysql-hourly',
         logType,
-        stream: `${dir}/${base}`,
+        // The csvlog twin is a stream of its own: both files are written at once.
+        stream: `${dir}/${base}${csv}`,
         startedAt,
         order: [1, startedAt],
       };
@@ -96,15 +101,19 @@ export function parseLogFileName(name: string): ParsedLogFileName {
   return { name, kind: 'unknown', logType, stream: `?${name}`, startedAt: undefined, order: [0] };
 }
 
-/** The first path segment of a log file name, or `other`. */
+/**
+ * The log type the ledger records and the object key carries: the name's log type
+ * (`logTypeOfName`: `postgresql` for PostgreSQL's `error/postgresql.log.*`, else the directory),
+ * else its first path segment, or `other` for a bare name. A name that is in a directory
+ * literally called `postgresql` (RDS writes none) is `!postgresql`, apart from PostgreSQL's log.
+ */
 export function logTypeOf(name: string): string {
+  const type = logTypeOfName(name);
+  if (type !== undefined) return type;
   const slash = name.indexOf('/');
-  return slash > 0 ? name.slice(0, slash) : 'other';
-}
-
-/** Whether a file is selected by the configured log type prefixes (`audit/`, `error/`...). */
-export function isWantedLogFile(name: string, prefixes: readonly string[]): boolean {
-  return prefixes.some((prefix) => name.startsWith(prefix));
+  if (slash <= 0) return 'other';
+  const directory = name.slice(0, slash);
+  return directory === 'postgresql' ? '!postgresql' : directory;
 }
 
 /**

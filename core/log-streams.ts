@@ -3,17 +3,26 @@
  * again in a later listing. Pure: shared by the discoverer (discovery-plan.ts) and the archiver
  * (archive.ts), so both locate a content by the same rule.
  *
- * Two naming models (facts in AWS-FACTS.md and local/rds-sim/engines.ts):
+ * Two naming models (facts in AWS-FACTS.md and local/rds-sim/engines.ts; every family RDS writes,
+ * engine by engine, is declared in `LOG_FAMILIES` below):
  * - **unique**: a name is never reused for other content: Aurora MySQL audit
- *   `audit/audit.log.<w>.<YYYY-MM-DD-HH-MM>.<n>`, dated hourly files `...log.YYYY-MM-DD.HH`,
- *   PostgreSQL `postgresql.log.YYYY-MM-DD[-HH[MM]]` (and `.csv`), and names of no known shape.
- *   Identity = the name (ledger sort key `F#<name>`, the seed key layout), as it always was.
- * - **rotating family**: a live name `<base>` and rotated names `<base>.<n>` whose bytes never
- *   change once rotated but whose names move (the MariaDB Audit Plugin on RDS MySQL and MariaDB:
- *   `audit/server_audit.log` -> `.1` -> `.2` ... at each rotation) or come back with new content
- *   (RDS MySQL's hourly `error/mysql-error-running.log.<H>`, reused every day). Any other
- *   `<base>` / `<base>.<n>` name falls here too: the safe default. A ledger item names one
- *   CONTENT of the family (sort key `C#<family>#<contentId>`), never a name.
+ *   `audit/audit.log.<w>.<YYYY-MM-DD-HH-MM>.<n>`, PostgreSQL `postgresql.log.YYYY-MM-DD[-HH[MM]]`
+ *   (and `.csv`), and names of no known shape. Identity = the name (ledger sort key `F#<name>`,
+ *   the seed key layout), as it always was.
+ * - **rotating family**: a live name `<base>` and rotated names whose bytes never change once
+ *   rotated but whose names move (the MariaDB Audit Plugin on RDS MySQL and MariaDB:
+ *   `audit/server_audit.log` -> `.1` -> `.2` ... at each rotation), come back with new content
+ *   (RDS MySQL's hourly `error/mysql-error-running.log.<H>`, reused every day), or are the live
+ *   name's content under a dated name (Aurora MySQL's `<base>.YYYY-MM-DD.HH`: unique as names,
+ *   but the live `<base>` they rotate from holds new content every hour, and its continuation is
+ *   the dated file, so the family is matched as one). Any other `<base>` / `<base>.<n>` name falls
+ *   here too: the safe default. A ledger item names one CONTENT of the family (sort key
+ *   `C#<family>#<contentId>`), never a name.
+ * - **staging copy**: `error/mysql-error.log` holds what the MySQL family's error log wrote since
+ *   the last 5-minute flush, which RDS then appends to `mysql-error-running.log`
+ *   ([RDS-MYSQL-LOGS], [MARIADB-LOGS] in local/rds-sim/engines.ts). Its bytes always reach the
+ *   running log, and the name holds other content every 5 minutes: archiving it would double
+ *   every error line and report each flush as a loss. It is not archived (`isStagingCopy`).
  *
  * How a content of a family is found in a listing (`matchFamily`), with `figures` = the (Size,
  * LastWritten) last recorded for it:
@@ -37,7 +46,131 @@
  */
 
 import { parseLogFileName } from './log-files.js';
+import type { LogType } from './log-types.js';
+import { selectsLogFile } from './log-types.js';
 import { basename } from './s3-keys.js';
+
+/** How the names of one log family behave. */
+export type FamilyModel = 'unique' | 'rotating' | 'staging';
+
+/** One log family an engine writes: its names and how they are identified. */
+export interface LogFamily {
+  engines: readonly ('aurora-mysql' | 'mysql' | 'mariadb' | 'postgres' | 'aurora-postgresql')[];
+  type: LogType;
+  /** How RDS names its files, and why the model follows. */
+  names: string;
+  /** Real names of the family, each of which `nameModel` must give `model`. */
+  examples: readonly string[];
+  model: FamilyModel;
+}
+
+/**
+ * Every log family RDS writes, engine by engine, with its naming model (sources cited in
+ * local/rds-sim/engines.ts and AWS-FACTS.md; test/unit/log-streams.test.ts checks each example).
+ */
+export const LOG_FAMILIES: readonly LogFamily[] = [
+  {
+    engines: ['aurora-mysql'],
+    type: 'audit',
+    names:
+      'audit/audit.log.<writer>.<YYYY-MM-DD-HH-MM>.<n>: 4 writers, rotated at 100 MB (and hourly), never renamed or reused',
+    examples: ['audit/audit.log.0.2024-10-01-12-00.1', 'audit/audit.log.3.2023-04-19-10-58.10986'],
+    model: 'unique',
+  },
+  {
+    engines: ['mysql', 'mariadb'],
+    type: 'audit',
+    names:
+      'audit/server_audit.log live, renamed .1, .2 ... (.01 with 10+ rotations) at SERVER_AUDIT_FILE_ROTATE_SIZE',
+    examples: ['audit/server_audit.log', 'audit/server_audit.log.1', 'audit/server_audit.log.09'],
+    model: 'rotating',
+  },
+  {
+    engines: ['mysql', 'mariadb'],
+    type: 'error',
+    names:
+      'error/mysql-error-running.log live, .<H> each hour (H = UTC hour, unpadded): the same name every day, kept 2 weeks (MariaDB 24 h)',
+    examples: [
+      'error/mysql-error-running.log',
+      'error/mysql-error-running.log.0',
+      'error/mysql-error-running.log.15',
+    ],
+    model: 'rotating',
+  },
+  {
+    engines: ['aurora-mysql'],
+    type: 'error',
+    names:
+      'error/mysql-error-running.log live, .YYYY-MM-DD.HH each hour (kept 30 days): the live name holds a new hour every hour',
+    examples: ['error/mysql-error-running.log', 'error/mysql-error-running.log.2021-12-03.20'],
+    model: 'rotating',
+  },
+  {
+    engines: ['aurora-mysql', 'mysql', 'mariadb'],
+    type: 'error',
+    names: 'error/mysql-error.log: the last 5 minutes, flushed into mysql-error-running.log',
+    examples: ['error/mysql-error.log'],
+    model: 'staging',
+  },
+  {
+    engines: ['mysql', 'mariadb'],
+    type: 'slowquery',
+    names: 'slowquery/mysql-slowquery.log live, .<H> each hour: reused daily',
+    examples: ['slowquery/mysql-slowquery.log', 'slowquery/mysql-slowquery.log.7'],
+    model: 'rotating',
+  },
+  {
+    engines: ['aurora-mysql'],
+    type: 'slowquery',
+    names: 'slowquery/mysql-slowquery.log live, .YYYY-MM-DD.HH each hour',
+    examples: ['slowquery/mysql-slowquery.log', 'slowquery/mysql-slowquery.log.2024-10-01.07'],
+    model: 'rotating',
+  },
+  {
+    engines: ['mysql', 'mariadb'],
+    type: 'general',
+    names: 'general/mysql-general.log live, .<H> each hour: reused daily',
+    examples: ['general/mysql-general.log', 'general/mysql-general.log.23'],
+    model: 'rotating',
+  },
+  {
+    engines: ['aurora-mysql'],
+    type: 'general',
+    names: 'general/mysql-general.log live, .YYYY-MM-DD.HH each hour',
+    examples: ['general/mysql-general.log', 'general/mysql-general.log.2024-10-01.07'],
+    model: 'rotating',
+  },
+  {
+    engines: ['postgres'],
+    type: 'postgresql',
+    names:
+      'error/postgresql.log.YYYY-MM-DD-HH (default; YYYY-MM-DD and YYYY-MM-DD-HHMM allowed), .csv twins with csvlog: a rotation to the same name appends, a new name starts a new file, names never come back',
+    examples: [
+      'error/postgresql.log.2024-10-01-12',
+      'error/postgresql.log.2024-10-01',
+      'error/postgresql.log.2024-10-01-1230',
+      'error/postgresql.log.2024-10-01-12.csv',
+    ],
+    model: 'unique',
+  },
+  {
+    engines: ['aurora-postgresql'],
+    type: 'postgresql',
+    names: 'error/postgresql.log.YYYY-MM-DD-HHMM (rotated by age and log_rotation_size)',
+    examples: ['error/postgresql.log.2024-10-01-1230', 'error/postgresql.log.2024-10-01-1231.csv'],
+    model: 'unique',
+  },
+];
+
+/** Whether a name is the MySQL family's staging copy of the error log (see the module comment). */
+export function isStagingCopy(name: string): boolean {
+  return name === 'error/mysql-error.log';
+}
+
+/** Whether the discoverer archives a listed file under these log types (staging copies never). */
+export function isArchivedLogFile(name: string, types: readonly LogType[]): boolean {
+  return selectsLogFile(name, types) && !isStagingCopy(name);
+}
 
 /** The naming model of one log file name. */
 export type NameModel =
@@ -49,7 +182,8 @@ export type NameModel =
 /** Which model a name follows (see the module comment). Never throws. */
 export function nameModel(name: string): NameModel {
   const parsed = parseLogFileName(name);
-  if (parsed.kind === 'numbered-rotation') {
+  // Aurora MySQL's dated hours are the live name's contents once rotated (see the module comment).
+  if (parsed.kind === 'numbered-rotation' || parsed.kind === 'mysql-hourly') {
     return { model: 'rotating', name, family: parsed.stream, role: 'rotated' };
   }
   if (parsed.kind === 'current') return { model: 'rotating', name, family: parsed.stream, role: 'live' };
@@ -213,7 +347,11 @@ export function matchFamily(input: FamilyInput): FamilyMatch {
         return;
       }
       const olderListed = rotated.some((entry) => entry.lastWritten < content.lastWritten);
-      if (olderListed || rotated.length < input.capacity) {
+      // Dated rotated names (Aurora MySQL's `<base>.YYYY-MM-DD.HH`) never shift: a later rotation
+      // cannot push the continuation out, only retention (oldest first) removes one. So the oldest
+      // newer dated file is the continuation, however few are listed.
+      const dated = rotated.every((entry) => parseLogFileName(entry.logFileName).kind === 'mysql-hourly');
+      if (olderListed || rotated.length < input.capacity || dated) {
         taken.add(candidate);
         locations.set(content.contentId, {
           kind: 'found',

@@ -31,8 +31,3 @@ export function bucketNameProblem(name: string): string | undefined {
 export function regionProblem(name: string): string | undefined {
   return REGION.test(name) ? undefined : `must look like us-east-1, got "${name}"`;
 }
-
-/** A log file name prefix such as `audit/`: relative, no `..`. */
-export function logTypeProblem(prefix: string): string | undefined {
-  return prefix.startsWith('/') || prefix.includes('..') ? 'is not a log prefix (like audit/)' : undefined;
-}

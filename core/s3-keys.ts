@@ -12,8 +12,10 @@
  * `mysql-1/audit/2026/03/01/10/mysql-1/server_audit.log!20260301T101500123Z.gz`). The `!` (never
  * produced by escaping a name) keeps a content key apart from any file name's key.
  *
- * The type is the name's first path segment and the file is the rest of the name (the basename
- * for every name RDS is known to use; deeper `/` are escaped, so `a/x/f` and `a/y/f` differ).
+ * The type is the name's log type (core/log-types.ts): its first path segment, except PostgreSQL's
+ * `error/postgresql.log.*`, whose type is `postgresql` (so MySQL error logs and PostgreSQL logs of
+ * one group never share a prefix); the file is the rest of the name (the basename for every name
+ * RDS is known to use; deeper `/` are escaped, so `a/x/f` and `a/y/f` differ).
  * A name without a directory (or with a leading `/`) goes under type `other`, its file segment
  * marked with a leading `!` so that `f` and `other/f` differ.
  *
@@ -82,8 +84,16 @@ export function basename(name: string): string {
  */
 function nameSegments(name: string): { type: string; base: string } {
   const slash = name.indexOf('/');
-  if (slash > 0)
-    return { type: escapeSegment(name.slice(0, slash)), base: escapeSegment(name.slice(slash + 1)) };
+  // PostgreSQL's log is listed under `error/` but is of type `postgresql` (core/log-types.ts); a
+  // real directory of that name is `!postgresql` (`!` is never produced by escaping).
+  if (slash > 0) {
+    const directory = name.slice(0, slash);
+    const type = logTypeOf(name) === 'postgresql' ? 'postgresql' : escapeSegment(directory);
+    return {
+      type: directory === 'postgresql' ? '!postgresql' : type,
+      base: escapeSegment(name.slice(slash + 1)),
+    };
+  }
   return { type: logTypeOf(name), base: `!${escapeSegment(name)}` };
 }
 

@@ -7,6 +7,7 @@
  * names the instance. That keeps "all instances of a cluster for these hours" one query.
  */
 
+import type { LogType } from '../core/log-types.js';
 import type { KeyLayout } from '../core/s3-keys.js';
 
 export interface AuditTableInput {
@@ -40,8 +41,81 @@ export const AUDIT_COLUMNS = [
   ['retcode', 'Return code'],
 ] as const;
 
+/**
+ * A table over archived lines read with Hive's RegexSerDe: each line of an object is one row, the
+ * regular expression must match the whole line (Java `matches()`), and its groups fill the columns
+ * in order. A line it does not match would be a row of NULLs: a rejected row. The expressions use
+ * only what Java's regex and RE2 (DuckDB's, which test/integration/athena-tables.test.ts uses to
+ * prove them on the simulator's archived objects) read alike.
+ */
+export interface RegexTable {
+  name: string;
+  logType: LogType;
+  description: string;
+  regex: string;
+  columns: ReadonlyArray<readonly [name: string, comment: string]>;
+}
+
+/** `%t:%r:%u@%d:[%p]:` (the only prefix RDS allows), then the severity and two spaces. */
+const PG_PREFIX = String.raw`(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC):([^:]*):([^@:]*)@([^:]*):\[(\d+)\]:([A-Z]+):  `;
+/** pgAudit's leading fields: `AUDIT: SESSION,<id>,<sub id>,<class>,<command>,<object type>,<object name>,`. */
+const PG_AUDIT = String.raw`(?:AUDIT: (SESSION|OBJECT),(\d+),(\d+),([A-Z_]+),([^,]*),([^,]*),([^,]*),)?`;
+
+/**
+ * The line tables beside the audit CSV, one per format. Not here, because Athena's text reader
+ * (TextInputFormat) ends a row at every newline: PostgreSQL csvlog (quoted fields hold newlines)
+ * and MySQL slow query entries (several lines each) cannot be one row per entry without a reader
+ * of their own; they stay in the archive, readable as objects.
+ */
+export const LINE_TABLES: readonly RegexTable[] = [
+  {
+    name: 'postgresql_log',
+    logType: 'postgresql',
+    description:
+      'RDS / Aurora PostgreSQL stderr log lines (gzip), prefix and pgAudit fields parsed; a continuation line of a multi-line message (it starts with a tab) has only `continuation`',
+    // A continuation line: PostgreSQL writes a tab after each newline of a message.
+    regex: String.raw`${PG_PREFIX}${PG_AUDIT}(.*)|\t(.*)`,
+    columns: [
+      ['log_time', '%t: time the line was written, UTC'],
+      ['remote', '%r: client host(port), empty for background processes'],
+      ['user_name', '%u: database user'],
+      ['database_name', '%d: database'],
+      ['pid', '%p: process id'],
+      ['severity', 'LOG, ERROR, STATEMENT, ...'],
+      ['audit_type', 'pgAudit: SESSION or OBJECT'],
+      ['statement_id', 'pgAudit statement id'],
+      ['substatement_id', 'pgAudit substatement id'],
+      ['audit_class', 'pgAudit class: READ, WRITE, DDL, ROLE, FUNCTION, MISC...'],
+      ['command', 'pgAudit command: SELECT, UPDATE, ALTER TABLE...'],
+      ['object_type', 'pgAudit object type'],
+      ['object_name', 'pgAudit object name'],
+      ['message', 'the message; for pgAudit the statement and its parameters'],
+      ['continuation', 'a further line of the previous message (without its leading tab)'],
+    ],
+  },
+  {
+    name: 'mysql_error_log',
+    logType: 'error',
+    description: 'MySQL-family error log lines (gzip): Aurora MySQL, RDS MySQL, MariaDB',
+    regex: String.raw`(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z) (\d+) \[([A-Za-z]+)\] (?:\[(MY-\d+)\] \[([A-Za-z]+)\] )?(.*)`,
+    columns: [
+      ['log_time', 'time of the entry, UTC'],
+      ['thread', 'thread (connection) id'],
+      ['priority', 'System, Error, Warning, Note'],
+      ['error_code', 'MY-nnnnnn (MySQL 8)'],
+      ['subsystem', 'Server, InnoDB, ...'],
+      ['message', 'the message'],
+    ],
+  },
+];
+
 /** Partition projection for the audit log table under the given key layout. */
 export function auditTableLayout(input: AuditTableInput): AuditTableLayout {
+  return logTableLayout(input, 'audit');
+}
+
+/** Partition projection for the table of one log type: the same keys the archiver writes. */
+export function logTableLayout(input: AuditTableInput, logType: LogType): AuditTableLayout {
   const hive = input.layout === 'hive';
   const cluster: Record<string, string> =
     input.clusters.length > 0
@@ -51,8 +125,8 @@ export function auditTableLayout(input: AuditTableInput): AuditTableLayout {
   return {
     locationPath: input.prefix,
     templatePath: hive
-      ? `${input.prefix}cluster=\${cluster}/log_type=audit/dt=\${dt}/`
-      : `${input.prefix}\${cluster}/audit/\${dt}/`,
+      ? `${input.prefix}cluster=\${cluster}/log_type=${logType}/dt=\${dt}/`
+      : `${input.prefix}\${cluster}/${logType}/\${dt}/`,
     projection: {
       'projection.enabled': 'true',
       ...cluster,

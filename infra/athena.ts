@@ -3,8 +3,16 @@ import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup/index.
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import { Construct } from 'constructs';
+import type { LogType } from '../core/log-types.js';
 import type { KeyLayout } from '../core/s3-keys.js';
-import { AUDIT_COLUMNS, auditTableLayout, exampleQuery, terraformLiteral } from './athena-layout.js';
+import {
+  AUDIT_COLUMNS,
+  auditTableLayout,
+  exampleQuery,
+  LINE_TABLES,
+  logTableLayout,
+  terraformLiteral,
+} from './athena-layout.js';
 
 export interface ArchiveQueryProps {
   namePrefix: string;
@@ -13,6 +21,8 @@ export interface ArchiveQueryProps {
   keyPrefix: string;
   clusters: string[];
   kmsKeyArn: string | undefined;
+  /** The archived log types: a line table for each that has one (athena-layout.ts LINE_TABLES). */
+  logTypes?: readonly LogType[];
 }
 
 export const AUDIT_TABLE = 'audit_log';
@@ -67,6 +77,40 @@ export class ArchiveQuery extends Construct {
         columns: AUDIT_COLUMNS.map(([name, comment]) => ({ name, type: 'string', comment })),
       },
     });
+
+    for (const table of LINE_TABLES.filter((t) => props.logTypes?.includes(t.logType))) {
+      const lines = logTableLayout(
+        { layout: props.layout, prefix: props.keyPrefix, clusters: props.clusters },
+        table.logType,
+      );
+      new GlueCatalogTable(this, table.name, {
+        databaseName: this.database.name,
+        name: table.name,
+        description: table.description,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          EXTERNAL: 'TRUE',
+          ...lines.projection,
+          'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(lines.templatePath)}`,
+        },
+        partitionKeys: [
+          { name: 'cluster', type: 'string', comment: 'DB cluster, or the standalone instance' },
+          { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
+        ],
+        storageDescriptor: {
+          location: `s3://${props.bucketName}/${lines.locationPath}`,
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          compressed: true,
+          serDeInfo: {
+            // One row per line; the expression must match the whole line (see LINE_TABLES).
+            serializationLibrary: 'org.apache.hadoop.hive.serde2.RegexSerDe',
+            parameters: { 'input.regex': table.regex },
+          },
+          columns: table.columns.map(([name, comment]) => ({ name, type: 'string', comment })),
+        },
+      });
+    }
 
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
       name: props.namePrefix,

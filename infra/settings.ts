@@ -6,11 +6,11 @@
  * table is checked against the declarations (test/unit/readme.test.ts).
  */
 
+import { LOG_TYPES, logTypeList } from '../core/log-types.js';
 import {
   bucketNameProblem,
   clusterIdentifierProblem,
   instanceIdentifierProblem,
-  logTypeProblem,
   regionProblem,
 } from '../core/resource-names.js';
 import { KEY_LAYOUTS, keyPrefixProblem } from '../core/s3-keys.js';
@@ -181,9 +181,9 @@ export const DEPLOY_SETTINGS = {
     doc: 'Archive every DB instance with this tag (`key=value`), beside the clusters.',
   }),
   logTypes: setting({
-    kind: list(logTypeProblem),
-    default: ['audit/'],
-    doc: 'Log file name prefixes to archive (`error/`, `slowquery/`, ...).',
+    kind: logTypeList(),
+    default: ['audit'],
+    doc: `Log types to archive: ${LOG_TYPES.join(', ')} or all (the prefix form \`audit/\` still works).`,
   }),
   createBucket: setting({
     kind: flag(),

@@ -176,6 +176,7 @@ export class ArchiverStack extends TerraformStack {
       // a tag selector means the groups are not known at deploy time.
       clusters: s.clusterTag || s.instanceTag ? [] : [...s.clusters, ...s.instances],
       kmsKeyArn: s.kmsKeyArn,
+      logTypes: s.logTypes,
     });
 
     const outputs: Record<string, string> = {

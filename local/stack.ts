@@ -107,15 +107,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     const credentials = simulator.credentials[0];
     if (credentials === undefined) throw new Error('the RDS simulator accepts no credentials');
-    // The archiver handles Aurora MySQL clusters and standalone RDS MySQL and MariaDB instances
-    // (their audit logs); the other engines' instances are there to be listed.
-    const archived = simulator.world
-      .clusters()
-      .filter((cluster) => (cluster.engine ?? 'aurora-mysql') === 'aurora-mysql')
-      .map((cluster) => cluster.id);
+    // Every cluster and standalone instance of the fleet is selected; ARCHIVER_LOG_TYPES (audit
+    // unless set) decides which of their logs are archived.
+    const archived = simulator.world.clusters().map((cluster) => cluster.id);
     const standalone = simulator.world
       .instances()
-      .filter((i) => i.cluster === undefined && (i.engine === 'mysql' || i.engine === 'mariadb'))
+      .filter((i) => i.cluster === undefined)
       .map((i) => i.id);
     const env = pipelineEnv({
       region,

@@ -1,5 +1,6 @@
 import type { BenchResult } from '../../bench/report.js';
 import { runBench } from '../../bench/run.js';
+import { BENCH_LOGS, type BenchLog } from '../../bench/transfer.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -45,6 +46,8 @@ Options:
   --part-size-mb N     Multipart part size of the archiver (default 5, as ARCHIVER_PART_SIZE_MB).
   --queue-size N       Parts the archiver uploads at once (default 2, as ARCHIVER_UPLOAD_CONCURRENCY).
   --baseline-max-mb N  Skip the baseline above this size (it holds the file twice; default 4096).
+  --log LOG            Lines of the transfer files: audit (Aurora MySQL audit CSV, default) or
+                       postgresql (PostgreSQL stderr with pgAudit lines; it compresses differently).
   --json               Print the result as JSON on stdout.
 
 Progress goes to stderr.`,
@@ -61,7 +64,11 @@ Progress goes to stderr.`,
       'part-size-mb': { type: 'string' },
       'queue-size': { type: 'string' },
       'baseline-max-mb': { type: 'string' },
+      log: { type: 'string' },
     });
+    const log = values.log;
+    if (log !== undefined && !(BENCH_LOGS as readonly string[]).includes(log))
+      throw new UsageError(`--log must be one of ${BENCH_LOGS.join(', ')}, got '${log}'`);
     const defaults = values.quick ? QUICK : FULL;
     const sizes = values.sizes === undefined ? defaults.sizes : parseSizes(values.sizes);
     const instances = numberOption(values.instances, 'instances', { min: 1, max: 1000, integer: true });
@@ -83,6 +90,7 @@ Progress goes to stderr.`,
       ...(partSizeMB === undefined ? {} : { partSizeMB }),
       ...(queueSize === undefined ? {} : { queueSize }),
       baselineMaxMB: baselineMaxMB ?? 4096,
+      ...(log === undefined ? {} : { log: log as BenchLog }),
       progress: (line) => io.stderr.write(`[bench] ${line}\n`),
     });
     if (values.json) writeJson(io, result);

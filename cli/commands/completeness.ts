@@ -20,7 +20,7 @@ import { requiredSetting } from '../pipeline-wiring.js';
 import { renderCompletenessHtml } from '../render/completeness-html.js';
 import { formatTable } from '../table.js';
 import { version } from '../version.js';
-import { instantOption, TIME_HELP, withOperations } from './operations-shared.js';
+import { instantOption, logTypeFrom, logTypeHelp, TIME_HELP, withOperations } from './operations-shared.js';
 
 const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] | --instance I) --from T1 --to T2
                                    [--log-type audit] [--ledger-only] [--grid | --no-grid] [--json] [--html FILE]
@@ -46,7 +46,7 @@ Options:
   --instance I             only this instance; alone, it names its cluster, or itself when it is
                            standalone (RDS MySQL, MariaDB: in no DB cluster)
   --from T1, --to T2       the window (required); whole UTC hours from the hour of T1
-  --log-type TYPE          log type as its directory in the file name (default audit)
+${logTypeHelp('default audit')}
   --ledger-only            do not ask S3: the verdict is the ledger's view (the output says so);
                            without it, ARCHIVER_BUCKET is required
   --grid, --no-grid        show / hide the grid (default: shown on a terminal)
@@ -218,7 +218,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const from = instantOption(values.from, 'from', now)!;
   const to = instantOption(values.to, 'to', now)!;
   if (to <= from) throw new UsageError('--to must be after --from');
-  const logType = values['log-type'].replace(/\/+$/, '');
+  const logType = logTypeFrom(values['log-type']) ?? 'audit';
   const report = await withOperations(io, async (p) => {
     const ledgerReport = await runCompleteness(
       {

@@ -8,9 +8,17 @@ import { EXIT } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
 import { formatTable } from '../table.js';
-import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './operations-shared.js';
+import {
+  FILTER_HELP,
+  FILTER_OPTIONS,
+  filterFrom,
+  LOG_TYPE_OPTION,
+  logTypeFrom,
+  logTypeHelp,
+  withOperations,
+} from './operations-shared.js';
 
-const USAGE = `Usage: rds-log-archiver failures [--cluster C] [--instance I] [--json]
+const USAGE = `Usage: rds-log-archiver failures [--cluster C] [--instance I] [--log-type T] [--json]
 
 Lists failed files (every attempt failed: their messages wait in the DLQ for 'redrive') and lost
 files (gone from RDS before they were archived: an audit gap), with the last error, the attempts
@@ -20,6 +28,7 @@ that names its ledger item and object key.
 
 Options:
 ${FILTER_HELP}
+${logTypeHelp('default: every type')}
   --json                   machine-readable output
   -h, --help               this help
 
@@ -43,8 +52,11 @@ export function renderFailures(rows: readonly FailureRow[]): string {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(argv, { ...FILTER_OPTIONS, ...JSON_OPTION });
-  const rows = await withOperations(io, (p) => runFailures({ ledger: p.clients.ledger }, filterFrom(values)));
+  const { values } = parseCommandArgs(argv, { ...FILTER_OPTIONS, ...LOG_TYPE_OPTION, ...JSON_OPTION });
+  const logType = logTypeFrom(values['log-type']);
+  const rows = await withOperations(io, (p) =>
+    runFailures({ ledger: p.clients.ledger }, filterFrom(values), logType),
+  );
   if (values.json) writeJson(io, { failures: rows });
   else println(io, renderFailures(rows));
   return rows.length === 0 ? EXIT.ok : EXIT.bad;

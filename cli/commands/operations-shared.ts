@@ -5,6 +5,7 @@
  */
 
 import type { ConfigNeed } from '../../core/config.js';
+import { LOG_TYPES, type LogType, readLogTypeOption } from '../../core/log-types.js';
 import type { FileFilter } from '../../core/operations/filters.js';
 import { parseInstant } from '../../core/operations/time.js';
 import { UsageError } from '../errors.js';
@@ -20,6 +21,22 @@ export const FILTER_OPTIONS = {
 /** The help lines of FILTER_OPTIONS. */
 export const FILTER_HELP = `  --cluster C              only this DB cluster
   --instance I             only this DB instance`;
+
+/** `--log-type TYPE`: one log type (core/log-types.ts). */
+export const LOG_TYPE_OPTION = { 'log-type': { type: 'string' } } as const;
+
+/** The help line of LOG_TYPE_OPTION; `fallback` says what its absence means. */
+export function logTypeHelp(fallback: string): string {
+  return `  --log-type TYPE          ${LOG_TYPES.join(', ')} (${fallback})`;
+}
+
+/** Reads --log-type; an unknown type is a usage error listing the valid ones. */
+export function logTypeFrom(value: string | undefined): LogType | undefined {
+  if (value === undefined) return undefined;
+  const read = readLogTypeOption(value);
+  if ('problem' in read) throw new UsageError(`--log-type: ${read.problem}`);
+  return read.value;
+}
 
 /** Accepted forms of --from / --to, for help texts. */
 export const TIME_HELP = `T is an ISO 8601 UTC time (2026-03-01T10:00Z, 2026-03-01), 'now', or relative to now

@@ -1,9 +1,12 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { LOG_TYPES } from '../../core/log-types.js';
 import { queueDepth } from '../../core/operations/queue-depth.js';
+import type { SimWorld } from '../../local/rds-sim/index.js';
 import { startLocalStack } from '../../local/stack.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
+import { type EngineTypeFigures, summarizeByEngineAndType } from '../fleet-summary.js';
 import { type CliIo, println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
 import { runPipelineLoop } from '../pipeline-loop.js';
@@ -11,13 +14,15 @@ import {
   formatBytes,
   LOG_LEVEL_OPTION,
   logLevel,
+  type Pipeline,
   type PipelineCounters,
   pipelineFromEnv,
 } from '../pipeline-wiring.js';
+import { formatTable } from '../table.js';
 import { enginesFrom } from './local-up.js';
 
-/** Engines whose audit logs the archiver handles: the default fleet of `npm start`. */
-const ARCHIVED_ENGINES = ['aurora-mysql', 'mysql', 'mariadb'] as const;
+/** The default fleet of `npm start`: every engine the simulator models. */
+const ARCHIVED_ENGINES = ['aurora-mysql', 'mysql', 'mariadb', 'postgres', 'aurora-postgresql'] as const;
 
 export const startCommand: Command = {
   name: 'start',
@@ -27,18 +32,19 @@ export const startCommand: Command = {
 
 Starts DynamoDB Local, fauxqs (SQS + S3) and the RDS simulator in this process, then runs the
 discoverer and the digester on a schedule and the archiver continuously against them: it archives
-the simulated history, then keeps going as the simulator writes and rotates new audit logs on an
+the simulated history, then keeps going as the simulator writes and rotates new logs on an
 accelerated clock, and writes an hourly digest of the archive (_digests/) as each hour closes;
 writers fall silent now and then, so live files are archived once quiet and again if they grow.
-The fleet mixes Aurora MySQL clusters (unique audit file names) with standalone RDS MySQL and
-MariaDB instances (server_audit.log renamed .1, .2 ... at each rotation: each content is archived
-once, whatever its name). Shows live progress; on Ctrl-C prints a summary and stops everything. Needs Java >= 17
-(DynamoDB Local) and nothing from the network.
+The fleet mixes Aurora MySQL clusters (unique audit file names), standalone RDS MySQL and MariaDB
+instances (server_audit.log renamed .1, .2 ... at each rotation, hourly error and slow query logs
+whose names come back every day: each content is archived once, whatever its name), RDS
+PostgreSQL instances and Aurora PostgreSQL clusters (postgresql.log with pgAudit lines). Every log
+type is archived. Shows live progress; on Ctrl-C prints a summary, split by engine and log type,
+and stops everything. Needs Java >= 17 (DynamoDB Local) and nothing from the network.
 
 Options:
-  --engine ENGINE        Add engines to the simulated fleet (repeatable or a comma list; always
-                         aurora-mysql, mysql, mariadb; see 'local up --help'). The audit logs of
-                         Aurora MySQL, RDS MySQL and MariaDB are archived.
+  --engine ENGINE        Engines of the simulated fleet (repeatable or a comma list; default every
+                         one: aurora-mysql, mysql, mariadb, postgres, aurora-postgresql).
   --clusters N           Simulated Aurora clusters (default 2).
   --instances N          Instances per cluster (default 2).
   --standalone N         Instances per standalone engine (default 1).
@@ -82,8 +88,9 @@ Options:
       prefix: 'start',
       speed,
       workload: {
-        // The engines whose audit logs are archived are always there; others come beside them.
-        engines: [...new Set([...ARCHIVED_ENGINES, ...(enginesFrom(values.engine) ?? [])])],
+        engines: enginesFrom(values.engine) ?? [...ARCHIVED_ENGINES],
+        // The general log is off by default on RDS (general_log = 0) and dwarfs the others.
+        logKinds: ['audit', 'error', 'slowquery'],
         standaloneInstances: int('standalone', 1, 20) ?? 1,
         // The audit plugin keeps 9 rotated files by default; at an hour a minute a 1 MB file
         // rotates every few seconds, faster than the first backlog drains, so keep 30 (AWS allows
@@ -106,6 +113,7 @@ Options:
       ...io.env,
       ...stack.env,
       ARCHIVER_SETTLE_SECONDS: '300',
+      ARCHIVER_LOG_TYPES: 'all',
       ARCHIVER_LEASE_SECONDS: String(Math.min(43_200, Math.round(speed * 120))),
       ARCHIVER_SWEEP_AFTER_SECONDS: String(Math.min(604_800, Math.round(speed * 300))),
     };
@@ -123,6 +131,7 @@ Options:
       await ticker.stop();
       io.signal.removeEventListener('abort', onSignal);
     }
+    const byEngine = await figuresByEngine(pipeline, stack.rds.world, now()).catch(() => undefined);
     const depth = await queueDepth(pipeline.clients.sqs, stack.resources.queueUrl).catch(() => undefined);
     const dlq = await queueDepth(pipeline.clients.sqs, stack.resources.dlqUrl).catch(() => undefined);
     const c = pipeline.counters;
@@ -143,6 +152,7 @@ Options:
       bucket: stack.resources.bucket,
       s3Endpoint: stack.endpoints.s3,
       table: stack.resources.table,
+      byEngineAndLogType: byEngine ?? null,
     };
     pipeline.clients.destroy();
     await stack.stop();
@@ -152,7 +162,31 @@ Options:
   },
 };
 
-function printSummary(io: CliIo, s: Record<string, unknown> & { bytesIn: number; bytesOut: number }): void {
+/** The ledger's contents of every group and log type of the fleet, summed by engine and log type. */
+async function figuresByEngine(
+  pipeline: Pipeline,
+  world: SimWorld,
+  now: number,
+): Promise<EngineTypeFigures[]> {
+  const instances = world.instances();
+  const engines = new Map(instances.map((i) => [i.id, i.engine]));
+  const groups = [...new Set(instances.map((i) => i.cluster ?? i.id))];
+  const records = await Promise.all(
+    groups.flatMap((group) =>
+      LOG_TYPES.map((type) => pipeline.clients.ledger.clusterFiles(group, type, 0, now)),
+    ),
+  );
+  return summarizeByEngineAndType(records.flat(), (instance) => engines.get(instance));
+}
+
+function printSummary(
+  io: CliIo,
+  s: Record<string, unknown> & {
+    bytesIn: number;
+    bytesOut: number;
+    byEngineAndLogType: EngineTypeFigures[] | null;
+  },
+): void {
   println(io, '');
   println(io, `Summary (${s.seconds} s, ${s.discoveryPasses} discovery passes)`);
   println(io, `  files archived     ${s.filesArchived}`);
@@ -165,6 +199,23 @@ function printSummary(io: CliIo, s: Record<string, unknown> & { bytesIn: number;
     io,
     `  left in queue      ${s.queued ?? '?'} (+${s.inFlight ?? '?'} in flight), DLQ ${s.dlq ?? '?'}`,
   );
+  if (s.byEngineAndLogType) {
+    println(io, '');
+    println(
+      io,
+      formatTable(s.byEngineAndLogType, [
+        { header: '  ENGINE', value: (r) => `  ${r.engine}` },
+        { header: 'LOG TYPE', value: (r) => r.logType },
+        { header: 'ARCHIVED', value: (r) => r.archived },
+        { header: 'BYTES IN', value: (r) => formatBytes(r.bytesIn), align: 'right' },
+        { header: 'GZIP', value: (r) => formatBytes(r.bytesOut), align: 'right' },
+        { header: 'RATIO', value: (r) => (r.bytesOut > 0 ? `${(r.bytesIn / r.bytesOut).toFixed(1)}x` : '-') },
+        { header: 'LOST', value: (r) => r.lost },
+      ]),
+    );
+    println(io, '  (ARCHIVED counts contents: a file, or one content of a name that comes back)');
+    println(io, '');
+  }
   println(io, `  objects were in    s3://${s.bucket} at ${s.s3Endpoint} (ledger table ${s.table})`);
   println(
     io,

@@ -8,9 +8,17 @@ import { EXIT } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
 import { formatTable } from '../table.js';
-import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './operations-shared.js';
+import {
+  FILTER_HELP,
+  FILTER_OPTIONS,
+  filterFrom,
+  LOG_TYPE_OPTION,
+  logTypeFrom,
+  logTypeHelp,
+  withOperations,
+} from './operations-shared.js';
 
-const USAGE = `Usage: rds-log-archiver status [--cluster C] [--instance I] [--history] [--json]
+const USAGE = `Usage: rds-log-archiver status [--cluster C] [--instance I] [--log-type T] [--history] [--json]
 
 Per cluster and instance: the files the ledger holds by state, the oldest pending work and how
 long it has waited, when the instance was last listed; plus archive queue and DLQ depth. A
@@ -19,6 +27,7 @@ takes its instance id. A rotating log family counts each content once, whatever 
 
 Options:
 ${FILTER_HELP}
+${logTypeHelp('default: every type')}
   --history                also count files retired to history (reads each instance's history
                            partition: slower on a ledger with a long history)
   --json                   machine-readable output
@@ -90,9 +99,11 @@ export function renderStatus(report: StatusReport): string {
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     ...FILTER_OPTIONS,
+    ...LOG_TYPE_OPTION,
     history: { type: 'boolean', default: false },
     ...JSON_OPTION,
   });
+  const logType = logTypeFrom(values['log-type']);
   const report = await withOperations(io, (p) =>
     runStatus(
       {
@@ -101,7 +112,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         ...(p.config.queueUrl ? { queueUrl: p.config.queueUrl } : {}),
         ...(p.config.dlqUrl ? { dlqUrl: p.config.dlqUrl } : {}),
       },
-      { filter: filterFrom(values), history: values.history, signal: io.signal },
+      {
+        filter: filterFrom(values),
+        history: values.history,
+        signal: io.signal,
+        ...(logType !== undefined ? { logType } : {}),
+      },
     ),
   );
   if (values.json) writeJson(io, report);

@@ -14,6 +14,8 @@ import {
   FILTER_OPTIONS,
   filterFrom,
   instantOption,
+  logTypeFrom,
+  logTypeHelp,
   TIME_HELP,
   withOperations,
 } from './operations-shared.js';
@@ -34,7 +36,7 @@ ${FILTER_HELP}
   --sample N               check N objects picked at random (default: all)
   --seed S                 seed for --sample: the same seed picks the same objects
   --concurrency N          objects read at once (default 4)
-  --log-type TYPE          log type (default audit)
+${logTypeHelp('default audit')}
   --json                   machine-readable output
   -h, --help               this help
 ${TIME_HELP}
@@ -150,6 +152,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--${values['chain-only'] ? 'chain-only' : 'public-key'} needs --digests`);
   const sample = numberOption(values.sample, 'sample', { integer: true, min: 1 });
   const seed = numberOption(values.seed, 'seed', { integer: true, min: 0 });
+  const logType = logTypeFrom(values['log-type']) ?? 'audit';
   const report = await withOperations(io, async (p) => {
     if (!p.config.bucket) throw new MissingSettingError('ARCHIVER_BUCKET', 'the archive bucket to read');
     // Created at the first object, when the total is known, so it can draw a bar.
@@ -164,7 +167,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       },
       {
         filter: filterFrom(values),
-        logType: (values['log-type'] ?? 'audit').replace(/\/+$/, ''),
+        logType,
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),
         ...(sample !== undefined ? { sample } : {}),

@@ -4,6 +4,7 @@
  */
 
 import type { LedgerStore } from '../ledger/store.js';
+import type { LogType } from '../log-types.js';
 import { type FailureRow, failureRows } from './failure-report.js';
 import type { FileFilter } from './filters.js';
 import { knownInstances } from './known-names.js';
@@ -12,11 +13,17 @@ import { knownInstances } from './known-names.js';
  * Failed and lost files passing the filter, oldest first.
  * @throws UnknownNameError when the filter names a cluster or instance the ledger has never listed.
  */
-export async function runFailures(deps: { ledger: LedgerStore }, filter: FileFilter): Promise<FailureRow[]> {
+export async function runFailures(
+  deps: { ledger: LedgerStore },
+  filter: FileFilter,
+  /** Only files of this log type (every type when absent). */
+  logType?: LogType,
+): Promise<FailureRow[]> {
   const [, failed, lost] = await Promise.all([
     knownInstances(deps.ledger, filter),
     deps.ledger.filesInState('failed'),
     deps.ledger.filesInState('lost'),
   ]);
-  return failureRows([...failed, ...lost], filter);
+  const ofType = [...failed, ...lost].filter((file) => logType === undefined || file.logType === logType);
+  return failureRows(ofType, filter);
 }

@@ -7,6 +7,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FileRecord } from '../ledger/records.js';
 import type { LedgerStore } from '../ledger/store.js';
+import type { LogType } from '../log-types.js';
 import { mapLimit } from './concurrency.js';
 import { type FileFilter, matchesFilter } from './filters.js';
 import { knownInstances } from './known-names.js';
@@ -26,6 +27,8 @@ export interface StatusOptions {
   filter: FileFilter;
   /** Also count retired (history) files per instance: reads each instance's history partition. */
   history?: boolean;
+  /** Only files of this log type (every type when absent). */
+  logType?: LogType;
   signal?: AbortSignal;
 }
 
@@ -35,6 +38,7 @@ export interface StatusOptions {
  */
 export async function runStatus(deps: StatusDeps, options: StatusOptions): Promise<StatusReport> {
   const now = (deps.now ?? Date.now)();
+  const ofType = (file: FileRecord) => options.logType === undefined || file.logType === options.logType;
   const instances = (await knownInstances(deps.ledger, options.filter)).filter((meta) =>
     matchesFilter(meta, options.filter),
   );
@@ -44,7 +48,8 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     instances,
     8,
     async (meta) => {
-      files.set(meta.instance, (await deps.ledger.instanceState(meta.instance)).files);
+      const active = (await deps.ledger.instanceState(meta.instance)).files;
+      files.set(meta.instance, active.filter(ofType));
       if (retired) retired.set(meta.instance, await deps.ledger.retiredCount(meta.instance));
     },
     options.signal,
@@ -55,8 +60,8 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     deps.ledger.filesInState('lost'),
   ]);
   const onRecord = {
-    failed: failed.filter((f) => matchesFilter(f, options.filter)).length,
-    lost: lost.filter((f) => matchesFilter(f, options.filter)).length,
+    failed: failed.filter((f) => matchesFilter(f, options.filter) && ofType(f)).length,
+    lost: lost.filter((f) => matchesFilter(f, options.filter) && ofType(f)).length,
   };
   const [queue, dlq] = await Promise.all(
     [deps.queueUrl, deps.dlqUrl].map((url) =>

@@ -274,7 +274,7 @@ describe('functionEnvironment', () => {
       region: 'eu-west-1',
       clusters: ['orders-db'],
       clusterTag: undefined,
-      logTypes: ['audit/', 'error/'],
+      logTypes: ['audit', 'error', 'postgresql'],
       keyLayout: 'hive',
       keyPrefix: 'rds-logs/',
       settleMs: 120_000,

@@ -264,6 +264,48 @@ function projectedPath(template: string, cluster: string, dt: string): string {
     .replaceAll('$${dt}', dt);
 }
 
+describe('ArchiverStack Athena line tables', () => {
+  const every = synthStack({ clusters: ['orders-db'], logTypes: ['all'] });
+  const tables = new Map(every.resources('aws_glue_catalog_table').map(([, t]) => [t.name, t]));
+  const hour = Date.UTC(2025, 0, 31, 7);
+
+  it('adds a table per line format of the archived log types, none when only audit is archived', () => {
+    expect([...tables.keys()].sort()).toEqual(['audit_log', 'mysql_error_log', 'postgresql_log']);
+    expect(defaults.resources('aws_glue_catalog_table').map(([, t]) => t.name)).toEqual(['audit_log']);
+  });
+
+  it.each([
+    ['postgresql_log', 'error/postgresql.log.2025-01-31-07', undefined],
+    [
+      'mysql_error_log',
+      'error/mysql-error-running.log',
+      { stream: 'error/mysql-error-running.log', contentId: '20250131T075959000Z' },
+    ],
+  ])('projects %s onto the keys the archiver writes for %s', (name, logFileName, content) => {
+    const table = tables.get(name);
+    expect(table.storage_descriptor.ser_de_info.serialization_library).toBe(
+      'org.apache.hadoop.hive.serde2.RegexSerDe',
+    );
+    const regex = table.storage_descriptor.ser_de_info.parameters['input.regex'];
+    // Hive's RegexSerDe fills the columns from the groups, in order: one group per column.
+    expect(new RegExp(`|${regex}`).exec('')!.length - 1).toBe(table.storage_descriptor.columns.length);
+    const key = objectKey({
+      layout: 'seed',
+      prefix: '',
+      cluster: 'orders-db',
+      instance: 'orders-db-1',
+      logFileName,
+      hour,
+      content,
+    });
+    expect(
+      key.startsWith(
+        projectedPath(table.parameters['storage.location.template'], 'orders-db', '2025/01/31/07'),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('ArchiverStack Athena table', () => {
   const hour = Date.UTC(2025, 0, 31, 7);
   const file = {

@@ -47,5 +47,16 @@ describe('rds-log-archiver start (npm start)', () => {
     expect(summary.lost).toBe(0);
     expect(summary.dlq).toBe(0);
     expect(summary.bucket).toBe('start-archive');
+    // The mixed fleet, summed by engine and log type from the ledger.
+    const rows: Array<{ engine: string; logType: string }> = summary.byEngineAndLogType;
+    expect(new Set(rows.map((r) => r.engine))).toEqual(
+      new Set(['aurora-mysql', 'mysql', 'mariadb', 'postgres', 'aurora-postgresql']),
+    );
+    expect(rows.filter((r) => r.engine === 'postgres').map((r) => r.logType)).toEqual(['postgresql']);
+    expect(rows.filter((r) => r.engine === 'mysql').map((r) => r.logType)).toEqual([
+      'audit',
+      'error',
+      'slowquery',
+    ]);
   });
 });

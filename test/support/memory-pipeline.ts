@@ -114,7 +114,7 @@ export async function startMemoryPipeline(
     clusterTag: undefined,
     instances,
     instanceTag: undefined,
-    logTypes: ['audit/'],
+    logTypes: ['audit' as const],
     queueUrl,
     dlqUrl,
     bucket,

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
         clusterTag: undefined,
         instances: [],
         instanceTag: undefined,
-        logTypes: ['audit/'],
+        logTypes: ['audit'],
         keyLayout: 'seed',
         keyPrefix: '',
         settleMs: 300_000,
@@ -113,7 +113,7 @@ describe('loadConfig', () => {
         clusterTag: { key: 'archive', value: 'yes=please' },
         instances: ['mysql-1', 'mariadb-2'],
         instanceTag: { key: 'audit', value: 'on' },
-        logTypes: ['audit/', 'error/'],
+        logTypes: ['audit', 'error', 'postgresql'],
         keyLayout: 'hive',
         keyPrefix: 'rds-logs/',
         settleMs: 0,
@@ -156,8 +156,14 @@ describe('loadConfig', () => {
       ['ARCHIVER_DLQ_URL', 'ftp://host/q', /ARCHIVER_DLQ_URL must be a URL/],
       ['ARCHIVER_BUCKET', 'My_Bucket', /ARCHIVER_BUCKET must be a valid S3 bucket name, got "My_Bucket"/],
       ['ARCHIVER_CLUSTERS', 'ok,1bad', /ARCHIVER_CLUSTERS "1bad" is not a DB cluster identifier/],
-      ['ARCHIVER_LOG_TYPES', '/audit/', /ARCHIVER_LOG_TYPES "\/audit\/" is not a log prefix/],
-      ['ARCHIVER_LOG_TYPES', '../x', /ARCHIVER_LOG_TYPES "..\/x" is not a log prefix/],
+      [
+        'ARCHIVER_LOG_TYPES',
+        'audit,slow',
+        /^ARCHIVER_LOG_TYPES "slow" is not a log type: use audit, error, slowquery, general, postgresql or all \(the prefix form audit\/, error\/, slowquery\/, general\/ still works\)\.$/,
+      ],
+      ['ARCHIVER_LOG_TYPES', '/audit/', /ARCHIVER_LOG_TYPES "\/audit\/" is not a log type: use audit, error/],
+      ['ARCHIVER_LOG_TYPES', '../x,trace/', /ARCHIVER_LOG_TYPES "..\/x", "trace\/" are not log types/],
+      ['ARCHIVER_LOG_TYPES', ',', /ARCHIVER_LOG_TYPES must name at least one log type/],
     ])('names %s and the expected form when it is %j', (name, value, message) => {
       const problems = problemsOf(validEnv({ [name]: value }));
       expect(problems).toHaveLength(1);
@@ -422,7 +428,7 @@ describe('configEnvironment', () => {
       clusterTag: { key: 'archive', value: 'yes=please' },
       instances: ['mysql-1'],
       instanceTag: { key: 'audit', value: 'on' },
-      logTypes: ['audit/', 'error/'],
+      logTypes: ['audit', 'error'],
       keyLayout: 'hive',
       keyPrefix: 'rds-logs/',
       settleMs: 60_000,

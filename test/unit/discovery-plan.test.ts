@@ -570,6 +570,48 @@ describe('planInstance', () => {
     });
   });
 
+  describe("Aurora MySQL's hourly logs: the live name and its dated hours are one family", () => {
+    const LIVE = 'error/mysql-error-running.log';
+    const dated = (hour: number) => `${LIVE}.2024-10-01.${String(hour).padStart(2, '0')}`;
+    const ID = (m: number) => new Date(T0 - m * MINUTE).toISOString().replace(/[-:.]/g, '');
+
+    it('finds the live hour, once rotated, in its dated file: no loss, no second copy', () => {
+      // 13:30 now; the 12:00 hour was seen live at 12:50 and has rotated into `.2024-10-01.12`.
+      const live = contentItem(LIVE, ID(40), {
+        state: 'seen',
+        listedSize: 10,
+        lastWritten: T0 - 40 * MINUTE,
+      });
+      const listing = [
+        listedFile(dated(12), { size: 30, lastWritten: T0 - 31 * MINUTE }),
+        listedFile(LIVE, { size: 5, lastWritten: T0 - MINUTE }),
+      ];
+      const actions = planInstance(planInput({ listing, ledger: [live] }));
+      expect(summary(actions)).toEqual([`settle ${LIVE}#${ID(40)}`, `create ${LIVE}#${ID(1)}`]);
+      const settle = actions[0] as Extract<PlannedAction, { kind: 'transition' }>;
+      expect(settle.args).toMatchObject({ listedSize: 30, lastWritten: T0 - 31 * MINUTE });
+      expect((actions[1] as Extract<PlannedAction, { kind: 'create' }>).record.s3Key).toBe(
+        `${CLUSTER}/error/2024/10/01/13/${INSTANCE}/mysql-error-running.log!${ID(1)}.gz`,
+      );
+    });
+
+    it('keeps following a dated name the ledger already tracks by name (F#), written before it joined the family', () => {
+      const legacy = archivedRecord(dated(11), {
+        listedSize: 30,
+        archivedBytes: 30,
+        lastWritten: T0 - 91 * MINUTE,
+      });
+      const listing = [
+        listedFile(dated(11), { size: 30, lastWritten: T0 - 91 * MINUTE }),
+        listedFile(dated(12), { size: 20, lastWritten: T0 - 31 * MINUTE }),
+      ];
+      // The legacy name plans nothing (archived, unchanged); only the new dated hour is new content.
+      expect(summary(planInstance(planInput({ listing, ledger: [legacy] })))).toEqual([
+        `create ${dated(12)}#${ID(31)}`,
+      ]);
+    });
+  });
+
   describe('a rotating family (server_audit.log)', () => {
     const LIVE = 'audit/server_audit.log';
     const at = (n: number) => `${LIVE}.${n}`;

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fileHour,
-  isWantedLogFile,
-  liveFileNames,
-  logTypeOf,
-  parseLogFileName,
-} from '../../core/log-files.js';
+import { fileHour, liveFileNames, logTypeOf, parseLogFileName } from '../../core/log-files.js';
 import { auroraAuditName, HOUR, MINUTE } from '../support/factories.js';
 
 describe('parseLogFileName', () => {
@@ -63,7 +57,7 @@ describe('parseLogFileName', () => {
     it('reads the RDS hourly form YYYY-MM-DD-HH', () => {
       expect(parseLogFileName('error/postgresql.log.2024-10-01-12')).toMatchObject({
         kind: 'postgresql',
-        logType: 'error',
+        logType: 'postgresql',
         stream: 'error/postgresql.log',
         startedAt: Date.UTC(2024, 9, 1, 12),
       });
@@ -74,6 +68,20 @@ describe('parseLogFileName', () => {
         kind: 'postgresql',
         stream: 'error/postgresql.log',
         startedAt: Date.UTC(2024, 9, 1, 12, 30),
+      });
+    });
+
+    it('reads the daily form YYYY-MM-DD and the csvlog twins, a stream of their own', () => {
+      expect(parseLogFileName('error/postgresql.log.2024-10-01')).toMatchObject({
+        kind: 'postgresql',
+        stream: 'error/postgresql.log',
+        startedAt: Date.UTC(2024, 9, 1),
+      });
+      expect(parseLogFileName('error/postgresql.log.2024-10-01-12.csv')).toMatchObject({
+        kind: 'postgresql',
+        logType: 'postgresql',
+        stream: 'error/postgresql.log.csv',
+        startedAt: Date.UTC(2024, 9, 1, 12),
       });
     });
   });
@@ -144,21 +152,17 @@ describe('parseLogFileName', () => {
 describe('logTypeOf', () => {
   it.each([
     ['audit/audit.log.0.2024-10-01-12-00.1', 'audit'],
-    ['error/postgresql.log.2024-10-01-12', 'error'],
+    ['error/postgresql.log.2024-10-01-12', 'postgresql'],
+    ['error/postgresql.log.2024-10-01-1230.csv', 'postgresql'],
+    ['error/mysql-error-running.log.15', 'error'],
+    ['slowquery/mysql-slowquery.log', 'slowquery'],
+    ['general/mysql-general.log.2024-10-01.07', 'general'],
+    ['postgresql/postgresql.log.2024-10-01-12', '!postgresql'],
     ['a/b/c.log', 'a'],
     ['bare.log', 'other'],
     ['/rooted.log', 'other'],
   ])('%j is of type %j', (name, type) => {
     expect(logTypeOf(name)).toBe(type);
-  });
-});
-
-describe('isWantedLogFile', () => {
-  it('selects by configured prefixes', () => {
-    expect(isWantedLogFile('audit/audit.log.0.2024-10-01-12-00.1', ['audit/'])).toBe(true);
-    expect(isWantedLogFile('error/mysql-error-running.log', ['audit/'])).toBe(false);
-    expect(isWantedLogFile('error/mysql-error-running.log', ['audit/', 'error/'])).toBe(true);
-    expect(isWantedLogFile('audit/x', [])).toBe(false);
   });
 });
 

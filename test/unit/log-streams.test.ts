@@ -4,16 +4,21 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { logTypeOf } from '../../core/log-files.js';
 import {
   type ContentLocation,
   compareContentIds,
   contentIdFor,
+  isArchivedLogFile,
+  isStagingCopy,
   type KnownContent,
   type ListedEntry,
+  LOG_FAMILIES,
   matchFamily,
   nameModel,
   sameRotatedFiles,
 } from '../../core/log-streams.js';
+import { LOG_TYPES, logTypeOfName } from '../../core/log-types.js';
 import { auroraAuditName, MINUTE, T0 } from '../support/factories.js';
 
 const LIVE = 'audit/server_audit.log';
@@ -45,11 +50,12 @@ function where(locations: Map<string, ContentLocation>): Record<string, string> 
 }
 
 describe('nameModel', () => {
-  it('keeps unique names as their own identity: Aurora audit, dated hourly, PostgreSQL, unknown shapes', () => {
+  it('keeps unique names as their own identity: Aurora audit, PostgreSQL, unknown shapes', () => {
     for (const name of [
       auroraAuditName(0, T0),
-      'error/mysql-error-running.log.2024-10-01.12',
       'error/postgresql.log.2024-10-01-12',
+      'error/postgresql.log.2024-10-01-1230.csv',
+      'error/postgresql.log.2024-10-01',
       'audit/mystery-file',
     ]) {
       expect(nameModel(name)).toEqual({ model: 'unique', name });
@@ -65,6 +71,38 @@ describe('nameModel', () => {
       family: 'error/mysql-error-running.log',
       role: 'rotated',
     });
+    // Aurora MySQL's dated hours are the live name's contents once rotated.
+    expect(nameModel('slowquery/mysql-slowquery.log.2024-10-01.12')).toMatchObject({
+      family: 'slowquery/mysql-slowquery.log',
+      role: 'rotated',
+    });
+  });
+
+  describe.each(
+    LOG_FAMILIES.map((family) => [`${family.engines.join('/')} ${family.type}`, family] as const),
+  )('the declared family %s', (_label, family) => {
+    it.each(family.examples.map((name) => [name]))('names %s by its model and type', (name) => {
+      const model = nameModel(name).model;
+      if (family.model === 'staging') {
+        expect(isStagingCopy(name)).toBe(true);
+        expect(isArchivedLogFile(name, LOG_TYPES)).toBe(false);
+      } else {
+        expect(model).toBe(family.model);
+        expect(isStagingCopy(name)).toBe(false);
+        expect(isArchivedLogFile(name, [family.type])).toBe(true);
+      }
+      expect(logTypeOfName(name)).toBe(family.type);
+      expect(logTypeOf(name)).toBe(family.type);
+    });
+  });
+
+  it('declares a family for every engine and log type the simulator writes', () => {
+    const declared = new Set(LOG_FAMILIES.flatMap((f) => f.engines.map((engine) => `${engine}/${f.type}`)));
+    for (const engine of ['aurora-mysql', 'mysql', 'mariadb'])
+      for (const type of ['audit', 'error', 'slowquery', 'general'])
+        expect(declared).toContain(`${engine}/${type}`);
+    expect(declared).toContain('postgres/postgresql');
+    expect(declared).toContain('aurora-postgresql/postgresql');
   });
 });
 

@@ -55,6 +55,16 @@ describe('operator commands', () => {
         ['verify', '--digests', '--from=-2h', '--to', 'now', '--public-key', 'no-such-key.pem'],
         /--public-key: cannot read no-such-key.pem \(ENOENT\)/,
       ],
+      [
+        ['status', '--log-type', 'slow'],
+        /--log-type: "slow" is not a log type: use one of audit, error, slowquery, general, postgresql/,
+      ],
+      [['failures', '--log-type', 'all'], /--log-type: "all" is not a log type/],
+      [['verify', '--log-type', 'error/x'], /--log-type: "error\/x" is not a log type/],
+      [
+        ['completeness', '--cluster', 'c', '--from', '2026-03-01', '--to', '2026-03-02', '--log-type', 'pg'],
+        /--log-type: "pg" is not a log type/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await cli(...argv);

@@ -51,6 +51,19 @@ describe('objectKey', () => {
       );
     });
 
+    it('files PostgreSQL logs (listed under error/) under their own type, postgresql', () => {
+      expect(key({ logFileName: 'error/postgresql.log.2024-10-01-07' })).toBe(
+        'orders-db/postgresql/2024/10/01/07/orders-db-1/postgresql.log.2024-10-01-07.gz',
+      );
+      expect(key({ logFileName: 'error/postgresql.log.2024-10-01-0730.csv' })).toBe(
+        'orders-db/postgresql/2024/10/01/07/orders-db-1/postgresql.log.2024-10-01-0730.csv.gz',
+      );
+      // A directory RDS never writes, literally called postgresql, cannot collide with them.
+      expect(key({ logFileName: 'postgresql/postgresql.log.2024-10-01-07' })).toBe(
+        'orders-db/!postgresql/2024/10/01/07/orders-db-1/postgresql.log.2024-10-01-07.gz',
+      );
+    });
+
     it('uses the LastWritten hour for a name without a timestamp', () => {
       expect(key({ logFileName: 'audit/server_audit.log.1' })).toBe(
         'orders-db/audit/2024/10/02/05/orders-db-1/server_audit.log.1.gz',
@@ -68,6 +81,9 @@ describe('objectKey', () => {
     it('is cluster=/log_type=/dt=YYYY-MM-DD-HH/instance=/{basename}.gz', () => {
       expect(key({ layout: 'hive' })).toBe(
         'cluster=orders-db/log_type=audit/dt=2024-10-01-12/instance=orders-db-1/audit.log.0.2024-10-01-12-00.1.gz',
+      );
+      expect(key({ layout: 'hive', logFileName: 'error/postgresql.log.2024-10-01-12' })).toBe(
+        'cluster=orders-db/log_type=postgresql/dt=2024-10-01-12/instance=orders-db-1/postgresql.log.2024-10-01-12.gz',
       );
     });
   });
