@@ -185,4 +185,4 @@ export function logLevel(value: string | undefined): LogLevel {
 }
 
 /** Byte counts for people (one implementation, shared with the operations reports). */
-export { formatBytes } from '../core/operations/time.js';
+export { formatBytes } from '../core/time.js';

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { ArchiveRecordInput } from '../core/archive.js';
 import type { ArchiveBatch } from '../core/archive-batch.js';
-import { queueDepth } from '../core/operations/queue-depth.js';
+import { queueDepth } from '../core/queue-depth.js';
 
 export interface EventSourceOptions {
   sqs: SQSClient;

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { mapLimit } from './concurrency.js';
 import type { ArchiverConfig } from './config.js';
 import { collectDeletionEvents } from './deletion-events.js';
 import {
@@ -111,23 +112,19 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
   const owner = deps.owner ?? `discoverer-${randomUUID()}`;
   const outcomes: InstanceOutcome[] = [];
   let sendFailures = 0;
-  const queue = [...selection.instances];
-  const workers = Array.from({ length: Math.max(1, deps.concurrency ?? 4) }, async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const outcome: InstanceOutcome & { sendFailures?: number } = await discoverInstance(
-        deps,
-        next,
-        now,
-        owner,
-      ).catch((error: unknown) => {
+  const results = await mapLimit(selection.instances, deps.concurrency ?? 4, (next) =>
+    discoverInstance(deps, next, now, owner).catch(
+      (error: unknown): InstanceOutcome & { sendFailures?: number } => {
         deps.log.error('Discovery of an instance failed', { ...next, error });
         return { ...emptyOutcome(next), error: error instanceof Error ? error.message : String(error) };
-      });
-      sendFailures += outcome.sendFailures ?? 0;
-      outcomes.push(outcome);
-    }
-  });
-  await Promise.all(workers);
+      },
+    ),
+  );
+  for (const outcome of results) {
+    if (!outcome) continue;
+    sendFailures += outcome.sendFailures ?? 0;
+    outcomes.push(outcome);
+  }
   outcomes.sort((a, b) => `${a.cluster}/${a.instance}`.localeCompare(`${b.cluster}/${b.instance}`));
   const summary: DiscoverSummary = {
     instances: outcomes,

@@ -2,14 +2,13 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { digestChainStatus } from '../../core/digests/chain-status.js';
 import { fileLabel } from '../../core/ledger/records.js';
-import { runCompleteness } from '../../core/operations/completeness.js';
+import { runCompleteness } from '../../core/operations/completeness/completeness.js';
 import {
   type CompletenessReport,
   type DigestChainStatus,
   withDigestChain,
-} from '../../core/operations/completeness-report.js';
-import { renderGrid } from '../../core/operations/grid.js';
-import { formatBytes, formatInstant } from '../../core/operations/time.js';
+} from '../../core/operations/completeness/report.js';
+import { formatBytes, formatInstant } from '../../core/time.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { formatCommandLine, TOOL_NAME } from '../command-line.js';
@@ -18,6 +17,7 @@ import { type CliIo, println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
 import { requiredSetting } from '../pipeline-wiring.js';
 import { renderCompletenessHtml } from '../render/completeness-html.js';
+import { renderGrid } from '../render/grid.js';
 import { formatTable } from '../table.js';
 import { version } from '../version.js';
 import { instantOption, logTypeFrom, logTypeHelp, TIME_HELP, withOperations } from './operations-shared.js';

@@ -1,7 +1,7 @@
 import { fileLabel } from '../../core/ledger/records.js';
-import type { FailureRow } from '../../core/operations/failure-report.js';
-import { runFailures } from '../../core/operations/failures.js';
-import { formatInstant } from '../../core/operations/time.js';
+import { runFailures } from '../../core/operations/failures/failures.js';
+import type { FailureRow } from '../../core/operations/failures/report.js';
+import { formatInstant } from '../../core/time.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';

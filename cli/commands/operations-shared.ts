@@ -7,7 +7,7 @@
 import type { ConfigNeed } from '../../core/config.js';
 import { LOG_TYPES, type LogType, readLogTypeOption } from '../../core/log-types.js';
 import type { FileFilter } from '../../core/operations/filters.js';
-import { parseInstant } from '../../core/operations/time.js';
+import { parseInstant } from '../../core/time.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type Pipeline, pipelineFromEnv } from '../pipeline-wiring.js';

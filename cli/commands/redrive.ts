@@ -1,6 +1,6 @@
 import { fileLabel } from '../../core/ledger/records.js';
 import { describeFilter } from '../../core/operations/filters.js';
-import { type RedriveResult, redrive, startNativeRedrive } from '../../core/operations/redrive.js';
+import { type RedriveResult, redrive, startNativeRedrive } from '../../core/operations/redrive/redrive.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';

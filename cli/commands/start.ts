@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LOG_TYPES } from '../../core/log-types.js';
-import { queueDepth } from '../../core/operations/queue-depth.js';
+import { queueDepth } from '../../core/queue-depth.js';
 import type { SimWorld } from '../../local/rds-sim/index.js';
 import { startLocalStack } from '../../local/stack.js';
 import { numberOption, parseCommandArgs } from '../args.js';

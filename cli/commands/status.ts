@@ -1,7 +1,7 @@
 import { fileLabel } from '../../core/ledger/records.js';
-import { runStatus } from '../../core/operations/status.js';
-import type { QueueDepth, StatusReport } from '../../core/operations/status-report.js';
-import { formatDuration, formatInstant } from '../../core/operations/time.js';
+import type { QueueDepth, StatusReport } from '../../core/operations/status/report.js';
+import { runStatus } from '../../core/operations/status/status.js';
+import { formatDuration, formatInstant } from '../../core/time.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';

@@ -11,7 +11,7 @@ import { loadConfig } from '../../core/config.js';
 import { type DigestVerifier, digestVerifier } from '../../core/digests/signing.js';
 import { SigningKeyError } from '../../core/digests/signing-key.js';
 import { type DigestVerifyReport, verifyDigests } from '../../core/digests/verify-digests.js';
-import { formatInstant } from '../../core/operations/time.js';
+import { formatInstant } from '../../core/time.js';
 import { EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { writeJson } from '../json.js';

@@ -1,7 +1,7 @@
 import { fileLabel } from '../../core/ledger/records.js';
 import { MissingSettingError } from '../../core/operations/errors.js';
-import { formatInstant } from '../../core/operations/time.js';
-import { runVerify, type VerifyReport } from '../../core/operations/verify.js';
+import { runVerify, type VerifyReport } from '../../core/operations/verify/verify.js';
+import { formatInstant } from '../../core/time.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';

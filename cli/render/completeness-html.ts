@@ -19,10 +19,10 @@ import type {
   InstanceCompleteness,
   InstanceHour,
   UnfinishedFile,
-} from '../../core/operations/completeness-report.js';
-import { GRID_CELLS } from '../../core/operations/grid.js';
-import { formatBytes, formatDuration, formatInstant } from '../../core/operations/time.js';
+} from '../../core/operations/completeness/report.js';
+import { formatBytes, formatDuration, formatInstant } from '../../core/time.js';
 import { TOOL_NAME } from '../command-line.js';
+import { GRID_CELLS } from './grid.js';
 import { type Html, html, raw } from './html.js';
 
 /** What produced the report: shown on the page, not part of the report itself. */

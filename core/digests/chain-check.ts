@@ -6,7 +6,7 @@
  */
 
 import type { DigestLink } from '../ledger/archive-events.js';
-import { formatInstant, HOUR_MS } from '../operations/time.js';
+import { formatInstant, HOUR_MS } from '../time.js';
 import { type DigestBody, digestHour, digestKey, parseDigest, sha256Hex, signingText } from './format.js';
 import type { DigestProblem, DigestProblemKind } from './problems.js';
 import type { DigestReading } from './s3-reads.js';

@@ -3,7 +3,7 @@
  * digests and their links only (`verify --digests --chain-only`), not the objects' bytes.
  */
 
-import type { DigestChainStatus } from '../operations/completeness-report.js';
+import type { DigestChainStatus } from '../operations/completeness/report.js';
 import { type DigestVerifyDeps, type DigestVerifyReport, verifyDigests } from './verify-digests.js';
 
 /** The report's status from a chain-only verification. Pure. */

@@ -29,8 +29,8 @@ import { advancedHead, type DigestHead, genesisHead } from '../ledger/archive-ev
 import { DigestHeadMovedError } from '../ledger/errors.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { Log } from '../observability.js';
-import { HOUR_MS, hourStart } from '../operations/time.js';
 import type { KeyLayout } from '../s3-keys.js';
+import { HOUR_MS, hourStart } from '../time.js';
 import { buildDigest, signingText } from './format.js';
 import { type DigestSigner, signatureMetadata } from './signing.js';
 

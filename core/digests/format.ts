@@ -14,8 +14,8 @@
 
 import { createHash } from 'node:crypto';
 import type { ArchiveEvent, DigestLink } from '../ledger/archive-events.js';
-import { HOUR_MS, hourStart } from '../operations/time.js';
 import type { KeyLayout } from '../s3-keys.js';
+import { HOUR_MS, hourStart } from '../time.js';
 
 export const DIGEST_FORMAT = 'rds-log-archiver/digest';
 export const DIGEST_VERSION = 1;

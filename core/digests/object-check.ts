@@ -3,7 +3,7 @@
  * digest lists, and is every object of the window's key hours listed by some digest?
  */
 
-import { formatInstant } from '../operations/time.js';
+import { formatInstant } from '../time.js';
 import type { DigestObject } from './format.js';
 import type { DigestProblem } from './problems.js';
 import type { ListedObject, ObjectReading } from './s3-reads.js';

@@ -13,10 +13,10 @@
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { mapLimit } from '../operations/concurrency.js';
-import { HOUR_MS, hoursOf } from '../operations/time.js';
-import { assertBucketExists } from '../operations/verify.js';
+import { mapLimit } from '../concurrency.js';
+import { assertBucketExists } from '../operations/verify/verify.js';
 import type { KeyLayout } from '../s3-keys.js';
+import { HOUR_MS, hoursOf } from '../time.js';
 import {
   type CheckedHour,
   checkChain,

@@ -24,7 +24,7 @@
  * `<file sk>` is the record's sort key: `F#<name>`, or `C#<stream>#<contentId>` for a content item.
  */
 
-import { HOUR_MS, hourStart } from '../operations/time.js';
+import { HOUR_MS, hourStart } from '../time.js';
 import { type FileKey, iso, keys, type TableKey } from './records.js';
 
 /** One archived object, as the `complete` transition recorded it. Never updated. */

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
-import type { CompletenessReport } from '../../core/operations/completeness-report.js';
+import type { CompletenessReport } from '../../core/operations/completeness/report.js';
 import { auroraAuditName } from '../support/factories.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { version } from '../../cli/version.js';
-import type { CompletenessReport } from '../../core/operations/completeness-report.js';
+import type { CompletenessReport } from '../../core/operations/completeness/report.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
 import { auroraAuditName } from '../support/factories.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';

@@ -13,9 +13,9 @@ import { renderStatus } from '../../cli/commands/status.js';
 import { bufferIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { keys } from '../../core/ledger/records.js';
-import { runCompleteness } from '../../core/operations/completeness.js';
-import type { CompletenessReport } from '../../core/operations/completeness-report.js';
-import { runStatus } from '../../core/operations/status.js';
+import { runCompleteness } from '../../core/operations/completeness/completeness.js';
+import type { CompletenessReport } from '../../core/operations/completeness/report.js';
+import { runStatus } from '../../core/operations/status/status.js';
 import { auroraAuditName } from '../support/factories.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 

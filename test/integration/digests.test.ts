@@ -31,7 +31,7 @@ import { type DigesterDeps, runDigester } from '../../core/digests/digester.js';
 import { digestKey } from '../../core/digests/format.js';
 import type { DigestProblemKind } from '../../core/digests/problems.js';
 import { type DigestVerifyReport, verifyDigests } from '../../core/digests/verify-digests.js';
-import type { CompletenessReport } from '../../core/operations/completeness-report.js';
+import type { CompletenessReport } from '../../core/operations/completeness/report.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
 const MINUTE = 60_000;

@@ -11,7 +11,7 @@ import { main } from '../../cli/main.js';
 import { keys } from '../../core/ledger/records.js';
 import { liveFileNames } from '../../core/log-files.js';
 import { archiveMessageFor, formatArchiveMessage, parseArchiveMessage } from '../../core/messages.js';
-import { redrive } from '../../core/operations/redrive.js';
+import { redrive } from '../../core/operations/redrive/redrive.js';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
 
 let harness: PipelineHarness | undefined;

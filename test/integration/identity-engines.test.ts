@@ -23,7 +23,7 @@ import { PassThrough } from 'node:stream';
 import { DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileRecord } from '../../core/ledger/records.js';
-import { runVerify } from '../../core/operations/verify.js';
+import { runVerify } from '../../core/operations/verify/verify.js';
 import type { LogFileDownloader } from '../../core/rds/download.js';
 import type { Engine, WorkloadOptions } from '../../local/rds-sim/index.js';
 import { bytesOf, contentsNow, identify, objectsOf, type SimContent } from '../support/content-oracle.js';

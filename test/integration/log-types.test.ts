@@ -7,9 +7,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileRecord } from '../../core/ledger/records.js';
-import { runCompleteness } from '../../core/operations/completeness.js';
-import { runFailures } from '../../core/operations/failures.js';
-import { runStatus } from '../../core/operations/status.js';
+import { runCompleteness } from '../../core/operations/completeness/completeness.js';
+import { runFailures } from '../../core/operations/failures/failures.js';
+import { runStatus } from '../../core/operations/status/status.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
 const MINUTE = 60_000;

@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import type { FileRecord } from '../../core/ledger/records.js';
-import { runCompleteness } from '../../core/operations/completeness.js';
-import { runFailures } from '../../core/operations/failures.js';
-import { type RedriveDeps, redrive } from '../../core/operations/redrive.js';
-import { runStatus } from '../../core/operations/status.js';
-import { runVerify } from '../../core/operations/verify.js';
+import { runCompleteness } from '../../core/operations/completeness/completeness.js';
+import { runFailures } from '../../core/operations/failures/failures.js';
+import { type RedriveDeps, redrive } from '../../core/operations/redrive/redrive.js';
+import { runStatus } from '../../core/operations/status/status.js';
+import { runVerify } from '../../core/operations/verify/verify.js';
 import { bytesOf, contentsNow, objectsOf, type SimContent } from '../support/content-oracle.js';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
 

@@ -12,12 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { parseArchiveMessage } from '../../core/messages.js';
-import { runCompleteness } from '../../core/operations/completeness.js';
-import type { CompletenessReport } from '../../core/operations/completeness-report.js';
-import { runFailures } from '../../core/operations/failures.js';
-import { type RedriveDeps, redrive } from '../../core/operations/redrive.js';
-import { runStatus } from '../../core/operations/status.js';
-import { runVerify } from '../../core/operations/verify.js';
+import { runCompleteness } from '../../core/operations/completeness/completeness.js';
+import type { CompletenessReport } from '../../core/operations/completeness/report.js';
+import { runFailures } from '../../core/operations/failures/failures.js';
+import { type RedriveDeps, redrive } from '../../core/operations/redrive/redrive.js';
+import { runStatus } from '../../core/operations/status/status.js';
+import { runVerify } from '../../core/operations/verify/verify.js';
 import { auroraAuditName } from '../support/factories.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 

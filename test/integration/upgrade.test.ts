@@ -18,11 +18,11 @@ import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { parseArchiveMessage } from '../../core/messages.js';
-import { runCompleteness } from '../../core/operations/completeness.js';
-import { runFailures } from '../../core/operations/failures.js';
-import { redrive } from '../../core/operations/redrive.js';
-import { runStatus } from '../../core/operations/status.js';
-import { runVerify } from '../../core/operations/verify.js';
+import { runCompleteness } from '../../core/operations/completeness/completeness.js';
+import { runFailures } from '../../core/operations/failures/failures.js';
+import { redrive } from '../../core/operations/redrive/redrive.js';
+import { runStatus } from '../../core/operations/status/status.js';
+import { runVerify } from '../../core/operations/verify/verify.js';
 import { manualClock, type WorkloadOptions } from '../../local/rds-sim/index.js';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
 

@@ -3,14 +3,14 @@ import { formatCommandLine } from '../../cli/command-line.js';
 import { bufferIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { type HtmlProvenance, renderCompletenessHtml } from '../../cli/render/completeness-html.js';
+import { GRID_CELLS } from '../../cli/render/grid.js';
 import { escapeHtml, html, raw } from '../../cli/render/html.js';
 import { keys } from '../../core/ledger/records.js';
 import {
   buildCompletenessReport,
   type CompletenessInput,
   type CompletenessReport,
-} from '../../core/operations/completeness-report.js';
-import { GRID_CELLS } from '../../core/operations/grid.js';
+} from '../../core/operations/completeness/report.js';
 import { archivedRecord, auroraAuditName, fileRecord, HOUR, MINUTE } from '../support/factories.js';
 
 /** Window start: 2024-10-01T22:00Z, so a 4-hour window crosses a UTC day. */

@@ -5,7 +5,7 @@ import {
   EVENT_OVERLAP_MS,
   eventWindowStart,
 } from '../../core/deletion-events.js';
-import { buildCompletenessReport, deletionHoles } from '../../core/operations/completeness-report.js';
+import { buildCompletenessReport, deletionHoles } from '../../core/operations/completeness/report.js';
 import { deletionEvidence } from '../../core/rds/deletion-evidence.js';
 import { EVENT_KINDS } from '../../local/rds-sim/index.js';
 import {

@@ -35,7 +35,7 @@ import {
 } from '../../core/digests/signing.js';
 import type { DigestVerifyReport } from '../../core/digests/verify-digests.js';
 import { type ArchiveEvent, archiveEventItem, eventKeys } from '../../core/ledger/archive-events.js';
-import { withDigestChain } from '../../core/operations/completeness-report.js';
+import { withDigestChain } from '../../core/operations/completeness/report.js';
 import { objectKey } from '../../core/s3-keys.js';
 import { HOUR, MINUTE, T0 } from '../support/factories.js';
 

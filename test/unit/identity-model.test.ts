@@ -21,7 +21,7 @@ import { archiveRecord, RetryLaterError } from '../../core/archive.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import type { LedgerStore } from '../../core/ledger/store.js';
 import { parseArchiveMessage } from '../../core/messages.js';
-import { runVerify } from '../../core/operations/verify.js';
+import { runVerify } from '../../core/operations/verify/verify.js';
 import { seededRandom } from '../../core/random.js';
 import type { LogFileDownloader } from '../../core/rds/download.js';
 import { bytesOf, contentsNow, identify, objectBytes, type SimContent } from '../support/content-oracle.js';

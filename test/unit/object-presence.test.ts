@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { renderCompletenessHtml } from '../../cli/render/completeness-html.js';
-import { buildCompletenessReport } from '../../core/operations/completeness-report.js';
 import {
   basisOf,
   checkArchivedObject,
@@ -9,7 +8,8 @@ import {
   normalizeEtag,
   objectPrefix,
   prefixesToList,
-} from '../../core/operations/object-presence.js';
+} from '../../core/operations/completeness/object-presence.js';
+import { buildCompletenessReport } from '../../core/operations/completeness/report.js';
 import {
   archivedRecord,
   auroraAuditName,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderGrid } from '../../cli/render/grid.js';
 import type { FileRecord, InstanceMeta, ListingGap } from '../../core/ledger/records.js';
 import { keys } from '../../core/ledger/records.js';
 import {
@@ -7,8 +8,7 @@ import {
   cellOf,
   coverageHoles,
   emptyCounts,
-} from '../../core/operations/completeness-report.js';
-import { renderGrid } from '../../core/operations/grid.js';
+} from '../../core/operations/completeness/report.js';
 import {
   archivedRecord,
   auroraAuditName,

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { InstanceMeta } from '../../core/ledger/records.js';
 import { keys } from '../../core/ledger/records.js';
 import { archiveMessageFor, formatArchiveMessage } from '../../core/messages.js';
-import { failureRows } from '../../core/operations/failure-report.js';
-import { isUnsupportedAction, nativeMoveRequest } from '../../core/operations/redrive.js';
-import { decideRedrive, judgeByLedger } from '../../core/operations/redrive-plan.js';
-import { sampleOf, seededRandom } from '../../core/operations/sample.js';
-import { buildStatusReport } from '../../core/operations/status-report.js';
-import { formatBytes, formatDuration, hoursOf, parseInstant } from '../../core/operations/time.js';
-import { checkObject, verifyTargets } from '../../core/operations/verify-check.js';
+import { failureRows } from '../../core/operations/failures/report.js';
+import { decideRedrive, judgeByLedger } from '../../core/operations/redrive/decide.js';
+import { isUnsupportedAction, nativeMoveRequest } from '../../core/operations/redrive/redrive.js';
+import { buildStatusReport } from '../../core/operations/status/report.js';
+import { checkObject, verifyTargets } from '../../core/operations/verify/check.js';
+import { sampleOf, seededRandom } from '../../core/operations/verify/sample.js';
+import { formatBytes, formatDuration, hoursOf, parseInstant } from '../../core/time.js';
 import {
   archivedRecord,
   auroraAuditName,

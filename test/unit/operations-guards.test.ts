@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { unknownNameProblem } from '../../core/operations/known-names.js';
-import { buildStatusReport } from '../../core/operations/status-report.js';
-import { verifyNextSteps, verifyVerdict } from '../../core/operations/verify-advice.js';
-import type { VerifyFinding } from '../../core/operations/verify-check.js';
+import { buildStatusReport } from '../../core/operations/status/report.js';
+import { verifyNextSteps, verifyVerdict } from '../../core/operations/verify/advice.js';
+import type { VerifyFinding } from '../../core/operations/verify/check.js';
 
 const KNOWN = [
   { cluster: 'orders', instance: 'orders-1' },

@@ -5,9 +5,9 @@
  */
 
 import { NoSuchBucket, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { mapLimit } from './concurrency.js';
+import { mapLimit } from '../../concurrency.js';
+import { BucketNotFoundError } from '../verify/verify.js';
 import type { ListedObject, ObjectListing } from './object-presence.js';
-import { BucketNotFoundError } from './verify.js';
 
 export interface ObjectStore {
   s3: S3Client;

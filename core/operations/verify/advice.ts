@@ -5,7 +5,7 @@
  * the ledger records it archived.
  */
 
-import type { VerifyFinding } from './verify-check.js';
+import type { VerifyFinding } from './check.js';
 
 /**
  * - `verified`: every object checked matched, and at least one was checked;

@@ -32,9 +32,9 @@ import type {
   FileState,
   InstanceMeta,
   ListingGap,
-} from '../ledger/records.js';
+} from '../../ledger/records.js';
+import { formatDuration, formatInstant, HOUR_MS, hoursOf, overlaps } from '../../time.js';
 import { checkObjects, type ObjectListing, type ObjectsCheck } from './object-presence.js';
-import { formatDuration, formatInstant, HOUR_MS, hoursOf, overlaps } from './time.js';
 
 /** What one instance-hour (or a total) holds. */
 export interface FileCounts {

@@ -3,11 +3,11 @@
  * and its `INSTANCES` partition to check the names asked for.
  */
 
-import type { LedgerStore } from '../ledger/store.js';
-import type { LogType } from '../log-types.js';
-import { type FailureRow, failureRows } from './failure-report.js';
-import type { FileFilter } from './filters.js';
-import { knownInstances } from './known-names.js';
+import type { LedgerStore } from '../../ledger/store.js';
+import type { LogType } from '../../log-types.js';
+import type { FileFilter } from '../filters.js';
+import { knownInstances } from '../known-names.js';
+import { type FailureRow, failureRows } from './report.js';
 
 /**
  * Failed and lost files passing the filter, oldest first.

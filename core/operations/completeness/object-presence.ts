@@ -21,7 +21,7 @@
  *   `verify` re-reads objects and compares their SHA-256 with the ledger.
  */
 
-import type { FileRecord } from '../ledger/records.js';
+import type { FileRecord } from '../../ledger/records.js';
 
 /** What a listing says about one key. */
 export interface ListedObject {

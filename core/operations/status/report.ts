@@ -4,9 +4,9 @@
  * what needs an operator's attention.
  */
 
-import { FILE_STATES, type FileRecord, type FileState, type InstanceMeta } from '../ledger/records.js';
-import { describeFilter, type FileFilter, matchesFilter } from './filters.js';
-import { formatDuration } from './time.js';
+import { FILE_STATES, type FileRecord, type FileState, type InstanceMeta } from '../../ledger/records.js';
+import { formatDuration } from '../../time.js';
+import { describeFilter, type FileFilter, matchesFilter } from '../filters.js';
 
 /** Approximate message counts of a queue (SQS only knows them approximately). */
 export interface QueueDepth {

@@ -3,7 +3,7 @@
  * terminal line and the bad hours stand out. Pure: text in, text out (ANSI colours optional).
  */
 
-import type { CellState, CompletenessReport } from './completeness-report.js';
+import type { CellState, CompletenessReport } from '../../core/operations/completeness/report.js';
 
 /** Character and meaning of each cell state, in legend order. */
 export const GRID_CELLS: Record<CellState, { char: string; meaning: string; colour: number }> = {

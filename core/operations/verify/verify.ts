@@ -5,16 +5,15 @@
  */
 
 import { HeadBucketCommand, NoSuchBucket, NoSuchKey, NotFound, type S3Client } from '@aws-sdk/client-s3';
-import type { LedgerStore } from '../ledger/store.js';
-import type { RecordDigestMode } from '../transfer/metadata.js';
-import { readArchivedObject } from '../transfer/read-archived.js';
-import { mapLimit } from './concurrency.js';
-import { OperationsError } from './errors.js';
-import { type FileFilter, matchesFilter } from './filters.js';
-import { knownInstances } from './known-names.js';
-import { sampleOf, seededRandom } from './sample.js';
-import { hourStart } from './time.js';
-import { type VerifyVerdict, verifyNextSteps, verifyVerdict } from './verify-advice.js';
+import { mapLimit } from '../../concurrency.js';
+import type { LedgerStore } from '../../ledger/store.js';
+import { hourStart } from '../../time.js';
+import type { RecordDigestMode } from '../../transfer/metadata.js';
+import { readArchivedObject } from '../../transfer/read-archived.js';
+import { OperationsError } from '../errors.js';
+import { type FileFilter, matchesFilter } from '../filters.js';
+import { knownInstances } from '../known-names.js';
+import { type VerifyVerdict, verifyNextSteps, verifyVerdict } from './advice.js';
 import {
   checkObject,
   type ObjectReading,
@@ -22,7 +21,8 @@ import {
   type VerifyFinding,
   type VerifyTarget,
   verifyTargets,
-} from './verify-check.js';
+} from './check.js';
+import { sampleOf, seededRandom } from './sample.js';
 
 /** The archive bucket does not exist (or is not in this region): nothing in it can be checked. */
 export class BucketNotFoundError extends OperationsError {

@@ -5,14 +5,14 @@
  */
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { FileRecord } from '../ledger/records.js';
-import type { LedgerStore } from '../ledger/store.js';
-import type { LogType } from '../log-types.js';
-import { mapLimit } from './concurrency.js';
-import { type FileFilter, matchesFilter } from './filters.js';
-import { knownInstances } from './known-names.js';
-import { queueDepth } from './queue-depth.js';
-import { buildStatusReport, type StatusReport } from './status-report.js';
+import { mapLimit } from '../../concurrency.js';
+import type { FileRecord } from '../../ledger/records.js';
+import type { LedgerStore } from '../../ledger/store.js';
+import type { LogType } from '../../log-types.js';
+import { queueDepth } from '../../queue-depth.js';
+import { type FileFilter, matchesFilter } from '../filters.js';
+import { knownInstances } from '../known-names.js';
+import { buildStatusReport, type StatusReport } from './report.js';
 
 export interface StatusDeps {
   ledger: LedgerStore;

@@ -6,14 +6,14 @@
  * archived files (object-listing.ts), then the pure report.
  */
 
-import { type FileRecord, fileKeyOf } from '../ledger/records.js';
-import type { LedgerStore } from '../ledger/store.js';
-import { buildCompletenessReport, type CompletenessReport } from './completeness-report.js';
-import { OperationsError } from './errors.js';
-import { assertKnownNames } from './known-names.js';
+import { type FileRecord, fileKeyOf } from '../../ledger/records.js';
+import type { LedgerStore } from '../../ledger/store.js';
+import { HOUR_MS, hourStart } from '../../time.js';
+import { OperationsError } from '../errors.js';
+import { assertKnownNames } from '../known-names.js';
 import { listObjectPrefixes, type ObjectStore } from './object-listing.js';
 import { checkObjects, type ObjectListing, prefixesToList } from './object-presence.js';
-import { HOUR_MS, hourStart } from './time.js';
+import { buildCompletenessReport, type CompletenessReport } from './report.js';
 
 export interface CompletenessDeps {
   ledger: LedgerStore;

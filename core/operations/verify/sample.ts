@@ -1,6 +1,6 @@
 /** Random samples for `verify --sample`, reproducible with a seed. */
 
-export { seededRandom } from '../random.js';
+export { seededRandom } from '../../random.js';
 
 /**
  * `n` items picked uniformly without replacement (partial Fisher-Yates), in their original order.

@@ -1,7 +1,7 @@
 /** Queue depth from SQS (approximate, as SQS reports it). */
 
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueDepth } from './status-report.js';
+import type { QueueDepth } from './operations/status/report.js';
 
 /** Visible, in-flight and delayed message counts of one queue: one GetQueueAttributes call. */
 export async function queueDepth(sqs: SQSClient, url: string, signal?: AbortSignal): Promise<QueueDepth> {

@@ -28,13 +28,13 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { TransitionRefusedError } from '../ledger/errors.js';
-import type { FileState } from '../ledger/records.js';
-import type { LedgerStore } from '../ledger/store.js';
-import { type ArchiveMessage, formatArchiveMessage } from '../messages.js';
-import { UnsupportedByEndpointError } from './errors.js';
-import type { FileFilter } from './filters.js';
-import { decideRedrive, judgeByLedger } from './redrive-plan.js';
+import { TransitionRefusedError } from '../../ledger/errors.js';
+import type { FileState } from '../../ledger/records.js';
+import type { LedgerStore } from '../../ledger/store.js';
+import { type ArchiveMessage, formatArchiveMessage } from '../../messages.js';
+import { UnsupportedByEndpointError } from '../errors.js';
+import type { FileFilter } from '../filters.js';
+import { decideRedrive, judgeByLedger } from './decide.js';
 
 export interface RedriveDeps {
   sqs: SQSClient;

@@ -12,14 +12,14 @@
  * it was parked, the ledger says whether that still holds.
  */
 
-import { type FileRecord, keys } from '../ledger/records.js';
+import { type FileRecord, keys } from '../../ledger/records.js';
 import {
   type ArchiveMessage,
   archiveMessageFor,
   MalformedMessageError,
   parseArchiveMessage,
-} from '../messages.js';
-import { type FileFilter, matchesFilter } from './filters.js';
+} from '../../messages.js';
+import { type FileFilter, matchesFilter } from '../filters.js';
 
 /** The parts of a received DLQ message the decision reads. */
 export interface DlqMessage {

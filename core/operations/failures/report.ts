@@ -1,7 +1,7 @@
 /** The failures report as a pure function: failed and lost files, newest trouble last. */
 
-import type { FileRecord } from '../ledger/records.js';
-import { type FileFilter, matchesFilter } from './filters.js';
+import type { FileRecord } from '../../ledger/records.js';
+import { type FileFilter, matchesFilter } from '../filters.js';
 
 export interface FailureRow {
   state: 'failed' | 'lost';

@@ -4,8 +4,8 @@
  * digest stamped on the object must agree with both).
  */
 
-import type { FileRecord } from '../ledger/records.js';
-import { type FileFilter, matchesFilter } from './filters.js';
+import type { FileRecord } from '../../ledger/records.js';
+import { type FileFilter, matchesFilter } from '../filters.js';
 
 /** One archived object the ledger vouches for. */
 export interface VerifyTarget {
