@@ -1,4 +1,4 @@
-import type { BenchResult } from '../../bench/report.js';
+import type { BenchResult, DiscoveryRunFigures } from '../../bench/report.js';
 import { runBench } from '../../bench/run.js';
 import { BENCH_LOGS, type BenchLog } from '../../bench/transfer.js';
 import { numberOption, parseCommandArgs } from '../args.js';
@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { println } from '../io.js';
 import { JSON_OPTION, writeJson } from '../json.js';
-import { formatTable } from '../table.js';
+import { type Column, formatTable } from '../table.js';
 
 const FULL = { sizes: [64, 512, 2048], instances: 100, files: 300 };
 const QUICK = { sizes: [16, 64], instances: 20, files: 300 };
@@ -110,6 +110,21 @@ function parseSizes(text: string): number[] {
 }
 
 /** The human-readable report: machine, transfer table, ratios, discovery table. */
+/** The columns of one discovery pass, for the Aurora and the RDS MySQL tables alike. */
+function passColumns(): Column<DiscoveryRunFigures & { run: string }>[] {
+  return [
+    { header: 'run', value: (r) => r.run },
+    { header: 'wall s', value: (r) => r.wallSeconds },
+    { header: 'listed', value: (r) => r.listed },
+    { header: 'RDS req', value: (r) => r.rdsRequests },
+    { header: 'DDB reads', value: (r) => r.dynamoReads },
+    { header: 'DDB writes', value: (r) => r.dynamoWrites },
+    { header: 'SQS sends', value: (r) => r.sqsSends },
+    { header: 'enqueued', value: (r) => r.enqueued },
+    { header: 'S3 req', value: (r) => r.s3Requests },
+  ];
+}
+
 export function formatResult(result: BenchResult): string {
   const m = result.machine;
   const lines = [
@@ -152,18 +167,7 @@ export function formatResult(result: BenchResult): string {
           { run: 'first', ...d.first },
           { run: 'steady', ...d.steady },
         ],
-        [
-          { header: 'run', value: (r) => r.run },
-          { header: 'wall s', value: (r) => r.wallSeconds },
-          { header: 'listed', value: (r) => r.listed },
-          { header: 'RDS req', value: (r) => r.rdsRequests },
-          { header: 'DDB reads', value: (r) => r.dynamoReads },
-          { header: 'DDB writes', value: (r) => r.dynamoWrites },
-          { header: 'SQS sends', value: (r) => r.sqsSends },
-          { header: 'enqueued', value: (r) => r.enqueued },
-          { header: 'S3 req', value: (r) => r.s3Requests },
-          { header: 'seed S3 HEADs', value: (r) => r.seedHeadRequests },
-        ],
+        [...passColumns(), { header: 'seed S3 HEADs', value: (r) => r.seedHeadRequests }],
       ),
     );
   }
@@ -179,17 +183,7 @@ export function formatResult(result: BenchResult): string {
           { run: 'steady', ...m2.steady },
           { run: 'rotated', ...m2.rotated },
         ],
-        [
-          { header: 'run', value: (r) => r.run },
-          { header: 'wall s', value: (r) => r.wallSeconds },
-          { header: 'listed', value: (r) => r.listed },
-          { header: 'RDS req', value: (r) => r.rdsRequests },
-          { header: 'DDB reads', value: (r) => r.dynamoReads },
-          { header: 'DDB writes', value: (r) => r.dynamoWrites },
-          { header: 'SQS sends', value: (r) => r.sqsSends },
-          { header: 'enqueued', value: (r) => r.enqueued },
-          { header: 'S3 req', value: (r) => r.s3Requests },
-        ],
+        passColumns(),
       ),
     );
   }
