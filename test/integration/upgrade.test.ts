@@ -99,7 +99,8 @@ async function reports() {
   const now = h.clock.now();
   const [completeness, status, verify, failures] = await Promise.all([
     runCompleteness(
-      { ledger, now: () => now },
+      // With the S3 check the current release adds: the old objects are there as the old ledger says.
+      { ledger, objects: { s3: h.res.clients.s3, bucket: h.res.bucket }, now: () => now },
       // The old release's window (3 h back from where it stopped), to now.
       { cluster: fixture.cluster, from: fixture.clock - 3 * HOUR, to: now, logType: 'audit' },
     ),
@@ -189,7 +190,10 @@ describe(`Upgrade from release ${fixture.release}`, () => {
   it('gives the verdicts the old release gave on its own ledger', async () => {
     const now = await reports();
     expect(now.completeness.verdict).toEqual(fixture.reports.completeness.verdict);
-    expect(now.completeness.totals).toEqual(fixture.reports.completeness.totals);
+    expect(now.completeness.totals).toEqual({
+      ...(fixture.reports.completeness.totals as object),
+      missingObjects: 0,
+    });
     expect(now.status.attention).toEqual(fixture.reports.status.attention);
     expect(now.status.totals).toEqual(fixture.reports.status.totals);
     expect(now.verify.verdict).toBe(fixture.reports.verify.verdict);
