@@ -253,14 +253,19 @@ describe('bundleHandlers', () => {
     // The digester's first run starts the chain at the hour before now and writes every digest
     // that is due (that hour's, once five minutes of this one have passed).
     const digester = await load(first.digester);
-    const ran = (await digester(
-      { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
-      context('digester'),
-    )) as {
+    const digested = await capturingStdout(() =>
+      digester({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, context('digester')),
+    );
+    const ran = digested.result as {
       written: Array<{ hour: string; key: string; objects: number }>;
       nextHour: string;
       behind: number;
     };
+    expect(digested.lines.find((line) => line.message === 'Digester run done')).toMatchObject({
+      level: 'INFO',
+      function_name: 'digester',
+    });
+    expect(metricsIn(digested.lines)).toHaveProperty('DigestsWritten');
     const hour = Math.floor(Date.now() / HOUR) * HOUR;
     expect(ran.behind).toBe(0);
     expect([hour - 2 * HOUR, hour - HOUR, hour].map((h) => new Date(h).toISOString())).toContain(
