@@ -22,11 +22,12 @@ import { type DeletionEventRecord, keys } from './ledger/records.js';
 import type { LedgerStore } from './ledger/store.js';
 import { fileHour, logTypeOf } from './log-files.js';
 import { type DeletionEvidence, deletionEvidence } from './rds/deletion-evidence.js';
+import { HOUR_MS } from './time.js';
 
 /** How long DescribeEvents keeps events (RDS API Reference: "the past 14 days"). */
-export const EVENT_HISTORY_MS = 14 * 24 * 3_600_000;
+export const EVENT_HISTORY_MS = 14 * 24 * HOUR_MS;
 /** How far before the cursor each pass reads again, for events RDS records late. */
-export const EVENT_OVERLAP_MS = 3_600_000;
+export const EVENT_OVERLAP_MS = HOUR_MS;
 /** A minute inside the 14 days: a StartTime right at the edge may already be outside by the time RDS reads it. */
 const EDGE_MS = 60_000;
 

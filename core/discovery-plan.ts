@@ -33,6 +33,7 @@ import {
 } from './log-streams.js';
 import type { KeyLayout } from './s3-keys.js';
 import { objectKey, UnsafeKeyError } from './s3-keys.js';
+import { hourStart } from './time.js';
 
 export interface ListedFile {
   logFileName: string;
@@ -524,7 +525,7 @@ function contentRecord(
   taken: (id: string) => boolean,
 ): FileRecord {
   const contentId = contentIdFor(file.lastWritten, taken);
-  const hour = file.lastWritten - (((file.lastWritten % 3_600_000) + 3_600_000) % 3_600_000);
+  const hour = hourStart(file.lastWritten);
   const s3Key = objectKey({
     layout: input.keyLayout,
     prefix: input.keyPrefix,

@@ -13,6 +13,7 @@
  */
 
 import { logTypeOfName } from './log-types.js';
+import { hourStart } from './time.js';
 
 export type LogFileKind =
   | 'aurora-audit'
@@ -138,7 +139,7 @@ export function liveFileNames(names: Iterable<string>): Set<string> {
 export function fileHour(name: string, lastWritten: number): number {
   const started = parseLogFileName(name).startedAt;
   const at = started ?? lastWritten;
-  return at - (((at % 3_600_000) + 3_600_000) % 3_600_000);
+  return hourStart(at);
 }
 
 function compareOrder(a: number[], b: number[]): number {
