@@ -1,17 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeDBClustersCommand, DescribeEventsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnvFile, type StackStateFile } from '../../local/env-file.js';
-import { alive } from '../support/processes.js';
-import { waitUntil } from '../support/wait.js';
-
-const BIN = join(process.cwd(), 'bin', 'rds-log-archiver.js');
+import type { StackStateFile } from '../../local/env-file.js';
+import { type LocalUp, startLocalUp } from '../support/local-up.js';
 
 interface FleetAccount {
   accountId: string;
@@ -21,68 +15,31 @@ interface FleetAccount {
 }
 
 describe('rds-log-archiver local up --accounts --regions', () => {
-  let dir: string;
-  let child: ChildProcess;
-  let stderr = '';
+  let up: LocalUp;
   let env: Record<string, string>;
   let state: StackStateFile;
-
-  const run = async (...args: string[]) => {
-    const p = spawn(process.execPath, [BIN, 'local', 'fault', ...args, '--state-dir', dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    p.stderr?.resume();
-    const [code] = (await once(p, 'exit')) as [number];
-    return { code, out };
-  };
+  const run = (...args: string[]) => up.fault(...args);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'local-up-fleet-'));
-    child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'local',
-        'up',
-        '--state-dir',
-        dir,
-        '--accounts',
-        '3',
-        '--regions',
-        'us-east-1,us-west-2',
-        '--clusters',
-        '1',
-        '--instances',
-        '1',
-        '--history-hours',
-        '1',
-        '--api-burst',
-        '50',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout?.resume();
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const envFile = join(dir, 'env');
-    await waitUntil('DIR/env', () => existsSync(envFile) || child.exitCode !== null);
-    expect(child.exitCode, stderr).toBeNull();
-    env = parseEnvFile(await readFile(envFile, 'utf8'));
-    state = JSON.parse(await readFile(join(dir, 'endpoints.json'), 'utf8')) as StackStateFile;
+    up = await startLocalUp('local-up-fleet-', [
+      '--accounts',
+      '3',
+      '--regions',
+      'us-east-1,us-west-2',
+      '--clusters',
+      '1',
+      '--instances',
+      '1',
+      '--history-hours',
+      '1',
+      '--api-burst',
+      '50',
+    ]);
+    ({ env, state } = up);
   });
 
   afterAll(async () => {
-    if (child?.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-    if (state && alive(state.dynamodbPid)) process.kill(state.dynamodbPid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+    await up?.stop();
   });
 
   it('writes what a deployment needs: the STS endpoint, each account with its role, external id and regions', () => {
@@ -104,7 +61,7 @@ describe('rds-log-archiver local up --accounts --regions', () => {
     });
     // The hub's own first region is what the pipeline variables name, as with one account.
     expect(env.ARCHIVER_CLUSTERS).toBe('aurora-audit-1');
-    expect(stderr).toContain(
+    expect(up.stderr()).toContain(
       'account 234567890123 (role arn:aws:iam::234567890123:role/rds-log-archiver-member',
     );
   });
@@ -192,10 +149,10 @@ describe('rds-log-archiver local up --accounts --regions', () => {
   });
 
   it('stops on SIGTERM and removes its files', async () => {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
+    const exited = once(up.child, 'exit');
+    up.child.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
-    expect(code, stderr).toBe(0);
-    expect(existsSync(join(dir, 'env'))).toBe(false);
+    expect(code, up.stderr()).toBe(0);
+    expect(existsSync(join(up.dir, 'env'))).toBe(false);
   });
 });

@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import {
@@ -14,11 +11,10 @@ import {
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnvFile, type StackStateFile } from '../../local/env-file.js';
+import type { StackStateFile } from '../../local/env-file.js';
+import { type LocalUp, startLocalUp } from '../support/local-up.js';
 import { alive } from '../support/processes.js';
 import { waitUntil } from '../support/wait.js';
-
-const BIN = join(process.cwd(), 'bin', 'rds-log-archiver.js');
 
 /** A signed GET of the simulator's download path, as the archiver would send it. */
 async function signedDownload(
@@ -52,43 +48,23 @@ async function signedDownload(
 }
 
 describe('rds-log-archiver local up', () => {
-  let dir: string;
-  let child: ChildProcess;
-  let stderr = '';
+  let up: LocalUp;
   let env: Record<string, string>;
   let state: StackStateFile;
   let rds: RDSClient;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'local-up-'));
-    child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'local',
-        'up',
-        '--state-dir',
-        dir,
-        '--clusters',
-        '2',
-        '--instances',
-        '1',
-        '--history-hours',
-        '1',
-        '--region',
-        'eu-west-1',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout?.resume();
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const envFile = join(dir, 'env');
-    await waitUntil('DIR/env', () => existsSync(envFile) || child.exitCode !== null);
-    expect(child.exitCode, stderr).toBeNull();
-    env = parseEnvFile(await readFile(envFile, 'utf8'));
-    state = JSON.parse(await readFile(join(dir, 'endpoints.json'), 'utf8')) as StackStateFile;
+    up = await startLocalUp('local-up-', [
+      '--clusters',
+      '2',
+      '--instances',
+      '1',
+      '--history-hours',
+      '1',
+      '--region',
+      'eu-west-1',
+    ]);
+    ({ env, state } = up);
     rds = new RDSClient({
       region: env.AWS_REGION ?? '',
       endpoint: env.AWS_ENDPOINT_URL_RDS ?? '',
@@ -102,12 +78,7 @@ describe('rds-log-archiver local up', () => {
 
   afterAll(async () => {
     rds?.destroy();
-    if (child?.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-    if (state && alive(state.dynamodbPid)) process.kill(state.dynamodbPid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+    await up?.stop();
   });
 
   it('writes an env file with every variable the pipeline reads', () => {
@@ -133,12 +104,12 @@ describe('rds-log-archiver local up', () => {
     expect(Object.keys(env).filter((k) => k.includes('STS') || k.startsWith('LOCAL_FLEET'))).toEqual([]);
     expect(state.fleet).toBeUndefined();
     expect(state.env).toEqual(env);
-    expect(state.pid).toBe(child.pid);
+    expect(state.pid).toBe(up.child.pid);
   });
 
   it('writes both state files readable by their owner only', () => {
     for (const file of ['env', 'endpoints.json']) {
-      expect((statSync(join(dir, file)).mode & 0o777).toString(8), file).toBe('600');
+      expect((statSync(join(up.dir, file)).mode & 0o777).toString(8), file).toBe('600');
     }
   });
 
@@ -180,18 +151,7 @@ describe('rds-log-archiver local up', () => {
   });
 
   it('injects and clears faults through local fault', async () => {
-    const run = async (...args: string[]) => {
-      const fault = spawn(process.execPath, [BIN, 'local', 'fault', ...args, '--state-dir', dir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      fault.stdout?.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      fault.stderr?.resume();
-      const [code] = (await once(fault, 'exit')) as [number];
-      return { code, out };
-    };
+    const run = (...args: string[]) => up.fault(...args);
     expect((await run('empty-listing')).code).toBe(0);
     const instance = `${state.clusters[0]}-instance-1`;
     const empty = await rds.send(new DescribeDBLogFilesCommand({ DBInstanceIdentifier: instance }));
@@ -204,12 +164,12 @@ describe('rds-log-archiver local up', () => {
 
   it('stops on SIGTERM: exits 0, removes its files and leaves no Java behind', async () => {
     expect(alive(state.dynamodbPid)).toBe(true);
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
+    const exited = once(up.child, 'exit');
+    up.child.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
-    expect(code, stderr).toBe(0);
-    expect(existsSync(join(dir, 'env'))).toBe(false);
-    expect(existsSync(join(dir, 'endpoints.json'))).toBe(false);
+    expect(code, up.stderr()).toBe(0);
+    expect(existsSync(join(up.dir, 'env'))).toBe(false);
+    expect(existsSync(join(up.dir, 'endpoints.json'))).toBe(false);
     await waitUntil('Java to exit', () => !alive(state.dynamodbPid));
   });
 });
