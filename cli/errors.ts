@@ -163,6 +163,7 @@ const SERVICE_NAMES: Record<EndpointService, string> = {
   DYNAMODB: 'DynamoDB',
   SQS: 'SQS',
   S3: 'S3',
+  STS: 'STS',
 };
 
 /** IAM action prefixes of the services (also the first label of their AWS endpoint host names). */
@@ -171,6 +172,7 @@ const IAM_PREFIX: Record<EndpointService, string> = {
   DYNAMODB: 'dynamodb',
   SQS: 'sqs',
   S3: 's3',
+  STS: 'sts',
 };
 
 /** S3 calls authorised by another action than their name. */

@@ -24,13 +24,13 @@ import {
   planInstance,
 } from './discovery-plan.js';
 import { InstanceBusyError, TransitionRefusedError } from './ledger/errors.js';
-import { fileLabel } from './ledger/records.js';
+import { fileLabel, type Where, whereOf } from './ledger/records.js';
 import type { LedgerStore } from './ledger/store.js';
 import { isWantedLogFile } from './log-files.js';
 import { rotatedCounts } from './log-streams.js';
 import { type ArchiveMessage, archiveMessageFor, formatArchiveMessage } from './messages.js';
 import type { Log, PipelineMetrics } from './observability.js';
-import { selectorOf } from './rds/cluster-selection.js';
+import { type Selector, selectorOf } from './rds/cluster-selection.js';
 import { listLogFiles, type SelectedInstance, selectInstances } from './rds/inventory.js';
 
 export interface DiscoverDeps {
@@ -58,12 +58,16 @@ export interface DiscoverDeps {
   concurrency?: number;
   /** Names this discoverer's leases (default: a fresh id per pass). */
   owner?: string;
+  /** Another account or region than home (core/fleet/): `rds` reads it, and its records say so. */
+  where?: Where;
+  /** What is selected there (default: the configuration's home selection). */
+  selector?: Selector;
 }
 
 /** How long a discovery lease holds: far longer than one instance's pass, shorter than the schedule. */
 export const DISCOVERY_LEASE_MS = 2 * 60_000;
 
-export interface InstanceOutcome {
+export interface InstanceOutcome extends Where {
   cluster: string;
   instance: string;
   standalone?: true;
@@ -101,17 +105,18 @@ export class DiscoveryError extends Error {
 export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
   const now = deps.now ?? Date.now;
   if (!deps.config.queueUrl) throw new DiscoveryError('ARCHIVER_QUEUE_URL is not set');
-  const selection = await selectInstances(deps.rds, selectorOf(deps.config));
+  const where = whereOf(deps.where ?? {});
+  const selection = await selectInstances(deps.rds, deps.selector ?? selectorOf(deps.config));
   for (const missing of selection.missingClusters) {
-    deps.log.error('Configured cluster not found in RDS', { cluster: missing });
+    deps.log.error('Configured cluster not found in RDS', { ...where, cluster: missing });
   }
   for (const missing of selection.missingInstances) {
-    deps.log.error('Configured instance not found in RDS', { instance: missing });
+    deps.log.error('Configured instance not found in RDS', { ...where, instance: missing });
   }
   const owner = deps.owner ?? `discoverer-${randomUUID()}`;
   const outcomes: InstanceOutcome[] = [];
   let sendFailures = 0;
-  const queue = [...selection.instances];
+  const queue = selection.instances.map((target) => ({ ...where, ...target }));
   const workers = Array.from({ length: Math.max(1, deps.concurrency ?? 4) }, async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const outcome: InstanceOutcome & { sendFailures?: number } = await discoverInstance(
@@ -129,6 +134,8 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
   });
   await Promise.all(workers);
   outcomes.sort((a, b) => `${a.cluster}/${a.instance}`.localeCompare(`${b.cluster}/${b.instance}`));
+  // Errors outside home name the place: `210987654321/us-west-2 aurora-1-instance-1: ...`.
+  const at = where.account === undefined ? '' : `${where.account}/${where.region} `;
   const summary: DiscoverSummary = {
     instances: outcomes,
     missingClusters: selection.missingClusters,
@@ -137,10 +144,10 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
     writes: sum(outcomes, 'writes'),
     sendFailures,
     errors: [
-      ...selection.missingClusters.map((id) => `cluster ${id} not found`),
-      ...selection.missingInstances.map((id) => `instance ${id} not found`),
-      ...outcomes.filter((o) => o.error).map((o) => `${o.instance}: ${o.error}`),
-      ...outcomes.flatMap((o) => o.rejected.map((r) => `${o.instance}: ${r}`)),
+      ...selection.missingClusters.map((id) => `${at}cluster ${id} not found`),
+      ...selection.missingInstances.map((id) => `${at}instance ${id} not found`),
+      ...outcomes.filter((o) => o.error).map((o) => `${at}${o.instance}: ${o.error}`),
+      ...outcomes.flatMap((o) => o.rejected.map((r) => `${at}${o.instance}: ${r}`)),
     ],
   };
   deps.metrics.discovered({
@@ -154,17 +161,17 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
 
 async function discoverInstance(
   deps: DiscoverDeps,
-  target: SelectedInstance,
+  target: SelectedInstance & Where,
   now: () => number,
   owner: string,
 ): Promise<InstanceOutcome & { sendFailures?: number }> {
-  const log = deps.log.child({ cluster: target.cluster, instance: target.instance });
+  const log = deps.log.child({ ...whereOf(target), cluster: target.cluster, instance: target.instance });
   // Taken before the listing: a ledger change after this instant is newer than what RDS listed.
   const listedAt = now();
   const everything = await listLogFiles(deps.rds, target.instance);
   const listing = everything.filter((file) => isWantedLogFile(file.logFileName, deps.config.logTypes));
   const planFrom = async () => {
-    const { meta, files } = await deps.ledger.instanceState(target.instance);
+    const { meta, files } = await deps.ledger.instanceState(target.instance, target);
     const input: PlanInput = {
       ...target,
       listing,
@@ -186,6 +193,7 @@ async function discoverInstance(
   if (needsLease(plan)) {
     try {
       const held = await deps.ledger.takeDiscoveryLease({
+        ...whereOf(target),
         instance: target.instance,
         owner,
         now: input.now,
@@ -344,7 +352,7 @@ function fileOf(action: PlannedAction): string {
   return action.kind === 'reject' ? action.logFileName : fileLabel(action.file);
 }
 
-function emptyOutcome(target: SelectedInstance): InstanceOutcome {
+function emptyOutcome(target: SelectedInstance & Where): InstanceOutcome {
   return {
     ...target,
     listed: 0,

@@ -9,13 +9,14 @@ import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { bufferIo } from '../../cli/io.js';
 import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
 import { type DrainStats, runEventSource } from '../../cli/sqs-event-source.js';
-import { type DiscoverSummary, discover } from '../../core/discover.js';
+import { discoverFleet, type FleetDiscoverSummary } from '../../core/fleet/discover-fleet.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
 import {
   type Fault,
   manualClock,
   type RdsSimulator,
+  type RdsSimulatorOptions,
   type SimClock,
   startRdsSimulator,
   type WorkloadOptions,
@@ -31,7 +32,7 @@ export interface PipelineHarness {
   pipeline: Pipeline;
   clock: SimClock;
   env: Record<string, string>;
-  discover(): Promise<DiscoverSummary>;
+  discover(): Promise<FleetDiscoverSummary>;
   drain(options?: {
     concurrency?: number;
     functionTimeoutMs?: number;
@@ -55,6 +56,12 @@ export async function startPipelineHarness(
     maxReceiveCount?: number;
     visibilityTimeoutSeconds?: number;
     env?: Record<string, string>;
+    /** An organisation (several accounts and regions), the budget, STS: see RdsSimulatorOptions. */
+    sim?: Pick<RdsSimulatorOptions, 'accounts' | 'regions' | 'budget' | 'sts'>;
+    /** The clock assumed credentials are judged by (default the simulator's). */
+    credentialsNow?: () => number;
+    /** Builds env settings that need the running simulator (e.g. ARCHIVER_SOURCE_ACCOUNTS). */
+    envFromSim?: (sim: RdsSimulator) => Record<string, string>;
   } = {},
 ): Promise<PipelineHarness> {
   const clock = options.clock ?? manualClock(T0);
@@ -73,6 +80,7 @@ export async function startPipelineHarness(
       ...options.workload,
     },
     ...(options.faults ? { faults: options.faults } : {}),
+    ...options.sim,
   });
   const clusters = sim.world.clusters().map((cluster) => cluster.id);
   const env: Record<string, string> = {
@@ -81,16 +89,20 @@ export async function startPipelineHarness(
     ARCHIVER_LEASE_SECONDS: '60',
     ARCHIVER_PART_SIZE_MB: '5',
     ...options.env,
+    ...options.envFromSim?.(sim),
   };
-  const pipeline = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent');
   const now = () => clock.now();
+  // Assumed credentials expire on the simulator's clock: the cache reads the same one.
+  const pipeline = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent', {
+    credentialsNow: options.credentialsNow ?? now,
+  });
   return {
     sim,
     res,
     pipeline,
     clock,
     env,
-    discover: () => discover(pipeline.discoverDeps(now)),
+    discover: () => discoverFleet(pipeline.discoverDeps(now)),
     drain: ({ concurrency = 2, functionTimeoutMs = 60_000, timeoutMarginMs = 2_000 } = {}) =>
       runEventSource({
         sqs: pipeline.clients.sqs,
