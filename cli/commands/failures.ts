@@ -44,7 +44,9 @@ export function renderFailures(rows: readonly FailureRow[]): string {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, { ...FILTER_OPTIONS, ...JSON_OPTION });
-  const rows = await withOperations(io, (p) => runFailures({ ledger: p.clients.ledger }, filterFrom(values)));
+  const rows = await withOperations(io, (p) =>
+    runFailures({ ledger: p.clients.ledger }, filterFrom(values, io.env)),
+  );
   if (values.json) writeJson(io, { failures: rows });
   else println(io, renderFailures(rows));
   return rows.length === 0 ? EXIT.ok : EXIT.bad;

@@ -94,7 +94,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         ...(p.config.queueUrl ? { queueUrl: p.config.queueUrl } : {}),
         ...(p.config.dlqUrl ? { dlqUrl: p.config.dlqUrl } : {}),
       },
-      { filter: filterFrom(values), history: values.history, signal: io.signal },
+      { filter: filterFrom(values, io.env), history: values.history, signal: io.signal },
     ),
   );
   if (values.json) writeJson(io, report);

@@ -118,7 +118,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         now: () => now,
       },
       {
-        filter: filterFrom(values),
+        filter: filterFrom(values, io.env),
         logType: values['log-type'].replace(/\/+$/, ''),
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),

@@ -4,6 +4,7 @@
  * then the pure report.
  */
 
+import type { Where } from '../ledger/records.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { buildCompletenessReport, type CompletenessReport } from './completeness-report.js';
 import { OperationsError } from './errors.js';
@@ -24,6 +25,8 @@ export interface CompletenessOptions {
   to: number;
   /** Log type as the ledger records it (the file name's directory): `audit`. */
   logType: string;
+  /** A source account's place (ARCHIVER_SOURCE_ACCOUNTS); default home. */
+  where?: Where;
 }
 
 /** Longest window one report covers (a grid line per hour beyond this is not an overview). */
@@ -41,7 +44,11 @@ export async function runCompleteness(
   if (!(to > from)) throw new OperationsError('the window is empty: --to must be after --from');
   if (to - from > MAX_WINDOW_MS) throw new OperationsError('the window is longer than 93 days: split it');
   const lastHour = hourStart(to - 1);
-  const instances = await deps.ledger.instances();
+  // Only the place's instances: another account may hold the same cluster and instance ids.
+  const where = options.where ?? {};
+  const instances = (await deps.ledger.instances()).filter(
+    (meta) => meta.account === where.account && meta.region === where.region,
+  );
   const filter = {
     ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
     ...(options.instance !== undefined ? { instance: options.instance } : {}),
@@ -53,8 +60,8 @@ export async function runCompleteness(
   const cluster =
     options.cluster ?? instances.find((meta) => meta.instance === options.instance)?.cluster ?? '';
   const [files, gaps] = await Promise.all([
-    deps.ledger.clusterFiles(cluster, options.logType, hourStart(from), lastHour),
-    deps.ledger.clusterGaps(cluster),
+    deps.ledger.clusterFiles(cluster, options.logType, hourStart(from), lastHour, where),
+    deps.ledger.clusterGaps(cluster, where),
   ]);
   return buildCompletenessReport({
     cluster,

@@ -5,7 +5,7 @@
  */
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { FileRecord } from '../ledger/records.js';
+import { type FileRecord, scopedId } from '../ledger/records.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { mapLimit } from './concurrency.js';
 import { type FileFilter, matchesFilter } from './filters.js';
@@ -44,8 +44,10 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     instances,
     8,
     async (meta) => {
-      files.set(meta.instance, (await deps.ledger.instanceState(meta.instance)).files);
-      if (retired) retired.set(meta.instance, await deps.ledger.retiredCount(meta.instance));
+      // Keyed by place too: two accounts may hold the same instance id.
+      const id = scopedId(meta, meta.instance);
+      files.set(id, (await deps.ledger.instanceState(meta.instance, meta)).files);
+      if (retired) retired.set(id, await deps.ledger.retiredCount(meta.instance, meta));
     },
     options.signal,
   );

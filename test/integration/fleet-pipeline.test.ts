@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatSourceAccounts, type SourceAccount } from '../../core/fleet/source-accounts.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { liveFileNames } from '../../core/log-files.js';
+import { runStatus } from '../../core/operations/status.js';
+import { runVerify } from '../../core/operations/verify.js';
 import {
   accountId,
   HUB_ACCOUNT_ID,
@@ -153,6 +155,23 @@ describe('A hub reading three accounts in two regions', () => {
     expect((await harness.objectKeys()).length).toBe(total);
     // Credentials are cached per account: one AssumeRole per member, shared by its two regions.
     expect(harness.sim.stats()['sts.AssumeRole']).toBe(2);
+
+    // The operator commands tell the places apart: status per account and region counts each
+    // place's files only, and verify reads every place's objects (the same ids in two accounts).
+    const ledger = harness.pipeline.clients.ledger;
+    const member = await runStatus(
+      { ledger },
+      { filter: { account: MEMBER, region: 'eu-west-1', homeRegion: REGIONS[0] } },
+    );
+    expect(member.totals.archived).toBe(rotatedFiles(harness, MEMBER, 'eu-west-1').length);
+    const home = await runStatus({ ledger }, { filter: { account: 'home' } });
+    expect(home.totals.archived).toBe(rotatedFiles(harness, HUB_ACCOUNT_ID, REGIONS[0]!).length);
+    const verified = await runVerify(
+      { ledger, s3: harness.pipeline.clients.s3, bucket: harness.res.bucket },
+      { filter: {}, logType: 'audit' },
+    );
+    expect(verified.checked).toBe(total);
+    expect(verified.problems).toEqual([]);
   });
 
   it('names the account whose external id is wrong, and archives every other account', async () => {

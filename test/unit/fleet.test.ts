@@ -9,6 +9,7 @@ import {
 } from '../../core/fleet/source-accounts.js';
 import { keys } from '../../core/ledger/records.js';
 import { archiveMessageFor, formatArchiveMessage, parseArchiveMessage } from '../../core/messages.js';
+import { matchesFilter } from '../../core/operations/filters.js';
 import { objectKey } from '../../core/s3-keys.js';
 
 const MEMBER = '210987654321';
@@ -143,5 +144,19 @@ describe('identity includes where', () => {
     expect(() => parseArchiveMessage(JSON.stringify({ ...JSON.parse(body), account: '12' }))).toThrow(
       /account "12" is not valid/,
     );
+  });
+});
+
+describe('--account / --region', () => {
+  const home = { cluster: 'c', instance: 'i' };
+  const there = { ...home, account: MEMBER, region: 'eu-west-1' };
+  it('selects a source place, or home by name, and home by its region', () => {
+    expect(matchesFilter(there, { account: MEMBER })).toBe(true);
+    expect(matchesFilter(home, { account: MEMBER })).toBe(false);
+    expect(matchesFilter(home, { account: 'home' })).toBe(true);
+    expect(matchesFilter(there, { account: 'home' })).toBe(false);
+    expect(matchesFilter(there, { region: 'eu-west-1', homeRegion: 'us-east-1' })).toBe(true);
+    expect(matchesFilter(home, { region: 'eu-west-1', homeRegion: 'us-east-1' })).toBe(false);
+    expect(matchesFilter(home, { region: 'us-east-1', homeRegion: 'us-east-1' })).toBe(true);
   });
 });
