@@ -65,7 +65,8 @@ async function start(
   return await startPipelineHarness(name, {
     ...(credentialsNow ? { credentialsNow } : {}),
     sim: { accounts: 3, regions: REGIONS },
-    workload: { clusters: 1, instancesPerCluster: 1, historyHours: 2 },
+    // Six places: one small instance each keeps the whole organisation quick to archive.
+    workload: { clusters: 1, instancesPerCluster: 1, historyHours: 1 },
     envFromSim: (sim) => ({
       AWS_ENDPOINT_URL_STS: sim.url,
       ARCHIVER_SOURCE_ACCOUNTS: formatSourceAccounts(sourceAccounts(sim, wrongId)),
@@ -172,7 +173,8 @@ describe('A hub reading three accounts in two regions', () => {
     );
     expect(verified.checked).toBe(total);
     expect(verified.problems).toEqual([]);
-  });
+    // Six places archived end to end and verified: room for a machine shared with other test runs.
+  }, 240_000);
 
   it('names the account whose external id is wrong, and archives every other account', async () => {
     harness = await start('fleet-wrong-id', THIRD);
