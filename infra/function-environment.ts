@@ -34,6 +34,7 @@ export function functionConfig(s: Settings, r: RuntimeResources): Partial<Archiv
     bucket: r.bucket,
     clusters: s.clusters.length > 0 ? s.clusters : undefined,
     clusterTag: s.clusterTag,
+    sourceAccounts: s.sourceAccounts.length > 0 ? s.sourceAccounts : undefined,
     logTypes: s.logTypes,
     keyLayout: s.keyLayout,
     keyPrefix: s.keyPrefix,

@@ -8,8 +8,21 @@
 
 import type { RecordDigestMode } from '../core/transfer/metadata.js';
 
-/** What a grant applies to; policies.ts turns each into this stack's ARNs. */
-export type Target = 'table' | 'queue' | 'dlq' | 'bucket' | 'objects' | 'instances' | 'clusters';
+/**
+ * What a grant applies to; policies.ts turns each into this stack's ARNs. `memberRoles` are the
+ * roles of `sourceAccounts` the hub assumes, exactly as listed. `rdsEvents` is "*", for the one RDS
+ * read that supports no resource-level permissions (DescribeEvents).
+ */
+export type Target =
+  | 'table'
+  | 'queue'
+  | 'dlq'
+  | 'bucket'
+  | 'objects'
+  | 'instances'
+  | 'clusters'
+  | 'memberRoles'
+  | 'rdsEvents';
 
 /** Actions on one target. */
 export interface Grant {
@@ -23,6 +36,23 @@ export interface ArchiverOptions {
   objectDigest: RecordDigestMode;
   /** Clusters are chosen by tag: the archiver reads a cluster's tags before downloading. */
   clusterTag: boolean;
+  /** `sourceAccounts` lists member roles: the archiver downloads with their credentials. */
+  assumesRoles: boolean;
+}
+
+/** How the discoverer is configured, as far as its permissions depend on it. */
+export interface DiscovererOptions {
+  /** `sourceAccounts` lists member roles: the discoverer lists their files with their credentials. */
+  assumesRoles: boolean;
+}
+
+/**
+ * core/fleet/assumed-credentials.ts: STS AssumeRole (with the member's external id) of each member
+ * role, once per account until shortly before the credentials expire. What the hub may then do in
+ * the member account is the member role's own policy (`memberRoleGrants`), not the hub role's.
+ */
+function assumeMemberRoles(assumesRoles: boolean): Grant[] {
+  return assumesRoles ? [{ on: 'memberRoles', actions: ['sts:AssumeRole'] }] : [];
 }
 
 /**
@@ -31,7 +61,7 @@ export interface ArchiverOptions {
  * and a Put, which IAM authorises item by item as DeleteItem and PutItem (a ConditionCheck entry
  * would need ConditionCheckItem; the code has none). SendMessageBatch is authorised as SendMessage.
  */
-export function discovererGrants(): Grant[] {
+export function discovererGrants(options: DiscovererOptions): Grant[] {
   return [
     // selectInstances: DescribeDBClusters by identifier, or every cluster for the tag selector.
     { on: 'clusters', actions: ['rds:DescribeDBClusters'] },
@@ -42,6 +72,7 @@ export function discovererGrants(): Grant[] {
       actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     },
     { on: 'queue', actions: ['sqs:SendMessage'] },
+    ...assumeMemberRoles(options.assumesRoles),
   ];
 }
 
@@ -60,6 +91,28 @@ export function archiverGrants(options: ArchiverOptions): Grant[] {
     { on: 'queue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] },
     { on: 'dlq', actions: ['sqs:SendMessage'] },
     { on: 'objects', actions: archiveObjectActions(options.objectDigest) },
+    ...assumeMemberRoles(options.assumesRoles),
+  ];
+}
+
+/**
+ * The member role a source account creates for the hub (infra/member-role.ts): the RDS reads and
+ * the download the hub's discoverer and archiver make there, with that role's credentials, and
+ * nothing else. DescribeDBClusters selects clusters (by identifier or tag); DescribeDBInstances
+ * selects standalone instances and checks an instance's tags; DescribeDBLogFiles lists files;
+ * DownloadCompleteDBLogFile is the signed download; DescribeEvents reads deletion events. On "*"
+ * for DescribeEvents only: it supports no resource-level permissions (an empty "Resource types"
+ * column in the Service Authorization Reference), so a grant scoped to instances would be an
+ * AccessDenied on every call.
+ */
+export function memberRoleGrants(): Grant[] {
+  return [
+    { on: 'clusters', actions: ['rds:DescribeDBClusters'] },
+    {
+      on: 'instances',
+      actions: ['rds:DescribeDBInstances', 'rds:DescribeDBLogFiles', 'rds:DownloadCompleteDBLogFile'],
+    },
+    { on: 'rdsEvents', actions: ['rds:DescribeEvents'] },
   ];
 }
 
@@ -144,7 +197,7 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
  */
 export function pipelineCommandGrants(options: ArchiverOptions): Record<string, Grant[]> {
   const discover: Grant[] = [
-    ...discovererGrants(),
+    ...discovererGrants(options),
     { on: 'table', actions: ['dynamodb:GetItem'] },
     { on: 'queue', actions: ['sqs:GetQueueAttributes'] },
   ];
@@ -158,7 +211,17 @@ export function pipelineCommandGrants(options: ArchiverOptions): Record<string, 
 
 /** Grants merged per target, actions in first-seen order without repeats, targets in declared order. */
 export function mergeGrants(grants: readonly Grant[]): Grant[] {
-  const order: Target[] = ['clusters', 'instances', 'table', 'queue', 'dlq', 'objects', 'bucket'];
+  const order: Target[] = [
+    'clusters',
+    'instances',
+    'table',
+    'queue',
+    'dlq',
+    'objects',
+    'bucket',
+    'memberRoles',
+    'rdsEvents',
+  ];
   const byTarget = new Map<Target, string[]>();
   for (const grant of grants) {
     const actions = byTarget.get(grant.on) ?? [];
@@ -179,6 +242,8 @@ const TARGET_WORDS: Record<Target, string> = {
   dlq: 'the DLQ',
   objects: 'the archived objects (under `keyPrefix`)',
   bucket: 'the bucket',
+  memberRoles: 'the member roles listed in `sourceAccounts` (only when it lists any)',
+  rdsEvents: 'any resource (RDS events: no resource-level permissions)',
 };
 
 /** One table cell: the actions grouped by target, targets sharing the same actions named together. */
@@ -207,7 +272,7 @@ function describe(grants: readonly Grant[]): string {
 export function renderPermissionsTable(objectDigest: RecordDigestMode): string {
   const commands = {
     ...operatorCommandGrants(objectDigest),
-    ...pipelineCommandGrants({ objectDigest, clusterTag: true }),
+    ...pipelineCommandGrants({ objectDigest, clusterTag: true, assumesRoles: true }),
   };
   const rows: [string[], string][] = [];
   for (const [command, grants] of Object.entries(commands)) {

@@ -9,6 +9,7 @@ import type { RecordDigestMode } from '../core/transfer/metadata.js';
 import {
   type ArchiverOptions,
   archiverGrants,
+  type DiscovererOptions,
   discovererGrants,
   type Grant,
   mergeGrants,
@@ -34,6 +35,13 @@ export interface PolicyArns {
   kmsKey: string | undefined;
   /** `arn:<partition>:rds:<region>:<account>` */
   rdsArnPrefix: string;
+  /**
+   * More `arn:<partition>:rds:<region>:<account>` the hub reads with its own credentials: its own
+   * account's other regions listed in `sourceAccounts` without a role.
+   */
+  moreRdsArnPrefixes?: readonly string[];
+  /** The member roles listed in `sourceAccounts`, the only roles the functions may assume. */
+  memberRoles?: readonly string[];
 }
 
 const SIDS: Record<Target, string> = {
@@ -44,14 +52,35 @@ const SIDS: Record<Target, string> = {
   dlq: 'DeadLetterQueue',
   objects: 'ArchivedObjects',
   bucket: 'ArchiveBucket',
+  memberRoles: 'AssumeMemberRoles',
+  rdsEvents: 'RdsEvents',
 };
+
+/** The RDS ARNs of an RDS target under the given `arn:<partition>:rds:<region>:<account>` prefixes. */
+function rdsResourcesOf(
+  target: 'clusters' | 'instances' | 'rdsEvents',
+  prefixes: readonly string[],
+): string[] {
+  switch (target) {
+    case 'clusters':
+      return prefixes.map((prefix) => `${prefix}:cluster:*`);
+    case 'instances':
+      return prefixes.map((prefix) => `${prefix}:db:*`);
+    case 'rdsEvents':
+      return ['*'];
+  }
+}
 
 function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns): string[] {
   switch (target) {
     case 'clusters':
-      return [`${a.rdsArnPrefix}:cluster:*`];
     case 'instances':
-      return [`${a.rdsArnPrefix}:db:*`];
+    case 'rdsEvents':
+      return rdsResourcesOf(target, [a.rdsArnPrefix, ...(a.moreRdsArnPrefixes ?? [])]);
+    case 'memberRoles':
+      if (!a.memberRoles || a.memberRoles.length === 0)
+        throw new Error('an sts:AssumeRole grant needs the member roles of sourceAccounts');
+      return [...a.memberRoles];
     case 'table':
       // A Query may name an index, which IAM checks against the index's ARN.
       return actions.includes('dynamodb:Query') ? [a.table, `${a.table}/index/*`] : [a.table];
@@ -76,6 +105,26 @@ export function statementsFor(grants: readonly Grant[], a: PolicyArns): PolicySt
   }));
 }
 
+/**
+ * The member role's statements (permissions.ts `memberRoleGrants`), scoped to the RDS resources
+ * under the given prefixes (`arn:<partition>:rds:*:<account>`: every region of the member account).
+ */
+export function rdsStatementsFor(
+  grants: readonly Grant[],
+  rdsArnPrefixes: readonly string[],
+): PolicyStatement[] {
+  return mergeGrants(grants).map((grant) => {
+    if (grant.on !== 'clusters' && grant.on !== 'instances' && grant.on !== 'rdsEvents')
+      throw new Error(`not an RDS grant: ${grant.on}`);
+    return {
+      Sid: SIDS[grant.on],
+      Effect: 'Allow',
+      Action: [...grant.actions].sort(),
+      Resource: rdsResourcesOf(grant.on, rdsArnPrefixes),
+    };
+  });
+}
+
 /** Writing to a function's own log group (created by Terraform, so no logs:CreateLogGroup). */
 export function logsStatement(logGroupArn: string): PolicyStatement {
   return {
@@ -95,8 +144,12 @@ export function kmsStatements(a: PolicyArns): PolicyStatement[] {
 }
 
 /** The discoverer lists clusters, instances and log files, records work in the ledger and queues it. */
-export function discovererStatements(a: PolicyArns, logGroupArn: string): PolicyStatement[] {
-  return [...statementsFor(discovererGrants(), a), logsStatement(logGroupArn), ...kmsStatements(a)];
+export function discovererStatements(
+  a: PolicyArns,
+  logGroupArn: string,
+  options: DiscovererOptions,
+): PolicyStatement[] {
+  return [...statementsFor(discovererGrants(options), a), logsStatement(logGroupArn), ...kmsStatements(a)];
 }
 
 /** The archiver consumes the queue, downloads log files and writes them to the bucket. */

@@ -17,6 +17,23 @@ import { ArchiveQueues } from './queues.js';
 import { DiscoveryScheduleRule } from './schedule.js';
 import { retentionPlan, type Settings, visibilityTimeoutSeconds } from './settings.js';
 
+/**
+ * What `sourceAccounts` adds to the functions' policies: the member roles to assume, exactly as
+ * listed, and the RDS resources of the hub's own account in the other regions listed without a
+ * role (read with the functions' own credentials). A member account's RDS resources are the
+ * member role's to grant (infra/member-role.ts), never the hub role's.
+ */
+export function sourceAccountArns(
+  sources: Settings['sourceAccounts'],
+  partition: string,
+): Pick<PolicyArns, 'memberRoles' | 'moreRdsArnPrefixes'> {
+  const memberRoles = sources.flatMap((source) => (source.roleArn ? [source.roleArn] : []));
+  const moreRdsArnPrefixes = sources
+    .filter((source) => source.roleArn === undefined)
+    .flatMap((source) => source.regions.map((region) => `arn:${partition}:rds:${region}:${source.account}`));
+  return { memberRoles, moreRdsArnPrefixes };
+}
+
 export interface ArchiverStackProps {
   settings: Settings;
   /** Folders holding each function's bundle (see bundleHandlers). */
@@ -74,7 +91,9 @@ export class ArchiverStack extends TerraformStack {
       keyPrefix: s.keyPrefix,
       kmsKey: s.kmsKeyArn,
       rdsArnPrefix: `arn:${partition}:rds:${s.region}:${account}`,
+      ...sourceAccountArns(s.sourceAccounts, partition),
     };
+    const assumesRoles = (arns.memberRoles ?? []).length > 0;
     const vpc =
       s.subnetIds.length > 0 ? { subnetIds: s.subnetIds, securityGroupIds: s.securityGroupIds } : undefined;
     const common = {
@@ -92,7 +111,7 @@ export class ArchiverStack extends TerraformStack {
       bundleDir: props.bundles.discoverer,
       memoryMb: s.discovererMemoryMb,
       timeoutSeconds: s.discovererTimeoutSeconds,
-      statements: (logGroup) => discovererStatements(arns, logGroup),
+      statements: (logGroup) => discovererStatements(arns, logGroup, { assumesRoles }),
     });
     const archiver = new HandlerFunction(this, 'archiver', {
       ...common,
@@ -105,6 +124,7 @@ export class ArchiverStack extends TerraformStack {
         archiverStatements(arns, logGroup, {
           objectDigest: DEPLOYED_OBJECT_DIGEST,
           clusterTag: s.clusterTag !== undefined,
+          assumesRoles,
         }),
     });
 

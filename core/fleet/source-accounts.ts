@@ -42,7 +42,7 @@ export interface SourcePlace extends Place {
 const ACCOUNT = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 /** AWS's ExternalId: 2-1224 characters of `[\w+=,.@:/-]`. */
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const FIELDS = new Set([
   'account',
   'roleArn',
