@@ -173,7 +173,7 @@ export const DEPLOY_SETTINGS = {
     // The runtime setting's own reader (core/fleet/source-accounts.ts): one shape, one set of rules.
     kind: sourceAccountsKind,
     default: [],
-    doc: 'Member accounts and other regions the hub reads, as `ARCHIVER_SOURCE_ACCOUNTS` takes them (see [A hub and its member accounts](#a-hub-and-its-member-accounts)); the functions may assume exactly the listed roles.',
+    doc: 'Other accounts and regions to read, as `ARCHIVER_SOURCE_ACCOUNTS` takes them; the functions may assume exactly the roles listed. See [A hub and its member accounts](#a-hub-and-its-member-accounts).',
   }),
   logTypes: setting({
     kind: list(logTypeProblem),
