@@ -179,6 +179,7 @@ export class ArchiverStack extends TerraformStack {
       keyPrefix: s.keyPrefix,
       clusters: s.clusters,
       kmsKeyArn: s.kmsKeyArn,
+      sources: s.sourceAccounts,
     });
 
     const outputs: Record<string, string> = {
@@ -193,6 +194,9 @@ export class ArchiverStack extends TerraformStack {
       alarm_topic: alarms.topic.arn,
       operator_role_arn: operator.role.arn,
       ...(bucket.accessLogs ? { access_log_bucket: bucket.accessLogs.name } : {}),
+      ...(query.sourcesTable
+        ? { athena_sources_table: `${query.database.name}.${query.sourcesTable.name}` }
+        : {}),
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
+import { objectKey } from '../../core/s3-keys.js';
 import { functionEnvironment } from '../../infra/function-environment.js';
 import { parseSettings, SettingsError } from '../../infra/settings.js';
 import { functionNamed, type Json, roleNamed, roleStatements, synthStack } from './synth.js';
@@ -146,5 +147,66 @@ describe('the hub stack', () => {
     const own = synthStack({ sourceAccounts: [SOURCES[2]] });
     const actions = [...roleStatements(own).values()].flat().flatMap((st: Json) => st.Action);
     expect(actions).not.toContain('sts:AssumeRole');
+  });
+});
+
+/** A partition template's path with Athena's placeholders filled, as Athena would build it. */
+function projected(template: string, values: Record<string, string>): string {
+  let path = template.replace(/^s3:\/\/\$\{[^}]+\}\//, '');
+  for (const [column, value] of Object.entries(values)) path = path.replaceAll(`$\${${column}}`, value);
+  return path;
+}
+
+describe('the Athena table of the source accounts', () => {
+  const file = {
+    cluster: 'orders',
+    instance: 'orders-1',
+    logFileName: 'audit/audit.log.0.2025-01-31-07-00.1',
+    hour: Date.UTC(2025, 0, 31, 7),
+    account: '345678901234',
+    region: 'eu-west-1',
+  };
+
+  it.each([
+    ['seed', '', '2025/01/31/07'],
+    ['hive', 'rds-logs/', '2025-01-31-07'],
+  ] as const)(
+    'projects account, region, cluster and hour onto the %s keys the archiver writes outside home',
+    (layout, prefix, dt) => {
+      const s = synthStack({ keyLayout: layout, keyPrefix: prefix, sourceAccounts: SOURCES });
+      const tables = Object.fromEntries(s.resources('aws_glue_catalog_table').map(([, t]) => [t.name, t]));
+      const sources = tables.audit_log_sources;
+      expect(sources.partition_keys.map((k: Json) => k.name)).toEqual(['account', 'region', 'cluster', 'dt']);
+      expect(sources.parameters).toMatchObject({
+        'projection.account.values': '210987654321,345678901234,123456789012',
+        'projection.region.values': 'us-east-1,eu-west-1,eu-central-1',
+        // One source selects by tag: its clusters are not known at deploy time.
+        'projection.cluster.type': 'injected',
+      });
+      const key = objectKey({ layout, prefix, ...file });
+      const partition = projected(sources.parameters['storage.location.template'], {
+        account: file.account,
+        region: file.region,
+        cluster: 'orders',
+        dt,
+      });
+      expect(key.startsWith(partition), `${key} under ${partition}`).toBe(true);
+      // The home table's template matches no key outside home.
+      const home = projected(tables.audit_log.parameters['storage.location.template'], {
+        cluster: 'orders',
+        dt,
+      });
+      expect(key.startsWith(home)).toBe(false);
+      expect(s.tf.output.athena_sources_table).toBeDefined();
+    },
+  );
+
+  it('lists the clusters when every source names them, and exists only with sources', () => {
+    const named = synthStack({ sourceAccounts: [SOURCES[1], SOURCES[2]] });
+    const table = named
+      .resources('aws_glue_catalog_table')
+      .find(([, t]) => t.name === 'audit_log_sources')?.[1];
+    expect(table.parameters['projection.cluster.values']).toBe('orders,billing');
+    expect(single.resources('aws_glue_catalog_table').map(([, t]) => t.name)).toEqual(['audit_log']);
   });
 });
