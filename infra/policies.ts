@@ -1,7 +1,9 @@
 /**
  * IAM and resource policies as plain data. Identity policies come from the grants in
  * permissions.ts: every action is named (no wildcards) and every resource is this stack's table,
- * queues, bucket, key and log group, or the RDS instances/clusters of this account and region.
+ * queues, bucket, key and log group, the RDS instances/clusters of this account and region (and of
+ * its other regions listed in `sourceAccounts`), or the member roles `sourceAccounts` lists. The
+ * member role's policy (`rdsStatementsFor`) is the one with RDS resources of another account.
  * Kept pure so tests can read them directly.
  */
 
