@@ -165,6 +165,7 @@ const SERVICE_NAMES: Record<EndpointService, string> = {
   SQS: 'SQS',
   S3: 'S3',
   KMS: 'KMS',
+  STS: 'STS',
 };
 
 /** IAM action prefixes of the services (also the first label of their AWS endpoint host names). */
@@ -174,6 +175,7 @@ const IAM_PREFIX: Record<EndpointService, string> = {
   SQS: 'sqs',
   S3: 's3',
   KMS: 'kms',
+  STS: 'sts',
 };
 
 /** S3 calls authorised by another action than their name. */

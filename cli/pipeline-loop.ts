@@ -6,7 +6,8 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DigesterSummary, runDigester } from '../core/digests/digester.js';
-import { type DiscoverSummary, discover } from '../core/discover.js';
+import type { DiscoverSummary } from '../core/discover.js';
+import { discoverFleet } from '../core/fleet/discover-fleet.js';
 import type { Pipeline } from './pipeline-wiring.js';
 import { type DrainStats, runEventSource } from './sqs-event-source.js';
 
@@ -32,7 +33,7 @@ export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats>
   const discovering = (async () => {
     while (!signal.aborted) {
       try {
-        const summary = await discover(pipeline.discoverDeps(options.now));
+        const summary = await discoverFleet(pipeline.discoverDeps(options.now));
         options.onDiscovery?.(summary);
       } catch (error) {
         pipeline.log.error('Discovery pass failed; retrying at the next interval', { error });

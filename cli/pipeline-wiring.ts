@@ -6,11 +6,17 @@
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type ArchiveBatch, type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
-import { createPipelineClients, type PipelineClients } from '../core/aws-clients.js';
+import {
+  type ClientOptions,
+  createPipelineClients,
+  createSourceClients,
+  type PipelineClients,
+  type SourceClients,
+} from '../core/aws-clients.js';
 import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '../core/config.js';
 import type { DigesterDeps } from '../core/digests/digester.js';
 import { digestSignerFor } from '../core/digests/signer-setup.js';
-import type { DiscoverDeps } from '../core/discover.js';
+import type { FleetDiscoverDeps } from '../core/fleet/discover-fleet.js';
 import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
 import { MissingSettingError } from '../core/operations/errors.js';
 import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
@@ -54,9 +60,12 @@ export class PipelineCounters implements PipelineMetrics {
 export interface Pipeline {
   config: ArchiverConfig;
   clients: PipelineClients;
+  /** The source accounts' clients (none made until a place is read). */
+  sources: SourceClients;
   log: Log;
   counters: PipelineCounters;
-  discoverDeps(now?: () => number): DiscoverDeps;
+  /** What a discovery round over every place needs (`discoverFleet`; `discover` reads home only). */
+  discoverDeps(now?: () => number): FleetDiscoverDeps;
   /** The archiver's batch function (what the Lambda runs), for the queue poller. */
   archiveBatch(now?: () => number, timeoutMarginMs?: number): ArchiveBatch;
   /** What the digester runs with (reads the signing key file, if one is set). Needs the bucket. */
@@ -64,24 +73,43 @@ export interface Pipeline {
 }
 
 /** Builds the pipeline from `io.env`; throws ConfigError (with every problem) on bad settings. */
-export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel): Pipeline {
+export function pipelineFromEnv(
+  io: CliIo,
+  need: ConfigNeed,
+  logLevel: LogLevel,
+  options: { credentialsNow?: () => number } = {},
+): Pipeline {
   const config = loadConfig(io.env, need);
   const log = jsonLog((line) => io.stderr.write(line), logLevel);
-  const clients = createPipelineClients(config, {
+  const clientOptions = {
     env: io.env,
     ...(credentialsFrom(io.env) ? { credentials: credentialsFrom(io.env)! } : {}),
-    onDownloadPathChosen: (event) =>
+    onDownloadPathChosen: (event: Parameters<NonNullable<ClientOptions['onDownloadPathChosen']>>[0]) =>
       log[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
+  };
+  const created = createPipelineClients(config, clientOptions);
+  const sources = createSourceClients(config, {
+    ...clientOptions,
+    ...(options.credentialsNow ? { now: options.credentialsNow } : {}),
   });
+  const clients: PipelineClients = {
+    ...created,
+    destroy() {
+      created.destroy();
+      sources.destroy();
+    },
+  };
   const counters = new PipelineCounters();
   // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
   const selection = clusterSelection(clients.rds, selectorOf(config));
   return {
     config,
     clients,
+    sources,
     log,
     counters,
     discoverDeps: (now) => ({
+      sources,
       rds: clients.rds,
       sqs: clients.sqs,
       ledger: clients.ledger,
@@ -98,6 +126,7 @@ export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel)
         sqs: clients.sqs,
         downloader: clients.downloader,
         selection,
+        sources,
         config,
         log,
         metrics: counters,

@@ -50,6 +50,12 @@ export interface ArchiveDeps {
   downloader: LogFileDownloader;
   /** The clusters and instances whose files may be downloaded. */
   selection: ClusterSelection;
+  /**
+   * The RDS client, downloader and selection of another account or region (ARCHIVER_SOURCE_ACCOUNTS):
+   * a file whose record names a place is read there, as that account; `rds`, `downloader` and
+   * `selection` above are the home place's.
+   */
+  sources?: { forPlace(place: { account: string; region: string }): PlaceReaders | undefined };
   config: Pick<
     ArchiverConfig,
     | 'bucket'
@@ -66,6 +72,13 @@ export interface ArchiveDeps {
   now?: () => number;
   /** Identifies this worker's claims (e.g. the Lambda request id). */
   workerId: string;
+}
+
+/** What reads one place's files. */
+export interface PlaceReaders {
+  rds: RDSClient;
+  downloader: LogFileDownloader;
+  selection: ClusterSelection;
 }
 
 export type ArchiveOutcome = 'archived' | 'duplicate' | 'stale' | 'lost' | 'failed' | 'parked';
@@ -171,11 +184,30 @@ async function claimFile(
 async function archiveClaimed(
   claimed: FileRecord,
   owner: string,
-  deps: ArchiveDeps,
+  homeDeps: ArchiveDeps,
   signal: AbortSignal | undefined,
   now: () => number,
 ): Promise<ArchiveEvent> {
   try {
+    const readers =
+      claimed.account === undefined
+        ? homeDeps
+        : homeDeps.sources?.forPlace({ account: claimed.account, region: claimed.region ?? '' });
+    if (!readers) {
+      return {
+        kind: 'not-selected',
+        cluster: claimed.cluster,
+        instance: claimed.instance,
+        standalone: claimed.standalone === true,
+        selection: `ARCHIVER_SOURCE_ACCOUNTS, which does not list account ${claimed.account} in ${claimed.region}`,
+      };
+    }
+    const deps: ArchiveDeps = {
+      ...homeDeps,
+      rds: readers.rds,
+      downloader: readers.downloader,
+      selection: readers.selection,
+    };
     if (!(await deps.selection.includes(claimed))) {
       return {
         kind: 'not-selected',
@@ -373,7 +405,7 @@ async function locateContent(claimed: FileRecord, deps: ArchiveDeps): Promise<Lo
       return { kind: 'gone', reason: `instance ${claimed.instance} not found` };
     throw error;
   }
-  const { meta, files } = await deps.ledger.instanceState(claimed.instance);
+  const { meta, files } = await deps.ledger.instanceState(claimed.instance, claimed);
   const contents = files.filter((file) => isFamilyContent(file) && file.stream === family);
   // This claim is ours: the record as claimed is the one to locate (the ledger's copy is the same).
   if (!contents.some((file) => file.contentId === claimed.contentId)) contents.push(claimed);

@@ -20,13 +20,21 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { recordCallContext } from './aws-call-context.js';
 import type { ArchiverConfig } from './config.js';
 import { type EndpointService, endpointOverride } from './endpoints.js';
+import {
+  type AssumedRoleProvider,
+  createAssumedRoleProvider,
+  isExpiredTokenError,
+} from './fleet/assumed-credentials.js';
+import { type Place, placeLabel, type SourceAccount } from './fleet/source-accounts.js';
 import { DynamoLedgerStore } from './ledger/dynamodb-store.js';
 import type { LedgerStore } from './ledger/store.js';
+import { type ClusterSelection, clusterSelection } from './rds/cluster-selection.js';
 import { createLogFileDownloader, type LogFileDownloader } from './rds/download.js';
 import { resolveRdsEndpoint } from './rds/endpoint.js';
 
@@ -36,6 +44,8 @@ export interface ClientOptions {
   env?: Env;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   onDownloadPathChosen?: Parameters<typeof createLogFileDownloader>[0]['onPathChosen'];
+  /** The clock assumed credentials' expiry is judged by (default `Date.now`; a simulator's in tests). */
+  now?: () => number;
 }
 
 type ClientConfig = Pick<ArchiverConfig, 'region' | 'table' | 'downloadPath'>;
@@ -241,4 +251,130 @@ export function createPipelineClients(config: ClientConfig, options: ClientOptio
       kms?.destroy();
     },
   };
+}
+
+/** The clients of one source place: the RDS API and the signed download, as that account, in that region. */
+export interface PlaceClients {
+  place: Place;
+  rds: RDSClient;
+  downloader: LogFileDownloader;
+  /** What is selected there (the source account's clusters, instances and tags). */
+  selection: ClusterSelection;
+}
+
+/** The clients of every configured source place, made on first use and kept. */
+export interface SourceClients {
+  /** The clients of a configured place; undefined for a place not configured. */
+  forPlace(place: Place): PlaceClients | undefined;
+  destroy(): void;
+}
+
+/**
+ * Clients for the source accounts (ARCHIVER_SOURCE_ACCOUNTS). An account with a role is read with
+ * credentials from STS AssumeRole (its external id), cached per account and shared by its regions
+ * (core/fleet/assumed-credentials.ts); the hub's own account in other regions with the
+ * deployment's credentials. Both the RDS client and the downloader of an assumed account ask STS
+ * again once when a request answers ExpiredToken, then repeat that request.
+ */
+export function createSourceClients(
+  config: ClientConfig & Pick<ArchiverConfig, 'sourceAccounts'>,
+  options: ClientOptions = {},
+): SourceClients {
+  const env = options.env ?? process.env;
+  let sts: STSClient | undefined;
+  const providers = new Map<string, AssumedRoleProvider>();
+  const made = new Map<string, PlaceClients>();
+  const providerOf = (source: SourceAccount): AssumedRoleProvider | undefined => {
+    if (source.roleArn === undefined || source.externalId === undefined) return undefined;
+    let provider = providers.get(source.account);
+    if (!provider) {
+      if (!sts) {
+        const { about, settings } = base(config, options, 'STS');
+        sts = new STSClient(settings);
+        recordCallContext(sts, about);
+      }
+      provider = createAssumedRoleProvider({
+        sts,
+        account: source.account,
+        roleArn: source.roleArn,
+        externalId: source.externalId,
+        ...(options.now ? { now: options.now } : {}),
+      });
+      providers.set(source.account, provider);
+    }
+    return provider;
+  };
+  return {
+    forPlace(place) {
+      const label = placeLabel(place);
+      const known = made.get(label);
+      if (known) return known;
+      const source = config.sourceAccounts.find(
+        (s) => s.account === place.account && s.regions.includes(place.region),
+      );
+      if (!source) return undefined;
+      const provider = providerOf(source);
+      const placeOptions: ClientOptions = { ...options, ...(provider ? { credentials: provider } : {}) };
+      const placeConfig = { ...config, region: place.region };
+      const rds = rdsClient(placeConfig, placeOptions);
+      if (provider) assumeAgainOnExpiredToken(rds, provider);
+      const opened = downloaderFor(placeConfig, { ...placeOptions, env });
+      const downloader: LogFileDownloader = provider
+        ? {
+            async open(request) {
+              const seen = provider.generation;
+              try {
+                return await opened.open(request);
+              } catch (error) {
+                if (!isExpiredTokenError(error)) throw error;
+                provider.invalidate(seen);
+                return await opened.open(request);
+              }
+            },
+            get pathVersion() {
+              return opened.pathVersion;
+            },
+            close: () => opened.close(),
+          }
+        : opened;
+      const clients: PlaceClients = {
+        place: { account: place.account, region: place.region },
+        rds,
+        downloader,
+        selection: clusterSelection(rds, {
+          clusters: source.clusters,
+          tag: source.clusterTag,
+          instances: source.instances,
+          instanceTag: source.instanceTag,
+        }),
+      };
+      made.set(label, clients);
+      return clients;
+    },
+    destroy() {
+      for (const clients of made.values()) {
+        clients.rds.destroy();
+        clients.downloader.close();
+      }
+      made.clear();
+      sts?.destroy();
+    },
+  };
+}
+
+/** On ExpiredToken, drop the account's cached credentials and send the request once more. */
+function assumeAgainOnExpiredToken(client: RDSClient, provider: AssumedRoleProvider): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const seen = provider.generation;
+      try {
+        return await next(args);
+      } catch (error) {
+        if (!isExpiredTokenError(error)) throw error;
+        provider.invalidate(seen);
+        return await next(args);
+      }
+    },
+    { step: 'initialize', name: 'assumeRoleAgainOnExpiredToken' },
+  );
 }

@@ -10,6 +10,7 @@
  */
 
 import { signingKey } from './digests/signing-key.js';
+import { type SourceAccount, sourceAccountsKind, sourceAccountsProblem } from './fleet/source-accounts.js';
 import { LOG_TYPES, logTypeList } from './log-types.js';
 import { DOWNLOAD_PATH_VERSIONS } from './rds/download-response.js';
 import { bucketNameProblem, clusterIdentifierProblem, instanceIdentifierProblem } from './resource-names.js';
@@ -166,6 +167,12 @@ export const RUNTIME_SETTINGS = {
     default: undefined,
     doc: 'Also archive instances carrying this tag, as `key=value`.',
   }),
+  sourceAccounts: setting({
+    variable: 'ARCHIVER_SOURCE_ACCOUNTS',
+    kind: sourceAccountsKind,
+    default: [] as SourceAccount[],
+    doc: 'Other accounts and regions to read: a JSON array, see [several accounts](#several-accounts-a-hub-and-member-accounts).',
+  }),
   logTypes: setting({
     variable: 'ARCHIVER_LOG_TYPES',
     kind: logTypeList(),
@@ -283,9 +290,14 @@ function crossChecks(
   needs: ReadonlySet<ConfigNeed>,
   unread: ReadonlySet<SettingName>,
 ): string[] {
-  const { clusters, clusterTag, instances, instanceTag } = RUNTIME_SETTINGS;
-  const selection = ['clusters', 'clusterTag', 'instances', 'instanceTag'] as const;
+  const { clusters, clusterTag, instances, instanceTag, sourceAccounts } = RUNTIME_SETTINGS;
+  const selection = ['clusters', 'clusterTag', 'instances', 'instanceTag', 'sourceAccounts'] as const;
   const selectionRead = selection.every((field) => !unread.has(field));
+  const problems: string[] = [];
+  const sourcesProblem = unread.has('sourceAccounts')
+    ? undefined
+    : sourceAccountsProblem(config.sourceAccounts, config.region);
+  if (sourcesProblem) problems.push(`${sourceAccounts.variable} ${sourcesProblem}.`);
   // The archiver needs the selection too: it refuses files of clusters and instances outside it.
   if (
     (needs.has('discover') || needs.has('archive')) &&
@@ -293,13 +305,14 @@ function crossChecks(
     config.clusters.length === 0 &&
     config.clusterTag === undefined &&
     config.instances.length === 0 &&
-    config.instanceTag === undefined
+    config.instanceTag === undefined &&
+    config.sourceAccounts.length === 0
   ) {
-    return [
+    problems.push(
       `Set ${clusters.variable} or ${instances.variable} (comma lists) and/or ${clusterTag.variable} or ${instanceTag.variable} (key=value): nothing to archive.`,
-    ];
+    );
   }
-  return [];
+  return problems;
 }
 
 /** A need with everything it includes. */

@@ -18,7 +18,7 @@
 
 import { createHash } from 'node:crypto';
 import { paginateDescribeEvents, type RDSClient } from '@aws-sdk/client-rds';
-import { type DeletionEventRecord, keys } from './ledger/records.js';
+import { type DeletionEventRecord, keys, type Where, whereOf } from './ledger/records.js';
 import type { LedgerStore } from './ledger/store.js';
 import { fileHour, logTypeOf } from './log-files.js';
 import { type DeletionEvidence, deletionEvidence } from './rds/deletion-evidence.js';
@@ -37,18 +37,23 @@ export function eventWindowStart(cursor: number | undefined, now: number): numbe
   return cursor === undefined ? oldest : Math.max(oldest, cursor - EVENT_OVERLAP_MS);
 }
 
-/** The ledger item for one piece of evidence. Pure. */
+/**
+ * The ledger item for one piece of evidence. Pure. Outside the home place the item carries the
+ * instance's account and region, and its keys are qualified by them like the file records'.
+ */
 export function deletionEventRecord(
   cluster: string,
   evidence: DeletionEvidence,
   recordedAt: number,
+  where: Where = {},
 ): DeletionEventRecord {
   const digest = createHash('sha256').update(evidence.message).digest('hex').slice(0, 16);
   const hour = fileHour(evidence.file ?? '', evidence.date);
   // A name without a timestamp gives no hour: the event's own hour stands in (fileHour falls back).
   return {
-    pk: keys.eventsPk(evidence.instance),
+    pk: keys.eventsPk(evidence.instance, where),
     sk: keys.eventSk(evidence.date, digest),
+    ...whereOf(where),
     cluster,
     instance: evidence.instance,
     date: evidence.date,
@@ -58,18 +63,19 @@ export function deletionEventRecord(
     reason: evidence.reason,
     hour,
     recordedAt,
-    gsi2pk: keys.clusterEventsPk(cluster),
-    gsi2sk: keys.eventIndexSk(hour, evidence.instance, evidence.date, digest),
+    gsi2pk: keys.clusterEventsPk(cluster, where),
+    gsi2sk: keys.eventIndexSk(hour, evidence.instance, evidence.date, digest, where),
   };
 }
 
 /**
  * Reads the instance's events since its cursor, records the deletion evidence among them, and
- * returns the cursor for the heartbeat (unchanged when nothing newer was read).
+ * returns the cursor for the heartbeat (unchanged when nothing newer was read). `deps.rds` must be
+ * the client of the instance's own account and region: DescribeEvents answers for one of each.
  */
 export async function collectDeletionEvents(
   deps: { rds: RDSClient; ledger: LedgerStore },
-  target: { cluster: string; instance: string },
+  target: { cluster: string; instance: string } & Where,
   cursor: number | undefined,
   now: number,
 ): Promise<{ cursor: number | undefined; recorded: number; read: number }> {
@@ -98,7 +104,7 @@ export async function collectDeletionEvents(
         ...(date !== undefined ? { date } : {}),
       });
       if (evidence && evidence.instance === target.instance)
-        records.push(deletionEventRecord(target.cluster, evidence, now));
+        records.push(deletionEventRecord(target.cluster, evidence, now, target));
     }
   }
   await deps.ledger.recordDeletionEvents(records);

@@ -26,12 +26,12 @@ import {
   planInstance,
 } from './discovery-plan.js';
 import { InstanceBusyError, TransitionRefusedError } from './ledger/errors.js';
-import { fileLabel } from './ledger/records.js';
+import { fileLabel, type Where, whereOf } from './ledger/records.js';
 import type { LedgerStore } from './ledger/store.js';
 import { isArchivedLogFile, rotatedCounts } from './log-streams.js';
 import { type ArchiveMessage, archiveMessageFor, formatArchiveMessage } from './messages.js';
 import type { Log, PipelineMetrics } from './observability.js';
-import { selectorOf } from './rds/cluster-selection.js';
+import { type Selector, selectorOf } from './rds/cluster-selection.js';
 import { listLogFiles, type SelectedInstance, selectInstances } from './rds/inventory.js';
 
 export interface DiscoverDeps {
@@ -59,12 +59,16 @@ export interface DiscoverDeps {
   concurrency?: number;
   /** Names this discoverer's leases (default: a fresh id per pass). */
   owner?: string;
+  /** Another account or region than home (core/fleet/): `rds` reads it, and its records say so. */
+  where?: Where;
+  /** What is selected there (default: the configuration's home selection). */
+  selector?: Selector;
 }
 
 /** How long a discovery lease holds: far longer than one instance's pass, shorter than the schedule. */
 export const DISCOVERY_LEASE_MS = 2 * 60_000;
 
-export interface InstanceOutcome {
+export interface InstanceOutcome extends Where {
   cluster: string;
   instance: string;
   standalone?: true;
@@ -102,17 +106,19 @@ export class DiscoveryError extends Error {
 export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
   const now = deps.now ?? Date.now;
   if (!deps.config.queueUrl) throw new DiscoveryError('ARCHIVER_QUEUE_URL is not set');
-  const selection = await selectInstances(deps.rds, selectorOf(deps.config));
+  const where = whereOf(deps.where ?? {});
+  const selection = await selectInstances(deps.rds, deps.selector ?? selectorOf(deps.config));
   for (const missing of selection.missingClusters) {
-    deps.log.error('Configured cluster not found in RDS', { cluster: missing });
+    deps.log.error('Configured cluster not found in RDS', { ...where, cluster: missing });
   }
   for (const missing of selection.missingInstances) {
-    deps.log.error('Configured instance not found in RDS', { instance: missing });
+    deps.log.error('Configured instance not found in RDS', { ...where, instance: missing });
   }
   const owner = deps.owner ?? `discoverer-${randomUUID()}`;
   const outcomes: InstanceOutcome[] = [];
   let sendFailures = 0;
-  const results = await mapLimit(selection.instances, deps.concurrency ?? 4, (next) =>
+  const targets = selection.instances.map((target) => ({ ...where, ...target }));
+  const results = await mapLimit(targets, deps.concurrency ?? 4, (next) =>
     discoverInstance(deps, next, now, owner).catch(
       (error: unknown): InstanceOutcome & { sendFailures?: number } => {
         deps.log.error('Discovery of an instance failed', { ...next, error });
@@ -126,6 +132,8 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
     outcomes.push(outcome);
   }
   outcomes.sort((a, b) => `${a.cluster}/${a.instance}`.localeCompare(`${b.cluster}/${b.instance}`));
+  // Errors outside home name the place: `210987654321/us-west-2 aurora-1-instance-1: ...`.
+  const at = where.account === undefined ? '' : `${where.account}/${where.region} `;
   const summary: DiscoverSummary = {
     instances: outcomes,
     missingClusters: selection.missingClusters,
@@ -134,10 +142,10 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
     writes: sum(outcomes, 'writes'),
     sendFailures,
     errors: [
-      ...selection.missingClusters.map((id) => `cluster ${id} not found`),
-      ...selection.missingInstances.map((id) => `instance ${id} not found`),
-      ...outcomes.filter((o) => o.error).map((o) => `${o.instance}: ${o.error}`),
-      ...outcomes.flatMap((o) => o.rejected.map((r) => `${o.instance}: ${r}`)),
+      ...selection.missingClusters.map((id) => `${at}cluster ${id} not found`),
+      ...selection.missingInstances.map((id) => `${at}instance ${id} not found`),
+      ...outcomes.filter((o) => o.error).map((o) => `${at}${o.instance}: ${o.error}`),
+      ...outcomes.flatMap((o) => o.rejected.map((r) => `${at}${o.instance}: ${r}`)),
     ],
   };
   deps.metrics.discovered({
@@ -151,17 +159,17 @@ export async function discover(deps: DiscoverDeps): Promise<DiscoverSummary> {
 
 async function discoverInstance(
   deps: DiscoverDeps,
-  target: SelectedInstance,
+  target: SelectedInstance & Where,
   now: () => number,
   owner: string,
 ): Promise<InstanceOutcome & { sendFailures?: number }> {
-  const log = deps.log.child({ cluster: target.cluster, instance: target.instance });
+  const log = deps.log.child({ ...whereOf(target), cluster: target.cluster, instance: target.instance });
   // Taken before the listing: a ledger change after this instant is newer than what RDS listed.
   const listedAt = now();
   const everything = await listLogFiles(deps.rds, target.instance);
   const listing = everything.filter((file) => isArchivedLogFile(file.logFileName, deps.config.logTypes));
   const planFrom = async () => {
-    const { meta, files } = await deps.ledger.instanceState(target.instance);
+    const { meta, files } = await deps.ledger.instanceState(target.instance, target);
     const input: PlanInput = {
       ...target,
       listing,
@@ -183,6 +191,7 @@ async function discoverInstance(
   if (needsLease(plan)) {
     try {
       const held = await deps.ledger.takeDiscoveryLease({
+        ...whereOf(target),
         instance: target.instance,
         owner,
         now: input.now,
@@ -290,7 +299,7 @@ async function discoverInstance(
  */
 async function deletionEventsOf(
   deps: DiscoverDeps,
-  target: SelectedInstance,
+  target: SelectedInstance & Where,
   cursor: number | undefined,
   now: number,
   log: Log,
@@ -376,7 +385,7 @@ function fileOf(action: PlannedAction): string {
   return action.kind === 'reject' ? action.logFileName : fileLabel(action.file);
 }
 
-function emptyOutcome(target: SelectedInstance): InstanceOutcome {
+function emptyOutcome(target: SelectedInstance & Where): InstanceOutcome {
   return {
     ...target,
     listed: 0,

@@ -18,8 +18,8 @@
  */
 
 import { canApply } from './ledger/evaluate.js';
-import type { FileRecord, FileState, Observation } from './ledger/records.js';
-import { keys, stateIndex } from './ledger/records.js';
+import type { FileRecord, FileState, Observation, Where } from './ledger/records.js';
+import { keys, stateIndex, whereOf } from './ledger/records.js';
 import type { TransitionStep } from './ledger/store.js';
 import { fileHour, liveFileNames, logTypeOf, parseLogFileName } from './log-files.js';
 import {
@@ -41,7 +41,7 @@ export interface ListedFile {
   lastWritten: number;
 }
 
-export interface PlanInput {
+export interface PlanInput extends Where {
   /** The group: the DB cluster, or the instance when it is standalone. */
   cluster: string;
   instance: string;
@@ -473,10 +473,11 @@ function baseRecord(
   s3Key: string,
 ): FileRecord {
   const logType = logTypeOf(file.logFileName);
-  const fileKey = { instance: input.instance, ...key };
+  const fileKey = { ...whereOf(input), instance: input.instance, ...key };
   return {
-    pk: keys.activePk(input.instance),
+    pk: keys.activePk(input.instance, input),
     sk: keys.fileSk(fileKey),
+    ...whereOf(input),
     cluster: input.cluster,
     instance: input.instance,
     ...(input.standalone ? { standalone: true as const } : {}),
@@ -494,7 +495,7 @@ function baseRecord(
     missingListings: 0,
     attempts: 0,
     ...stateIndex(state, input.now, fileKey),
-    gsi2pk: keys.clusterTypePk(input.cluster, logType),
+    gsi2pk: keys.clusterTypePk(input.cluster, logType, input),
     gsi2sk: keys.clusterHourSk(hour, fileKey),
   };
 }
@@ -505,6 +506,7 @@ function newRecord(input: PlanInput, file: ListedFile, state: 'seen' | 'queued')
   const s3Key = objectKey({
     layout: input.keyLayout,
     prefix: input.keyPrefix,
+    ...whereOf(input),
     cluster: input.cluster,
     instance: input.instance,
     logFileName: file.logFileName,
@@ -529,6 +531,7 @@ function contentRecord(
   const s3Key = objectKey({
     layout: input.keyLayout,
     prefix: input.keyPrefix,
+    ...whereOf(input),
     cluster: input.cluster,
     instance: input.instance,
     logFileName: file.logFileName,

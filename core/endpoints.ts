@@ -4,7 +4,7 @@
  * environment other than `process.env`, and the hand-signed RDS download needs the same answer.
  */
 
-export const ENDPOINT_SERVICES = ['RDS', 'DYNAMODB', 'SQS', 'S3', 'KMS'] as const;
+export const ENDPOINT_SERVICES = ['RDS', 'DYNAMODB', 'SQS', 'S3', 'KMS', 'STS'] as const;
 export type EndpointService = (typeof ENDPOINT_SERVICES)[number];
 
 /** The variable that overrides one service's endpoint. */

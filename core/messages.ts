@@ -10,14 +10,21 @@
  * an unsupported version instead of claiming a file by a name that is not its identity. Version 1
  * (which also carried `listedSize` and `lastWritten`) is still read, so messages in flight during
  * an upgrade are archived; its extra fields are checked and ignored.
+ *
+ * A file of another account or region than home carries `account` and `region` (both or neither)
+ * in either version; a message without them is the home place's, as every message was before.
  */
 
 import type { FileRecord } from './ledger/records.js';
 import { CONTENT_ID } from './log-streams.js';
+import { regionProblem } from './resource-names.js';
 import { hasControlCharacters } from './text.js';
 
 export interface ArchiveMessage {
   v: 2 | 3;
+  /** Outside the home place only: the file's account and region. */
+  account?: string;
+  region?: string;
   cluster: string;
   instance: string;
   logFileName: string;
@@ -69,8 +76,15 @@ export function parseArchiveMessage(body: string): ArchiveMessage {
     return value;
   };
   const identifier = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+  if ((m.account === undefined) !== (m.region === undefined))
+    throw new MalformedMessageError('account and region come together: one is missing');
+  const where =
+    m.account === undefined ? {} : { account: text('account', /^\d{12}$/), region: text('region') };
+  if (where.region !== undefined && regionProblem(where.region) !== undefined)
+    throw new MalformedMessageError(`region ${JSON.stringify(where.region)} is not valid`);
   const message: ArchiveMessage = {
     v: m.v === 3 ? 3 : 2,
+    ...where,
     cluster: text('cluster', identifier),
     instance: text('instance', identifier),
     logFileName: text('logFileName'),
@@ -86,19 +100,25 @@ export function parseArchiveMessage(body: string): ArchiveMessage {
 
 /** The message body for a message: version 2 for a file, 3 for a content item. */
 export function formatArchiveMessage(message: Omit<ArchiveMessage, 'v'>): string {
-  const { cluster, instance, logFileName, stream, contentId, generation } = message;
-  if (contentId === undefined) return JSON.stringify({ v: 2, cluster, instance, logFileName, generation });
-  return JSON.stringify({ v: 3, cluster, instance, logFileName, stream, contentId, generation });
+  const { account, region, cluster, instance, logFileName, stream, contentId, generation } = message;
+  const where = account === undefined ? {} : { account, region };
+  if (contentId === undefined)
+    return JSON.stringify({ v: 2, ...where, cluster, instance, logFileName, generation });
+  return JSON.stringify({ v: 3, ...where, cluster, instance, logFileName, stream, contentId, generation });
 }
 
 /** The message for a ledger record's current generation: how the discoverer and redrive build it. */
 export function archiveMessageFor(
-  record: Pick<FileRecord, 'cluster' | 'instance' | 'logFileName' | 'generation' | 'stream' | 'contentId'>,
+  record: Pick<
+    FileRecord,
+    'account' | 'region' | 'cluster' | 'instance' | 'logFileName' | 'generation' | 'stream' | 'contentId'
+  >,
 ): ArchiveMessage {
   const content =
     record.contentId === undefined ? {} : { stream: record.stream ?? '', contentId: record.contentId };
   return {
     v: record.contentId === undefined ? 2 : 3,
+    ...(record.account === undefined ? {} : { account: record.account, region: record.region ?? '' }),
     cluster: record.cluster,
     instance: record.instance,
     logFileName: record.logFileName,

@@ -6,6 +6,11 @@
  * `{prefix}cluster={cluster}/log_type={type}/dt={YYYY}-{MM}-{DD}-{HH}/instance={instance}/{basename}.gz`.
  * `cluster` is the group: the DB cluster, or the instance itself when it is standalone.
  *
+ * Files of another account or region than home (the hub's own, AWS_REGION) go under one more
+ * level after the prefix: `{account}/{region}/` (hive: `account=/region=/`), since AWS allows one
+ * DB identifier in two accounts and regions. The home place never gains it: a deployment that
+ * starts reading member accounts keeps every key (and completeness verdict) it had.
+ *
  * A content item (a content of a rotating family, whose names shift: core/log-streams.ts) is keyed
  * by what does not shift: its stream's basename and its content id, under the hour of its first
  * LastWritten: `.../{HH}/{instance}/{stream basename}!{contentId}.gz` (e.g.
@@ -35,6 +40,9 @@ export type KeyLayout = (typeof KEY_LAYOUTS)[number];
 export interface ObjectKeyInput {
   layout: KeyLayout;
   prefix: string;
+  /** Another account or region than home: its level goes first (see the module doc). */
+  account?: string | undefined;
+  region?: string | undefined;
   cluster: string;
   instance: string;
   logFileName: string;
@@ -62,7 +70,7 @@ export function objectKey(input: ObjectKeyInput): string {
   const base = input.content ? `${named.base}!${escapeSegment(input.content.contentId)}` : named.base;
   const cluster = escapeSegment(input.cluster);
   const instance = escapeSegment(input.instance);
-  const prefix = safePrefix(input.prefix);
+  const prefix = safePrefix(input.prefix) + placeLevel(input);
   const key =
     input.layout === 'hive'
       ? `${prefix}cluster=${cluster}/log_type=${type}/dt=${yyyy}-${mm}-${dd}-${hh}/instance=${instance}/${base}.gz`
@@ -137,6 +145,18 @@ export function normalizeKeyPrefix(prefix: string): string {
 function safePrefix(prefix: string): string {
   if (keyPrefixProblem(prefix) !== undefined) throw new UnsafeKeyError(`Unsafe key prefix "${prefix}"`);
   return normalizeKeyPrefix(prefix);
+}
+
+/**
+ * The account/region level of a key outside the home place: `{account}/{region}/` (seed) or
+ * `account={account}/region={region}/` (hive); empty at home, so a single-account deployment's keys
+ * (and those of its home place once it reads other accounts) never change.
+ */
+function placeLevel(input: ObjectKeyInput): string {
+  if (input.account === undefined) return '';
+  const account = escapeSegment(input.account);
+  const region = escapeSegment(input.region ?? '');
+  return input.layout === 'hive' ? `account=${account}/region=${region}/` : `${account}/${region}/`;
 }
 
 function pad(n: number): string {

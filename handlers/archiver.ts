@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
-import { createArchiverClients } from '../core/aws-clients.js';
+import { createArchiverClients, createSourceClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
 import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
 import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
@@ -32,6 +32,7 @@ function dependencies(): BatchDeps {
       sqs: clients.sqs,
       downloader: clients.downloader,
       selection: clusterSelection(clients.rds, selectorOf(config)),
+      sources: createSourceClients(config),
       config,
       log: powertoolsLog(powertools.logger),
       metrics: powertoolsMetrics(powertools.metrics),

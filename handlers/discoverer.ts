@@ -7,21 +7,29 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { createDiscovererClients, type DiscovererClients } from '../core/aws-clients.js';
+import {
+  createDiscovererClients,
+  createSourceClients,
+  type DiscovererClients,
+  type SourceClients,
+} from '../core/aws-clients.js';
 import { type ArchiverConfig, loadConfig } from '../core/config.js';
-import { type DiscoverSummary, DiscoveryError, discover } from '../core/discover.js';
+import { type DiscoverSummary, DiscoveryError } from '../core/discover.js';
+import { discoverFleet } from '../core/fleet/discover-fleet.js';
 import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
 const powertools = createPowertools();
-let state: { config: ArchiverConfig; clients: DiscovererClients } | undefined;
+let state: { config: ArchiverConfig; clients: DiscovererClients; sources: SourceClients } | undefined;
 
 async function runDiscovery(): Promise<Omit<DiscoverSummary, 'instances'> & { instances: number }> {
   if (!state) {
     const config = loadConfig(process.env, 'discover');
-    state = { config, clients: createDiscovererClients(config) };
+    // Source accounts' credentials are cached here across warm invocations, per account.
+    state = { config, clients: createDiscovererClients(config), sources: createSourceClients(config) };
   }
-  const { config, clients } = state;
-  const summary = await discover({
+  const { config, clients, sources } = state;
+  const summary = await discoverFleet({
+    sources,
     rds: clients.rds,
     sqs: clients.sqs,
     ledger: clients.ledger,

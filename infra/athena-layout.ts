@@ -16,6 +16,11 @@ export interface AuditTableInput {
   prefix: string;
   /** Clusters, when listed; empty when clusters are chosen by tag. */
   clusters: string[];
+  /**
+   * The places outside home (`sourceAccounts`), for their own table: their keys carry one more
+   * level, `{account}/{region}/` (core/s3-keys.ts), which the home table's template cannot match.
+   */
+  places?: { accounts: string[]; regions: string[] };
 }
 
 export interface AuditTableLayout {
@@ -122,13 +127,28 @@ export function logTableLayout(input: AuditTableInput, logType: LogType): AuditT
       ? { 'projection.cluster.type': 'enum', 'projection.cluster.values': input.clusters.join(',') }
       : // Clusters chosen by tag are not known at deploy time: queries name the cluster instead.
         { 'projection.cluster.type': 'injected' };
+  const places = input.places;
+  const placeLevel = places
+    ? hive
+      ? `account=\${account}/region=\${region}/`
+      : `\${account}/\${region}/`
+    : '';
+  const placeProjection: Record<string, string> = places
+    ? {
+        'projection.account.type': 'enum',
+        'projection.account.values': places.accounts.join(','),
+        'projection.region.type': 'enum',
+        'projection.region.values': places.regions.join(','),
+      }
+    : {};
   return {
     locationPath: input.prefix,
     templatePath: hive
-      ? `${input.prefix}cluster=\${cluster}/log_type=${logType}/dt=\${dt}/`
-      : `${input.prefix}\${cluster}/${logType}/\${dt}/`,
+      ? `${input.prefix}${placeLevel}cluster=\${cluster}/log_type=${logType}/dt=\${dt}/`
+      : `${input.prefix}${placeLevel}\${cluster}/${logType}/\${dt}/`,
     projection: {
       'projection.enabled': 'true',
+      ...placeProjection,
       ...cluster,
       'projection.dt.type': 'date',
       'projection.dt.format': hive ? 'yyyy-MM-dd-HH' : 'yyyy/MM/dd/HH',

@@ -3,10 +3,12 @@ import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup/index.
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import { Construct } from 'constructs';
+import type { SourceAccount } from '../core/fleet/source-accounts.js';
 import type { LogType } from '../core/log-types.js';
 import type { KeyLayout } from '../core/s3-keys.js';
 import {
   AUDIT_COLUMNS,
+  type AuditTableInput,
   auditTableLayout,
   exampleQuery,
   LINE_TABLES,
@@ -23,23 +25,42 @@ export interface ArchiveQueryProps {
   kmsKeyArn: string | undefined;
   /** The archived log types: a line table for each that has one (athena-layout.ts LINE_TABLES). */
   logTypes?: readonly LogType[];
+  /** The places outside home, which get a table of their own (`AUDIT_SOURCES_TABLE`). */
+  sources?: SourceAccount[];
 }
 
 export const AUDIT_TABLE = 'audit_log';
+/** The audit logs of the places outside home (`sourceAccounts`): `account` and `region` partitions too. */
+export const AUDIT_SOURCES_TABLE = 'audit_log_sources';
+
+/**
+ * The accounts, regions and (when every source lists them) clusters of the places outside home,
+ * for partition projection; undefined without sources. A source selecting by tag makes the
+ * cluster column injected: its clusters are not known at deploy time.
+ */
+export function sourcesProjection(
+  sources: readonly SourceAccount[],
+): { accounts: string[]; regions: string[]; clusters: string[] } | undefined {
+  if (sources.length === 0) return undefined;
+  const unique = (values: string[]) => [...new Set(values)];
+  const byTag = sources.some((source) => source.clusterTag || source.instanceTag);
+  return {
+    accounts: unique(sources.map((source) => source.account)),
+    regions: unique(sources.flatMap((source) => source.regions)),
+    clusters: byTag ? [] : unique(sources.flatMap((source) => [...source.clusters, ...source.instances])),
+  };
+}
 
 /** A Glue database and audit log table over the archive, and an Athena workgroup to query it. */
 export class ArchiveQuery extends Construct {
   readonly database: GlueCatalogDatabase;
   readonly table: GlueCatalogTable;
+  /** The table over the places outside home, when `sourceAccounts` lists any. */
+  readonly sourcesTable: GlueCatalogTable | undefined;
   readonly workgroup: AthenaWorkgroup;
 
   constructor(scope: Construct, id: string, props: ArchiveQueryProps) {
     super(scope, id);
-    const layout = auditTableLayout({
-      layout: props.layout,
-      prefix: props.keyPrefix,
-      clusters: props.clusters,
-    });
     const databaseName = props.namePrefix.replaceAll('-', '_');
 
     this.database = new GlueCatalogDatabase(this, 'database', {
@@ -47,36 +68,20 @@ export class ArchiveQuery extends Construct {
       description: 'Archived RDS log files',
     });
 
-    this.table = new GlueCatalogTable(this, 'audit', {
-      databaseName: this.database.name,
-      name: AUDIT_TABLE,
-      description: 'Aurora MySQL audit logs (gzip CSV), partitioned by cluster and hour',
-      tableType: 'EXTERNAL_TABLE',
-      parameters: {
-        classification: 'csv',
-        EXTERNAL: 'TRUE',
-        ...layout.projection,
-        // The bucket is a Terraform reference; only the literal part needs `${` escaped.
-        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
-      },
-      partitionKeys: [
-        { name: 'cluster', type: 'string', comment: 'DB cluster identifier' },
-        { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
-      ],
-      storageDescriptor: {
-        location: `s3://${props.bucketName}/${layout.locationPath}`,
-        // TextInputFormat reads .gz objects transparently.
-        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-        compressed: true,
-        serDeInfo: {
-          serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
-          // The SQL text is quoted with single quotes and may itself contain commas.
-          parameters: { separatorChar: ',', quoteChar: "'", escapeChar: '\\' },
-        },
-        columns: AUDIT_COLUMNS.map(([name, comment]) => ({ name, type: 'string', comment })),
-      },
+    this.table = this.auditTable('audit', AUDIT_TABLE, props, {
+      layout: props.layout,
+      prefix: props.keyPrefix,
+      clusters: props.clusters,
     });
+    const sources = sourcesProjection(props.sources ?? []);
+    if (sources) {
+      this.sourcesTable = this.auditTable('audit-sources', AUDIT_SOURCES_TABLE, props, {
+        layout: props.layout,
+        prefix: props.keyPrefix,
+        clusters: sources.clusters,
+        places: { accounts: sources.accounts, regions: sources.regions },
+      });
+    }
 
     for (const table of LINE_TABLES.filter((t) => props.logTypes?.includes(t.logType))) {
       const lines = logTableLayout(
@@ -133,6 +138,55 @@ export class ArchiveQuery extends Construct {
       database: this.database.name,
       workgroup: this.workgroup.name,
       query: exampleQuery(databaseName, AUDIT_TABLE, props.layout),
+    });
+  }
+
+  /** One audit log table over the archive, partitioned as `input` says. */
+  private auditTable(
+    id: string,
+    name: string,
+    props: ArchiveQueryProps,
+    input: AuditTableInput,
+  ): GlueCatalogTable {
+    const layout = auditTableLayout(input);
+    const places = input.places
+      ? [
+          { name: 'account', type: 'string', comment: 'Source account id' },
+          { name: 'region', type: 'string', comment: 'Source region' },
+        ]
+      : [];
+    return new GlueCatalogTable(this, id, {
+      databaseName: this.database.name,
+      name,
+      description: input.places
+        ? 'Aurora MySQL audit logs of the source accounts (gzip CSV), partitioned by account, region, cluster and hour'
+        : 'Aurora MySQL audit logs (gzip CSV), partitioned by cluster and hour',
+      tableType: 'EXTERNAL_TABLE',
+      parameters: {
+        classification: 'csv',
+        EXTERNAL: 'TRUE',
+        ...layout.projection,
+        // The bucket is a Terraform reference; only the literal part needs `${` escaped.
+        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
+      },
+      partitionKeys: [
+        ...places,
+        { name: 'cluster', type: 'string', comment: 'DB cluster identifier' },
+        { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
+      ],
+      storageDescriptor: {
+        location: `s3://${props.bucketName}/${layout.locationPath}`,
+        // TextInputFormat reads .gz objects transparently.
+        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        compressed: true,
+        serDeInfo: {
+          serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+          // The SQL text is quoted with single quotes and may itself contain commas.
+          parameters: { separatorChar: ',', quoteChar: "'", escapeChar: '\\' },
+        },
+        columns: AUDIT_COLUMNS.map(([column, comment]) => ({ name: column, type: 'string', comment })),
+      },
     });
   }
 }

@@ -36,6 +36,7 @@ export function functionConfig(s: Settings, r: RuntimeResources): Partial<Archiv
     clusterTag: s.clusterTag,
     instances: s.instances.length > 0 ? s.instances : undefined,
     instanceTag: s.instanceTag,
+    sourceAccounts: s.sourceAccounts.length > 0 ? s.sourceAccounts : undefined,
     logTypes: s.logTypes,
     keyLayout: s.keyLayout,
     keyPrefix: s.keyPrefix,

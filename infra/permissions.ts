@@ -12,8 +12,9 @@ import type { RecordDigestMode } from '../core/transfer/metadata.js';
 /**
  * What a grant applies to; policies.ts turns each into this stack's ARNs. `objects` is everything
  * under the key prefix; `digests` only the digests' folder in it (`_digests/`, core/digests/format.ts);
- * `signingKey` the asymmetric KMS key digests are signed with, when one is set. `rdsEvents` is "*",
- * for the one RDS read that supports no resource-level permissions (DescribeEvents).
+ * `signingKey` the asymmetric KMS key digests are signed with, when one is set. `memberRoles` are the
+ * roles of `sourceAccounts` the hub assumes, exactly as listed. `rdsEvents` is "*", for the one RDS
+ * read that supports no resource-level permissions (DescribeEvents).
  */
 export type Target =
   | 'table'
@@ -25,6 +26,7 @@ export type Target =
   | 'instances'
   | 'clusters'
   | 'signingKey'
+  | 'memberRoles'
   | 'rdsEvents';
 
 /** Actions on one target. */
@@ -41,12 +43,25 @@ export interface ArchiverOptions {
   clusterTag: boolean;
   /** Instances are chosen by tag: the archiver reads an instance's tags before downloading. */
   instanceTag: boolean;
+  /** `sourceAccounts` lists member roles: the archiver downloads with their credentials. */
+  assumesRoles: boolean;
 }
 
 /** How the discoverer is configured, as far as its permissions depend on it. */
 export interface DiscovererOptions {
   /** Standalone instances are selected (by identifier or tag): DescribeDBInstances finds them. */
   standalone: boolean;
+  /** `sourceAccounts` lists member roles: the discoverer lists their files with their credentials. */
+  assumesRoles: boolean;
+}
+
+/**
+ * core/fleet/assumed-credentials.ts: STS AssumeRole (with the member's external id) of each member
+ * role, once per account until shortly before the credentials expire. What the hub may then do in
+ * the member account is the member role's own policy (`memberRoleGrants`), not the hub role's.
+ */
+function assumeMemberRoles(assumesRoles: boolean): Grant[] {
+  return assumesRoles ? [{ on: 'memberRoles', actions: ['sts:AssumeRole'] }] : [];
 }
 
 /**
@@ -73,6 +88,7 @@ export function discovererGrants(options: DiscovererOptions): Grant[] {
       actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     },
     { on: 'queue', actions: ['sqs:SendMessage'] },
+    ...assumeMemberRoles(options.assumesRoles),
   ];
 }
 
@@ -108,6 +124,28 @@ export function archiverGrants(options: ArchiverOptions): Grant[] {
     { on: 'queue', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] },
     { on: 'dlq', actions: ['sqs:SendMessage'] },
     { on: 'objects', actions: archiveObjectActions(options.objectDigest) },
+    ...assumeMemberRoles(options.assumesRoles),
+  ];
+}
+
+/**
+ * The member role a source account creates for the hub (infra/member-role.ts): the RDS reads and
+ * the download the hub's discoverer and archiver make there, with that role's credentials, and
+ * nothing else. DescribeDBClusters selects clusters (by identifier or tag); DescribeDBInstances
+ * selects standalone instances and checks an instance's tags; DescribeDBLogFiles lists files;
+ * DownloadCompleteDBLogFile is the signed download; DescribeEvents reads deletion events. On "*"
+ * for DescribeEvents only: it supports no resource-level permissions (an empty "Resource types"
+ * column in the Service Authorization Reference), so a grant scoped to instances would be an
+ * AccessDenied on every call.
+ */
+export function memberRoleGrants(): Grant[] {
+  return [
+    { on: 'clusters', actions: ['rds:DescribeDBClusters'] },
+    {
+      on: 'instances',
+      actions: ['rds:DescribeDBInstances', 'rds:DescribeDBLogFiles', 'rds:DownloadCompleteDBLogFile'],
+    },
+    { on: 'rdsEvents', actions: ['rds:DescribeEvents'] },
   ];
 }
 
@@ -262,6 +300,7 @@ export function mergeGrants(grants: readonly Grant[]): Grant[] {
     'digests',
     'bucket',
     'signingKey',
+    'memberRoles',
     'rdsEvents',
   ];
   const byTarget = new Map<Target, string[]>();
@@ -286,6 +325,7 @@ const TARGET_WORDS: Record<Target, string> = {
   digests: 'the digests (`keyPrefix` + `_digests/`)',
   bucket: 'the bucket',
   signingKey: 'the digest signing key (when digests are signed with KMS)',
+  memberRoles: 'the member roles listed in `sourceAccounts` (only when it lists any)',
   rdsEvents: 'any resource (RDS events: no resource-level permissions)',
 };
 
@@ -321,6 +361,7 @@ export function renderPermissionsTable(objectDigest: RecordDigestMode): string {
       instanceTag: true,
       standalone: true,
       kmsSigning: true,
+      assumesRoles: true,
     }),
   };
   const rows: [string[], string][] = [];

@@ -1,7 +1,9 @@
 /**
  * IAM and resource policies as plain data. Identity policies come from the grants in
  * permissions.ts: every action is named (no wildcards) and every resource is this stack's table,
- * queues, bucket, key and log group, or the RDS instances/clusters of this account and region.
+ * queues, bucket, key and log group, the RDS instances/clusters of this account and region (and of
+ * its other regions listed in `sourceAccounts`), or the member roles `sourceAccounts` lists. The
+ * member role's policy (`rdsStatementsFor`) is the one with RDS resources of another account.
  * Kept pure so tests can read them directly.
  */
 
@@ -41,6 +43,13 @@ export interface PolicyArns {
   digestSigningKey?: string | undefined;
   /** `arn:<partition>:rds:<region>:<account>` */
   rdsArnPrefix: string;
+  /**
+   * More `arn:<partition>:rds:<region>:<account>` the hub reads with its own credentials: its own
+   * account's other regions listed in `sourceAccounts` without a role.
+   */
+  moreRdsArnPrefixes?: readonly string[];
+  /** The member roles listed in `sourceAccounts`, the only roles the functions may assume. */
+  memberRoles?: readonly string[];
 }
 
 const SIDS: Record<Target, string> = {
@@ -53,15 +62,35 @@ const SIDS: Record<Target, string> = {
   digests: 'Digests',
   bucket: 'ArchiveBucket',
   signingKey: 'DigestSigningKey',
+  memberRoles: 'AssumeMemberRoles',
   rdsEvents: 'RdsEvents',
 };
+
+/** The RDS ARNs of an RDS target under the given `arn:<partition>:rds:<region>:<account>` prefixes. */
+function rdsResourcesOf(
+  target: 'clusters' | 'instances' | 'rdsEvents',
+  prefixes: readonly string[],
+): string[] {
+  switch (target) {
+    case 'clusters':
+      return prefixes.map((prefix) => `${prefix}:cluster:*`);
+    case 'instances':
+      return prefixes.map((prefix) => `${prefix}:db:*`);
+    case 'rdsEvents':
+      return ['*'];
+  }
+}
 
 function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns): string[] {
   switch (target) {
     case 'clusters':
-      return [`${a.rdsArnPrefix}:cluster:*`];
     case 'instances':
-      return [`${a.rdsArnPrefix}:db:*`];
+    case 'rdsEvents':
+      return rdsResourcesOf(target, [a.rdsArnPrefix, ...(a.moreRdsArnPrefixes ?? [])]);
+    case 'memberRoles':
+      if (!a.memberRoles || a.memberRoles.length === 0)
+        throw new Error('an sts:AssumeRole grant needs the member roles of sourceAccounts');
+      return [...a.memberRoles];
     case 'table':
       // A Query may name an index, which IAM checks against the index's ARN.
       return actions.includes('dynamodb:Query') ? [a.table, `${a.table}/index/*`] : [a.table];
@@ -78,8 +107,6 @@ function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns):
     case 'signingKey':
       if (!a.digestSigningKey) throw new Error('a kms:Sign grant needs the digest signing key');
       return [a.digestSigningKey];
-    case 'rdsEvents':
-      return ['*'];
   }
 }
 
@@ -104,6 +131,26 @@ export function statementsFor(grants: readonly Grant[], a: PolicyArns): PolicySt
       Action: [...grant.actions].sort(),
       Resource: resourcesOf(grant.on, grant.actions, a),
     }));
+}
+
+/**
+ * The member role's statements (permissions.ts `memberRoleGrants`), scoped to the RDS resources
+ * under the given prefixes (`arn:<partition>:rds:*:<account>`: every region of the member account).
+ */
+export function rdsStatementsFor(
+  grants: readonly Grant[],
+  rdsArnPrefixes: readonly string[],
+): PolicyStatement[] {
+  return mergeGrants(grants).map((grant) => {
+    if (grant.on !== 'clusters' && grant.on !== 'instances' && grant.on !== 'rdsEvents')
+      throw new Error(`not an RDS grant: ${grant.on}`);
+    return {
+      Sid: SIDS[grant.on],
+      Effect: 'Allow',
+      Action: [...grant.actions].sort(),
+      Resource: rdsResourcesOf(grant.on, rdsArnPrefixes),
+    };
+  });
 }
 
 /** Writing to a function's own log group (created by Terraform, so no logs:CreateLogGroup). */

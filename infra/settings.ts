@@ -6,6 +6,7 @@
  * table is checked against the declarations (test/unit/readme.test.ts).
  */
 
+import { sourceAccountsKind, sourceAccountsProblem } from '../core/fleet/source-accounts.js';
 import { LOG_TYPES, logTypeList } from '../core/log-types.js';
 import {
   bucketNameProblem,
@@ -71,11 +72,11 @@ function kmsKeyArnProblem(arn: string): string | undefined {
 }
 
 /** Checks a string against a pattern; `what` completes "is not ...". */
-function matching(pattern: RegExp, what: string) {
+export function matching(pattern: RegExp, what: string) {
   return (value: string) => (pattern.test(value) ? undefined : `is not ${what}`);
 }
 
-const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+export const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const SUBNET = /^subnet-[0-9a-f]+$/;
 const SECURITY_GROUP = /^sg-[0-9a-f]+$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -123,7 +124,7 @@ const objectLockKind: Kind<ObjectLockMode> = (() => {
 })();
 
 /** An IAM principal allowed to assume the operator role: a role, user or account root ARN. */
-const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
+export const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 
 /** One deployment setting: its JSON key is its name in `DEPLOY_SETTINGS`. */
 export interface DeploySetting<T> {
@@ -136,7 +137,7 @@ export interface DeploySetting<T> {
 }
 
 /** Declares one setting; its value type (for `Settings`) comes from its kind. */
-function setting<T>(
+export function setting<T>(
   declaration: Omit<DeploySetting<T>, 'default'> & { default: NoInfer<T> },
 ): DeploySetting<T> {
   return declaration;
@@ -179,6 +180,12 @@ export const DEPLOY_SETTINGS = {
     default: undefined,
     defaultDoc: 'none',
     doc: 'Archive every DB instance with this tag (`key=value`), beside the clusters.',
+  }),
+  sourceAccounts: setting({
+    // The runtime setting's own reader (core/fleet/source-accounts.ts): one shape, one set of rules.
+    kind: sourceAccountsKind,
+    default: [],
+    doc: 'Other accounts and regions to read, as `ARCHIVER_SOURCE_ACCOUNTS` takes them; the functions may assume exactly the roles listed. See [A hub and its member accounts](#a-hub-and-its-member-accounts).',
   }),
   logTypes: setting({
     kind: logTypeList(),
@@ -406,15 +413,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * @throws SettingsError listing every problem found.
  */
 export function parseSettings(input: unknown, env: Record<string, string | undefined> = {}): Settings {
+  const { values, given, problems } = readDeclared(DEPLOY_SETTINGS, input, env, envName);
+  const typed = values as Settings;
+  // An explicit cluster list replaces the default tag selector.
+  if (typed.clusters.length > 0 && !given.has('clusterTag')) typed.clusterTag = undefined;
+  problems.push(...crossChecks(typed, given as ReadonlySet<SettingKey>));
+  if (problems.length > 0) throw new SettingsError(problems);
+  return typed;
+}
+
+/**
+ * Reads declared settings from untyped input and environment variables (named by `variableOf`),
+ * which win; anything missing takes its default. Shared by the hub's settings and the member
+ * role's (infra/member-settings.ts). Throws only for input that is not an object.
+ */
+export function readDeclared(
+  declarations: Record<string, DeploySetting<unknown>>,
+  input: unknown,
+  env: Record<string, string | undefined>,
+  variableOf: (key: string) => string,
+): { values: Record<string, unknown>; given: Set<string>; problems: string[] } {
   if (!isRecord(input)) throw new SettingsError(['settings must be a JSON object']);
-  const unknown = Object.keys(input).filter((key) => !(key in DEPLOY_SETTINGS) && !key.startsWith('$'));
+  const unknown = Object.keys(input).filter((key) => !(key in declarations) && !key.startsWith('$'));
   const problems = unknown.map((key) => `unknown setting "${key}"`);
-  const given = new Set<SettingKey>();
-  const settings: Record<string, unknown> = {};
-  for (const [key, declaration] of ENTRIES) {
-    const variable = envName(key);
+  const given = new Set<string>();
+  const values: Record<string, unknown> = {};
+  for (const [key, declaration] of Object.entries(declarations)) {
+    const variable = variableOf(key);
     const raw = env[variable]?.trim();
-    settings[key] = declaration.default;
+    values[key] = declaration.default;
     let read: Read<unknown> | undefined;
     let source: string = key;
     if (raw) {
@@ -426,14 +453,9 @@ export function parseSettings(input: unknown, env: Record<string, string | undef
     if (read === undefined) continue;
     given.add(key);
     if ('problem' in read) problems.push(`${source} ${read.problem}`);
-    else settings[key] = read.value;
+    else values[key] = read.value;
   }
-  const typed = settings as Settings;
-  // An explicit cluster list replaces the default tag selector.
-  if (typed.clusters.length > 0 && !given.has('clusterTag')) typed.clusterTag = undefined;
-  problems.push(...crossChecks(typed, given));
-  if (problems.length > 0) throw new SettingsError(problems);
-  return typed;
+  return { values, given, problems };
 }
 
 /** Rules that tie several settings together. */
@@ -447,6 +469,8 @@ function crossChecks(s: Settings, given: ReadonlySet<SettingKey>): string[] {
     problems.push('set clusters, clusterTag, instances or instanceTag');
   }
   if (s.logTypes.length === 0) problems.push('logTypes must not be empty');
+  const sources = sourceAccountsProblem(s.sourceAccounts, s.region);
+  if (sources) problems.push(`sourceAccounts ${sources}`);
   if (!s.createBucket && s.bucketName === undefined) problems.push('createBucket=false needs bucketName');
   // An existing bucket is its owner's to configure: its Object Lock and logging are not ours.
   if (!s.createBucket && given.has('objectLock') && s.objectLock !== 'off') {

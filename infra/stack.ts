@@ -18,6 +18,23 @@ import { ArchiveQueues } from './queues.js';
 import { DiscoveryScheduleRule } from './schedule.js';
 import { retentionPlan, type Settings, visibilityTimeoutSeconds } from './settings.js';
 
+/**
+ * What `sourceAccounts` adds to the functions' policies: the member roles to assume, exactly as
+ * listed, and the RDS resources of the hub's own account in the other regions listed without a
+ * role (read with the functions' own credentials). A member account's RDS resources are the
+ * member role's to grant (infra/member-role.ts), never the hub role's.
+ */
+export function sourceAccountArns(
+  sources: Settings['sourceAccounts'],
+  partition: string,
+): Pick<PolicyArns, 'memberRoles' | 'moreRdsArnPrefixes'> {
+  const memberRoles = sources.flatMap((source) => (source.roleArn ? [source.roleArn] : []));
+  const moreRdsArnPrefixes = sources
+    .filter((source) => source.roleArn === undefined)
+    .flatMap((source) => source.regions.map((region) => `arn:${partition}:rds:${region}:${source.account}`));
+  return { memberRoles, moreRdsArnPrefixes };
+}
+
 export interface ArchiverStackProps {
   settings: Settings;
   /** Folders holding each function's bundle (see bundleHandlers). */
@@ -77,7 +94,9 @@ export class ArchiverStack extends TerraformStack {
       kmsKey: s.kmsKeyArn,
       digestSigningKey: s.digestSigningKeyArn,
       rdsArnPrefix: `arn:${partition}:rds:${s.region}:${account}`,
+      ...sourceAccountArns(s.sourceAccounts, partition),
     };
+    const assumesRoles = (arns.memberRoles ?? []).length > 0;
     const vpc =
       s.subnetIds.length > 0 ? { subnetIds: s.subnetIds, securityGroupIds: s.securityGroupIds } : undefined;
     const common = {
@@ -98,6 +117,7 @@ export class ArchiverStack extends TerraformStack {
       statements: (logGroup) =>
         discovererStatements(arns, logGroup, {
           standalone: s.instances.length > 0 || s.instanceTag !== undefined,
+          assumesRoles,
         }),
     });
     const archiver = new HandlerFunction(this, 'archiver', {
@@ -112,6 +132,7 @@ export class ArchiverStack extends TerraformStack {
           objectDigest: DEPLOYED_OBJECT_DIGEST,
           clusterTag: s.clusterTag !== undefined,
           instanceTag: s.instanceTag !== undefined,
+          assumesRoles,
         }),
     });
 
@@ -177,6 +198,7 @@ export class ArchiverStack extends TerraformStack {
       clusters: s.clusterTag || s.instanceTag ? [] : [...s.clusters, ...s.instances],
       kmsKeyArn: s.kmsKeyArn,
       logTypes: s.logTypes,
+      sources: s.sourceAccounts,
     });
 
     const outputs: Record<string, string> = {
@@ -193,6 +215,9 @@ export class ArchiverStack extends TerraformStack {
       alarm_topic: alarms.topic.arn,
       operator_role_arn: operator.role.arn,
       ...(bucket.accessLogs ? { access_log_bucket: bucket.accessLogs.name } : {}),
+      ...(query.sourcesTable
+        ? { athena_sources_table: `${query.database.name}.${query.sourcesTable.name}` }
+        : {}),
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

@@ -45,6 +45,7 @@ Options:
   --cluster C              the DB cluster (or a standalone instance's id)
   --instance I             only this instance; alone, it names its cluster, or itself when it is
                            standalone (RDS MySQL, MariaDB: in no DB cluster)
+  --account A --region R   a cluster of a source account (ARCHIVER_SOURCE_ACCOUNTS); default home
   --from T1, --to T2       the window (required); whole UTC hours from the hour of T1
 ${logTypeHelp('default audit')}
   --ledger-only            do not ask S3: the verdict is the ledger's view (the output says so);
@@ -199,6 +200,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     cluster: { type: 'string' },
     instance: { type: 'string' },
+    account: { type: 'string' },
+    region: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
     'log-type': { type: 'string', default: 'audit' },
@@ -219,6 +222,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const to = instantOption(values.to, 'to', now)!;
   if (to <= from) throw new UsageError('--to must be after --from');
   const logType = logTypeFrom(values['log-type']) ?? 'audit';
+  if ((values.account !== undefined && values.account !== 'home') !== (values.region !== undefined))
+    throw new UsageError(
+      "--account and --region name another account's cluster together (or --account home)",
+    );
   const report = await withOperations(io, async (p) => {
     const ledgerReport = await runCompleteness(
       {
@@ -237,6 +244,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       {
         ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
         ...(values.instance !== undefined ? { instance: values.instance } : {}),
+        ...(values.account !== undefined && values.account !== 'home' && values.region !== undefined
+          ? { where: { account: values.account, region: values.region } }
+          : {}),
         from,
         to,
         logType,

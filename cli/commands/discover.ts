@@ -1,4 +1,5 @@
-import { discover } from '../../core/discover.js';
+import type { InstanceOutcome } from '../../core/discover.js';
+import { discoverFleet } from '../../core/fleet/discover-fleet.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
@@ -28,12 +29,16 @@ Options:
     const pipeline = pipelineFromEnv(io, 'discover', logLevel(values['log-level']));
     try {
       await checkResources(pipeline, 'discover');
-      const summary = await discover(pipeline.discoverDeps());
+      const summary = await discoverFleet(pipeline.discoverDeps());
       if (values.json) writeJson(io, summary);
       else {
         println(
           io,
           formatTable(summary.instances, [
+            // Only a deployment that reads other accounts or regions shows where.
+            ...(pipeline.config.sourceAccounts.length > 0
+              ? [{ header: 'where', value: (r: InstanceOutcome) => placeOf(r) }]
+              : []),
             { header: 'cluster', value: (r) => r.cluster },
             { header: 'instance', value: (r) => r.instance },
             { header: 'listed', value: (r) => String(r.listed), align: 'right' },
@@ -53,3 +58,8 @@ Options:
     }
   },
 };
+
+/** `home`, or `<account>/<region>`. */
+function placeOf(outcome: InstanceOutcome): string {
+  return outcome.account === undefined ? 'home' : `${outcome.account}/${outcome.region}`;
+}

@@ -55,7 +55,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, { ...FILTER_OPTIONS, ...LOG_TYPE_OPTION, ...JSON_OPTION });
   const logType = logTypeFrom(values['log-type']);
   const rows = await withOperations(io, (p) =>
-    runFailures({ ledger: p.clients.ledger }, filterFrom(values), logType),
+    runFailures({ ledger: p.clients.ledger }, filterFrom(values, io.env), logType),
   );
   if (values.json) writeJson(io, { failures: rows });
   else println(io, renderFailures(rows));

@@ -16,11 +16,15 @@ import { type Pipeline, pipelineFromEnv } from '../pipeline-wiring.js';
 export const FILTER_OPTIONS = {
   cluster: { type: 'string' },
   instance: { type: 'string' },
+  account: { type: 'string' },
+  region: { type: 'string' },
 } as const;
 
 /** The help lines of FILTER_OPTIONS. */
 export const FILTER_HELP = `  --cluster C              only this DB cluster
-  --instance I             only this DB instance`;
+  --instance I             only this DB instance
+  --account A              only this source account (ARCHIVER_SOURCE_ACCOUNTS), or 'home'
+  --region R               only this region (home files are in AWS_REGION)`;
 
 /** `--log-type TYPE`: one log type (core/log-types.ts). */
 export const LOG_TYPE_OPTION = { 'log-type': { type: 'string' } } as const;
@@ -42,11 +46,17 @@ export function logTypeFrom(value: string | undefined): LogType | undefined {
 export const TIME_HELP = `T is an ISO 8601 UTC time (2026-03-01T10:00Z, 2026-03-01), 'now', or relative to now
 (-30m, -6h, -2d; write it with '=': --from=-6h).`;
 
-/** The filter from parsed options. */
-export function filterFrom(values: { cluster?: string; instance?: string }): FileFilter {
+/** The filter from parsed options; `env` gives the home region (AWS_REGION) for `--region`. */
+export function filterFrom(
+  values: { cluster?: string; instance?: string; account?: string; region?: string },
+  env: Record<string, string | undefined> = {},
+): FileFilter {
+  const homeRegion = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
   return {
     ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
     ...(values.instance !== undefined ? { instance: values.instance } : {}),
+    ...(values.account !== undefined ? { account: values.account } : {}),
+    ...(values.region !== undefined ? { region: values.region, ...(homeRegion ? { homeRegion } : {}) } : {}),
   };
 }
 

@@ -92,7 +92,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     'max-per-second': { type: 'string' },
     ...JSON_OPTION,
   });
-  const filter = filterFrom(values);
+  const filter = filterFrom(values, io.env);
   if (values.native && (filter.cluster !== undefined || filter.instance !== undefined)) {
     throw new UsageError('--native moves every DLQ message: it cannot filter by --cluster/--instance');
   }

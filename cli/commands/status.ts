@@ -113,7 +113,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         ...(p.config.dlqUrl ? { dlqUrl: p.config.dlqUrl } : {}),
       },
       {
-        filter: filterFrom(values),
+        filter: filterFrom(values, io.env),
         history: values.history,
         signal: io.signal,
         ...(logType !== undefined ? { logType } : {}),

@@ -166,7 +166,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         now: () => now,
       },
       {
-        filter: filterFrom(values),
+        filter: filterFrom(values, io.env),
         logType,
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),

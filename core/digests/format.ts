@@ -35,6 +35,9 @@ export interface DigestObject {
   /** ISO 8601 UTC. */
   archivedAt: string;
   group: string;
+  /** Outside the home place only: the instance's account and region, both or neither. */
+  account?: string;
+  region?: string;
   instance: string;
   logType: string;
   /** The RDS log file name the object was downloaded from. */
@@ -103,6 +106,7 @@ export function digestObject(event: ArchiveEvent): DigestObject {
     sourceSha256: event.sourceSha256,
     archivedAt: new Date(event.archivedAt).toISOString(),
     group: event.group,
+    ...(event.account !== undefined ? { account: event.account, region: event.region ?? '' } : {}),
     instance: event.instance,
     logType: event.logType,
     logFile: event.logFileName,
@@ -166,6 +170,12 @@ function objectProblem(value: unknown, index: number): string | undefined {
   if (typeof o.sourceSha256 !== 'string' || !HEX64.test(o.sourceSha256))
     return `${at}.sourceSha256 is not a hex SHA-256`;
   if (o.versionId !== undefined && typeof o.versionId !== 'string') return `${at}.versionId is not a string`;
+  if ((o.account === undefined) !== (o.region === undefined))
+    return `${at} has one of account and region without the other`;
+  for (const field of ['account', 'region'] as const) {
+    if (o[field] !== undefined && (typeof o[field] !== 'string' || o[field] === ''))
+      return `${at}.${field} is not a non-empty string`;
+  }
   if ((o.stream === undefined) !== (o.contentId === undefined))
     return `${at} has one of stream and contentId without the other`;
   for (const field of ['stream', 'contentId'] as const) {

@@ -22,13 +22,15 @@
  * | chain head      | `DIGEST#CHAIN`     | `#HEAD`                                         |
  *
  * `<file sk>` is the record's sort key: `F#<name>`, or `C#<stream>#<contentId>` for a content item.
+ * Outside the home place `<instance>` is qualified by its account and region
+ * (`<account>/<region>/<instance>`, records.ts `scopedId`), and the event names them.
  */
 
 import { HOUR_MS, hourStart } from '../time.js';
-import { type FileKey, iso, keys, type TableKey } from './records.js';
+import { type FileKey, iso, keys, scopedId, type TableKey, type Where, whereOf } from './records.js';
 
 /** One archived object, as the `complete` transition recorded it. Never updated. */
-export interface ArchiveEvent {
+export interface ArchiveEvent extends Where {
   pk: string;
   sk: string;
   /** Object key in the archive bucket. */
@@ -80,7 +82,7 @@ export const eventKeys = {
   /** The partition of the hour holding `ms`. */
   hourPk: (ms: number) => `E#${iso(hourStart(ms))}`,
   eventSk: (file: FileKey, generation: number, archivedAt: number) =>
-    `${file.instance}#${keys.fileSk(file)}#g${generation}#${iso(archivedAt)}`,
+    `${scopedId(file, file.instance)}#${keys.fileSk(file)}#g${generation}#${iso(archivedAt)}`,
   /** The seal item of the partition an item goes into. */
   sealOf: (pk: string): TableKey => ({ pk, sk: SEAL_SK }),
 };
@@ -98,6 +100,7 @@ export function archiveEventItem(file: FileKey, facts: ArchiveEventFacts): Archi
     sourceSha256: facts.sourceSha256,
     archivedAt: facts.archivedAt,
     group: facts.group,
+    ...whereOf(file),
     instance: file.instance,
     logType: facts.logType,
     logFileName: facts.archivedName,

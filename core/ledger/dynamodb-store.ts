@@ -40,6 +40,7 @@ import {
   keys,
   type ListingGap,
   META_SK,
+  type Where,
 } from './records.js';
 import { type LeaseInput, type LedgerStore, type ListingInput, listedMeta, listingItems } from './store.js';
 import { LEDGER_INDEXES } from './table.js';
@@ -57,11 +58,14 @@ export class DynamoLedgerStore implements LedgerStore {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  async instanceState(instance: string): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }> {
+  async instanceState(
+    instance: string,
+    where: Where = {},
+  ): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }> {
     const items = await this.query<InstanceMeta | FileRecord>({
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.activePk(instance) },
+      ExpressionAttributeValues: { ':pk': keys.activePk(instance, where) },
       ConsistentRead: true,
     });
     let meta: InstanceMeta | undefined;
@@ -116,13 +120,14 @@ export class DynamoLedgerStore implements LedgerStore {
     logType: string,
     fromHour: number,
     toHour: number,
+    where: Where = {},
   ): Promise<FileRecord[]> {
     return await this.query<FileRecord>({
       TableName: this.table,
       IndexName: LEDGER_INDEXES.byClusterHour.name,
       KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
-        ':pk': keys.clusterTypePk(cluster, logType),
+        ':pk': keys.clusterTypePk(cluster, logType, where),
         ':from': new Date(fromHour).toISOString(),
         // '~' sorts after every character used in the rest of the sort key.
         ':to': `${new Date(toHour).toISOString()}~`,
@@ -130,12 +135,12 @@ export class DynamoLedgerStore implements LedgerStore {
     });
   }
 
-  async clusterGaps(cluster: string): Promise<ListingGap[]> {
+  async clusterGaps(cluster: string, where: Where = {}): Promise<ListingGap[]> {
     return await this.query<ListingGap>({
       TableName: this.table,
       IndexName: LEDGER_INDEXES.byClusterHour.name,
       KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.clusterGapsPk(cluster) },
+      ExpressionAttributeValues: { ':pk': keys.clusterGapsPk(cluster, where) },
     });
   }
 
@@ -143,13 +148,14 @@ export class DynamoLedgerStore implements LedgerStore {
     cluster: string,
     fromHour: number,
     toHour: number,
+    where: Where = {},
   ): Promise<DeletionEventRecord[]> {
     return await this.query<DeletionEventRecord>({
       TableName: this.table,
       IndexName: LEDGER_INDEXES.byClusterHour.name,
       KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
-        ':pk': keys.clusterEventsPk(cluster),
+        ':pk': keys.clusterEventsPk(cluster, where),
         ':from': new Date(fromHour).toISOString(),
         ':to': `${new Date(toHour).toISOString()}~`,
       },
@@ -157,14 +163,14 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   /** A COUNT Query on the history partition: it reads the whole partition (1 MB per page). */
-  async retiredCount(instance: string): Promise<number> {
+  async retiredCount(instance: string, where: Where = {}): Promise<number> {
     let count = 0;
     const pages = paginateQuery(
       { client: this.doc },
       {
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.retiredPk(instance) },
+        ExpressionAttributeValues: { ':pk': keys.retiredPk(instance, where) },
         Select: 'COUNT',
       },
     );
@@ -262,7 +268,7 @@ export class DynamoLedgerStore implements LedgerStore {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: keys.activePk(input.instance), sk: META_SK },
+          Key: { pk: keys.activePk(input.instance, input), sk: META_SK },
           UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
           ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner',
           ExpressionAttributeValues: { ':owner': input.owner, ':until': input.until, ':now': input.now },

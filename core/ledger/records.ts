@@ -9,7 +9,29 @@ export type FileState = (typeof FILE_STATES)[number];
 /** States that have an entry in the by-state index (archived files drop out: the index stays small). */
 export const INDEXED_STATES: readonly FileState[] = ['seen', 'queued', 'archiving', 'failed', 'lost'];
 
-export interface FileRecord {
+/**
+ * Where a record's instance lives, when that is not the home place (the hub's own account in its
+ * own region): set on every record, heartbeat and gap of another account or region, and absent on
+ * the home place's, whose keys are exactly those of a single-account deployment. Key functions
+ * qualify the instance and group ids with it (`<account>/<region>/<id>`; ids hold no `/`), because
+ * AWS allows the same DB identifier in two accounts or regions.
+ */
+export interface Where {
+  account?: string | undefined;
+  region?: string | undefined;
+}
+
+/** An instance or group id as the ledger's keys hold it: qualified by its place when not home. */
+export function scopedId(where: Where, id: string): string {
+  return where.account === undefined ? id : `${where.account}/${where.region ?? ''}/${id}`;
+}
+
+/** The place fields of a record (none for home), to spread into items and messages. */
+export function whereOf(where: Where): Where {
+  return where.account === undefined ? {} : { account: where.account, region: where.region };
+}
+
+export interface FileRecord extends Where {
   pk: string;
   sk: string;
   /** The group: the DB cluster, or the instance itself when it is standalone (`standalone`). */
@@ -66,7 +88,7 @@ export interface FileRecord {
   gsi2sk: string;
 }
 
-export interface InstanceMeta {
+export interface InstanceMeta extends Where {
   pk: string;
   sk: typeof META_SK;
   /** The group: the DB cluster, or the instance itself when it is standalone. */
@@ -107,7 +129,7 @@ export interface Observation {
 }
 
 /** A period in which an instance was not listed for longer than its log retention. */
-export interface ListingGap {
+export interface ListingGap extends Where {
   pk: string;
   sk: string;
   cluster: string;
@@ -124,7 +146,7 @@ export interface ListingGap {
  * / 0611; core/rds/deletion-evidence.ts). Keyed by the event's date and a digest of its message:
  * reading the same event twice writes the same item.
  */
-export interface DeletionEventRecord {
+export interface DeletionEventRecord extends Where {
   pk: string;
   sk: string;
   cluster: string;
@@ -152,7 +174,7 @@ export const INSTANCES_PK = 'INSTANCES';
  * What names one file record: the instance and the file's name (a unique name, `F#<name>`), or
  * for a content item the stream and content id (`C#<stream>#<contentId>`; see `keys.fileSk`).
  */
-export interface FileKey {
+export interface FileKey extends Where {
   instance: string;
   logFileName: string;
   stream?: string | undefined;
@@ -166,8 +188,8 @@ export interface TableKey {
 }
 
 export const keys = {
-  activePk: (instance: string) => `I#${instance}`,
-  retiredPk: (instance: string) => `H#${instance}`,
+  activePk: (instance: string, where: Where = {}) => `I#${scopedId(where, instance)}`,
+  retiredPk: (instance: string, where: Where = {}) => `H#${scopedId(where, instance)}`,
   /** `F#<name>` for a unique name; `C#<stream>#<contentId>` for a content item. */
   fileSk: (file: FileKey): string =>
     file.contentId === undefined
@@ -179,28 +201,39 @@ export const keys = {
   label: (file: FileKey): string =>
     file.contentId === undefined ? file.logFileName : `${file.stream ?? ''}#${file.contentId}`,
   /** The table key of a file's record in the active partition. */
-  activeFile: (file: FileKey): TableKey => ({ pk: keys.activePk(file.instance), sk: keys.fileSk(file) }),
+  activeFile: (file: FileKey): TableKey => ({
+    pk: keys.activePk(file.instance, file),
+    sk: keys.fileSk(file),
+  }),
   /** The table key of a file's record once retired to the history partition. */
-  retiredFile: (file: FileKey): TableKey => ({ pk: keys.retiredPk(file.instance), sk: keys.fileSk(file) }),
+  retiredFile: (file: FileKey): TableKey => ({
+    pk: keys.retiredPk(file.instance, file),
+    sk: keys.fileSk(file),
+  }),
   /** Whether a sort key names a file record (not the heartbeat or a gap). */
   isFileSk: (sk: string): boolean => sk.startsWith('F#') || sk.startsWith('C#'),
   /** Whether a record was read from the history partition. */
-  isRetired: (record: Pick<FileRecord, 'pk' | 'instance'>): boolean =>
-    record.pk === keys.retiredPk(record.instance),
+  isRetired: (record: Pick<FileRecord, 'pk' | 'instance' | 'account' | 'region'>): boolean =>
+    record.pk === keys.retiredPk(record.instance, record),
   gapSk: (from: number) => `GAP#${iso(from)}`,
   statePk: (state: FileState) => `S#${state}`,
-  stateSk: (since: number, file: FileKey) => `${iso(since)}#${file.instance}#${keys.label(file)}`,
-  clusterTypePk: (cluster: string, logType: string) => `C#${cluster}#${logType}`,
-  clusterHourSk: (hour: number, file: FileKey) => `${iso(hour)}#${file.instance}#${keys.label(file)}`,
-  clusterGapsPk: (cluster: string) => `C#${cluster}#GAPS`,
-  gapIndexSk: (from: number, instance: string) => `${iso(from)}#${instance}`,
-  instanceSk: (cluster: string, instance: string) => `${cluster}#${instance}`,
+  stateSk: (since: number, file: FileKey) =>
+    `${iso(since)}#${scopedId(file, file.instance)}#${keys.label(file)}`,
+  clusterTypePk: (cluster: string, logType: string, where: Where = {}) =>
+    `C#${scopedId(where, cluster)}#${logType}`,
+  clusterHourSk: (hour: number, file: FileKey) =>
+    `${iso(hour)}#${scopedId(file, file.instance)}#${keys.label(file)}`,
+  clusterGapsPk: (cluster: string, where: Where = {}) => `C#${scopedId(where, cluster)}#GAPS`,
+  gapIndexSk: (from: number, instance: string, where: Where = {}) =>
+    `${iso(from)}#${scopedId(where, instance)}`,
+  instanceSk: (cluster: string, instance: string, where: Where = {}) =>
+    `${scopedId(where, cluster)}#${instance}`,
   /** RDS deletion events of an instance: a partition of their own, outside the discoverer's Query. */
-  eventsPk: (instance: string) => `E#${instance}`,
+  eventsPk: (instance: string, where: Where = {}) => `E#${scopedId(where, instance)}`,
   eventSk: (date: number, digest: string) => `${iso(date)}#${digest}`,
-  clusterEventsPk: (cluster: string) => `C#${cluster}#EVENTS`,
-  eventIndexSk: (hour: number, instance: string, date: number, digest: string) =>
-    `${iso(hour)}#${instance}#${iso(date)}#${digest}`,
+  clusterEventsPk: (cluster: string, where: Where = {}) => `C#${scopedId(where, cluster)}#EVENTS`,
+  eventIndexSk: (hour: number, instance: string, date: number, digest: string, where: Where = {}) =>
+    `${iso(hour)}#${scopedId(where, instance)}#${iso(date)}#${digest}`,
 };
 
 /** The by-state index attributes for a state (undefined for archived: it leaves the index). */
@@ -216,6 +249,7 @@ export function stateIndex(
 /** The key fields of a record (what a message and `getFile` name it by). */
 export function fileKeyOf(record: FileKey): FileKey {
   return {
+    ...whereOf(record),
     instance: record.instance,
     logFileName: record.logFileName,
     ...(record.contentId === undefined ? {} : { stream: record.stream, contentId: record.contentId }),

@@ -17,11 +17,13 @@ import {
   type ListingGap,
   META_SK,
   type Observation,
+  type Where,
+  whereOf,
 } from './records.js';
 import type { ArgsOf, TransitionName } from './transitions.js';
 
 /** A listing of one instance, recorded as its heartbeat. */
-export interface ListingInput {
+export interface ListingInput extends Where {
   cluster: string;
   instance: string;
   standalone?: boolean;
@@ -41,7 +43,7 @@ export interface ListingInput {
 }
 
 /** Inputs of `LedgerStore.takeDiscoveryLease`. */
-export interface LeaseInput {
+export interface LeaseInput extends Where {
   instance: string;
   owner: string;
   now: number;
@@ -53,7 +55,10 @@ export interface LedgerStore {
    * The instance's heartbeat and its active files (one Query). A heartbeat item holding only a
    * lease (an instance never listed) reads as no heartbeat.
    */
-  instanceState(instance: string): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }>;
+  instanceState(
+    instance: string,
+    where?: Where,
+  ): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }>;
   /** One file, from the active partition or else from history (`keys.isRetired` tells which). */
   getFile(file: FileKey): Promise<FileRecord | undefined>;
   /** Files in one state, oldest first (by-state index; retired failed and lost files stay in it). */
@@ -61,13 +66,24 @@ export interface LedgerStore {
   /** Every instance the discoverer has listed. */
   instances(): Promise<InstanceMeta[]>;
   /** Files of a cluster and log type whose hour is in [fromHour, toHour]. */
-  clusterFiles(cluster: string, logType: string, fromHour: number, toHour: number): Promise<FileRecord[]>;
+  clusterFiles(
+    cluster: string,
+    logType: string,
+    fromHour: number,
+    toHour: number,
+    where?: Where,
+  ): Promise<FileRecord[]>;
   /** Listing gaps recorded for a cluster. */
-  clusterGaps(cluster: string): Promise<ListingGap[]>;
+  clusterGaps(cluster: string, where?: Where): Promise<ListingGap[]>;
   /** How many files of an instance are in the history partition. */
-  retiredCount(instance: string): Promise<number>;
+  retiredCount(instance: string, where?: Where): Promise<number>;
   /** RDS deletion events of a cluster whose hour is in [fromHour, toHour] (by-cluster-hour index). */
-  clusterDeletionEvents(cluster: string, fromHour: number, toHour: number): Promise<DeletionEventRecord[]>;
+  clusterDeletionEvents(
+    cluster: string,
+    fromHour: number,
+    toHour: number,
+    where?: Where,
+  ): Promise<DeletionEventRecord[]>;
 
   /** Records a file seen for the first time. @throws TransitionRefusedError when it exists */
   create(record: FileRecord): Promise<void>;
@@ -127,8 +143,9 @@ export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: Li
   for (const [family, count] of Object.entries(input.rotated ?? {}))
     families[family] = Math.max(families[family] ?? 0, count);
   const meta: InstanceMeta = {
-    pk: keys.activePk(instance),
+    pk: keys.activePk(instance, input),
     sk: META_SK,
+    ...whereOf(input),
     cluster,
     instance,
     ...(input.standalone ? { standalone: true as const } : {}),
@@ -137,7 +154,7 @@ export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: Li
     lastListedCount: input.count,
     retentionMs: input.retentionMs,
     gsi1pk: INSTANCES_PK,
-    gsi1sk: keys.instanceSk(cluster, instance),
+    gsi1sk: keys.instanceSk(cluster, instance, input),
     ...(input.observed && Object.keys(input.observed).length > 0 ? { observed: input.observed } : {}),
     ...(Object.keys(families).length > 0 ? { families } : {}),
     ...((input.eventsCursor ?? previous?.eventsCursor) !== undefined
@@ -146,15 +163,16 @@ export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: Li
   };
   if (!previous || now - previous.lastListedAt <= input.retentionMs) return { meta, gap: undefined };
   const gap: ListingGap = {
-    pk: keys.activePk(instance),
+    pk: keys.activePk(instance, input),
     sk: keys.gapSk(previous.lastListedAt),
+    ...whereOf(input),
     cluster,
     instance,
     from: previous.lastListedAt,
     to: now,
     retentionMs: input.retentionMs,
-    gsi2pk: keys.clusterGapsPk(cluster),
-    gsi2sk: keys.gapIndexSk(previous.lastListedAt, instance),
+    gsi2pk: keys.clusterGapsPk(cluster, input),
+    gsi2sk: keys.gapIndexSk(previous.lastListedAt, instance, input),
   };
   return { meta, gap };
 }

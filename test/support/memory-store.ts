@@ -32,6 +32,7 @@ import {
   keys,
   type ListingGap,
   META_SK,
+  type Where,
 } from '../../core/ledger/records.js';
 import {
   type LeaseInput,
@@ -63,8 +64,11 @@ export class MemoryLedgerStore implements LedgerStore {
     return [...this.items.values()].map((item) => structuredClone(item));
   }
 
-  async instanceState(instance: string): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }> {
-    const partition = this.partition(keys.activePk(instance));
+  async instanceState(
+    instance: string,
+    where: Where = {},
+  ): Promise<{ meta: InstanceMeta | undefined; files: FileRecord[] }> {
+    const partition = this.partition(keys.activePk(instance, where));
     return {
       meta: listedMeta(partition.find((item) => item.sk === META_SK) as InstanceMeta | undefined),
       files: partition.filter((item) => keys.isFileSk(item.sk)) as unknown as FileRecord[],
@@ -95,26 +99,28 @@ export class MemoryLedgerStore implements LedgerStore {
     logType: string,
     fromHour: number,
     toHour: number,
+    where: Where = {},
   ): Promise<FileRecord[]> {
     const from = new Date(fromHour).toISOString();
     const to = `${new Date(toHour).toISOString()}~`;
-    return this.index('gsi2pk', 'gsi2sk', keys.clusterTypePk(cluster, logType)).filter(
+    return this.index('gsi2pk', 'gsi2sk', keys.clusterTypePk(cluster, logType, where)).filter(
       (item) => (item.gsi2sk as string) >= from && (item.gsi2sk as string) <= to,
     ) as unknown as FileRecord[];
   }
 
-  async clusterGaps(cluster: string): Promise<ListingGap[]> {
-    return this.index('gsi2pk', 'gsi2sk', keys.clusterGapsPk(cluster)) as unknown as ListingGap[];
+  async clusterGaps(cluster: string, where: Where = {}): Promise<ListingGap[]> {
+    return this.index('gsi2pk', 'gsi2sk', keys.clusterGapsPk(cluster, where)) as unknown as ListingGap[];
   }
 
   async clusterDeletionEvents(
     cluster: string,
     fromHour: number,
     toHour: number,
+    where: Where = {},
   ): Promise<DeletionEventRecord[]> {
     const from = new Date(fromHour).toISOString();
     const to = `${new Date(toHour).toISOString()}~`;
-    return this.index('gsi2pk', 'gsi2sk', keys.clusterEventsPk(cluster)).filter(
+    return this.index('gsi2pk', 'gsi2sk', keys.clusterEventsPk(cluster, where)).filter(
       (item) => (item.gsi2sk as string) >= from && (item.gsi2sk as string) <= to,
     ) as unknown as DeletionEventRecord[];
   }
@@ -123,8 +129,8 @@ export class MemoryLedgerStore implements LedgerStore {
     for (const event of events) this.put(event as unknown as Item);
   }
 
-  async retiredCount(instance: string): Promise<number> {
-    return this.partition(keys.retiredPk(instance)).length;
+  async retiredCount(instance: string, where: Where = {}): Promise<number> {
+    return this.partition(keys.retiredPk(instance, where)).length;
   }
 
   async create(record: FileRecord): Promise<void> {
@@ -168,7 +174,7 @@ export class MemoryLedgerStore implements LedgerStore {
   }
 
   async takeDiscoveryLease(input: LeaseInput): Promise<InstanceMeta | undefined> {
-    const key = { pk: keys.activePk(input.instance), sk: META_SK };
+    const key = { pk: keys.activePk(input.instance, input), sk: META_SK };
     const current = this.get(key) as InstanceMeta | undefined;
     if (leasedByOther(current, input.owner, input.now)) {
       throw new InstanceBusyError(input.instance, current?.leaseOwner, current?.leaseUntil);

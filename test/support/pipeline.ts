@@ -25,7 +25,7 @@ import { bufferIo } from '../../cli/io.js';
 import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
 import { type DrainStats, runEventSource } from '../../cli/sqs-event-source.js';
 import type { ArchiveBatch } from '../../core/archive-batch.js';
-import { type DiscoverSummary, discover } from '../../core/discover.js';
+import { discoverFleet, type FleetDiscoverSummary } from '../../core/fleet/discover-fleet.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
 import {
@@ -33,6 +33,7 @@ import {
   type Fault,
   manualClock,
   type RdsSimulator,
+  type RdsSimulatorOptions,
   type SimClock,
   startRdsSimulator,
   type WorkloadOptions,
@@ -61,7 +62,7 @@ export interface PipelineHarness {
   pipeline: Pipeline;
   clock: SimClock;
   env: Record<string, string>;
-  discover(): Promise<DiscoverSummary>;
+  discover(): Promise<FleetDiscoverSummary>;
   drain(options?: {
     concurrency?: number;
     functionTimeoutMs?: number;
@@ -92,6 +93,12 @@ export async function startPipelineHarness(
     env?: Record<string, string>;
     /** The simulated RDS API budget; default none (see below). */
     budget?: BudgetOptions | false;
+    /** An organisation (several accounts and regions), STS: see RdsSimulatorOptions. */
+    sim?: Pick<RdsSimulatorOptions, 'accounts' | 'regions' | 'sts'>;
+    /** The clock assumed credentials are judged by (default the simulator's). */
+    credentialsNow?: () => number;
+    /** Builds env settings that need the running simulator (e.g. ARCHIVER_SOURCE_ACCOUNTS). */
+    envFromSim?: (sim: RdsSimulator) => Record<string, string>;
   } = {},
 ): Promise<PipelineHarness> {
   const clock = options.clock ?? manualClock(T0);
@@ -110,6 +117,7 @@ export async function startPipelineHarness(
       ...options.workload,
     },
     ...(options.faults ? { faults: options.faults } : {}),
+    ...options.sim,
     // No RDS API budget unless a test asks for one: on a clock that stands still a budget never
     // refills, so a test making more than its burst of calls (listings, downloads, an SDK retry
     // more on a loaded machine) would meet Throttling it is not about.
@@ -122,16 +130,20 @@ export async function startPipelineHarness(
     ARCHIVER_LEASE_SECONDS: '60',
     ARCHIVER_PART_SIZE_MB: '5',
     ...options.env,
+    ...options.envFromSim?.(sim),
   };
-  const pipeline = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent');
   const now = () => clock.now();
+  // Assumed credentials expire on the simulator's clock: the cache reads the same one.
+  const pipeline = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent', {
+    credentialsNow: options.credentialsNow ?? now,
+  });
   return {
     sim,
     res,
     pipeline,
     clock,
     env,
-    discover: () => discover(pipeline.discoverDeps(now)),
+    discover: () => discoverFleet(pipeline.discoverDeps(now)),
     drain: ({ concurrency = 2, functionTimeoutMs = LAMBDA_MAX_TIMEOUT_MS, timeoutMarginMs = 2_000 } = {}) => {
       const retries = retryingAfterRunningInvocations(pipeline.clients.sqs, res.queueUrl);
       return runEventSource({

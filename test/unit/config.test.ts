@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       expect(config).toEqual({
         region: 'eu-west-1',
         table: 'ledger',
+        sourceAccounts: [],
         queueUrl: undefined,
         dlqUrl: undefined,
         bucket: undefined,
@@ -105,6 +106,7 @@ describe('loadConfig', () => {
       expect(config).toEqual({
         region: 'us-west-2',
         table: 'tbl',
+        sourceAccounts: [],
         queueUrl: 'http://127.0.0.1:4566/000000000000/q',
         dlqUrl: 'https://sqs.us-west-2.amazonaws.com/1/dlq',
         bucket: 'my.bucket-1',
@@ -428,6 +430,17 @@ describe('configEnvironment', () => {
       clusterTag: { key: 'archive', value: 'yes=please' },
       instances: ['mysql-1'],
       instanceTag: { key: 'audit', value: 'on' },
+      sourceAccounts: [
+        {
+          account: '210987654321',
+          roleArn: 'arn:aws:iam::210987654321:role/rds-log-archiver-member',
+          externalId: 'rds-log-archiver-210987654321',
+          regions: ['eu-central-1', 'eu-west-1'],
+          clusters: ['orders'],
+          instances: [],
+          instanceTag: { key: 'audit', value: 'on' },
+        },
+      ],
       logTypes: ['audit', 'error'],
       keyLayout: 'hive',
       keyPrefix: 'rds-logs/',

@@ -5,6 +5,7 @@ import { COMMANDS } from '../../cli/registry.js';
 import { CONFIG_VARIABLES } from '../../core/config.js';
 import { renderTransitionTable } from '../../core/ledger/transition-table.js';
 import { DEPLOYED_OBJECT_DIGEST } from '../../infra/function-environment.js';
+import { MEMBER_SETTINGS_DOC } from '../../infra/member-settings.js';
 import { renderPermissionsTable } from '../../infra/permissions.js';
 import { SETTINGS_DOC } from '../../infra/settings.js';
 
@@ -31,6 +32,10 @@ describe('README', () => {
 
   it('documents every deployment setting with its default and meaning', () => {
     expectDocumented(SETTINGS_DOC);
+  });
+
+  it('documents every member role setting with its default and meaning', () => {
+    expectDocumented(MEMBER_SETTINGS_DOC);
   });
 
   it('shows the install, test and start commands that .ci/run and npm use', () => {

@@ -6,7 +6,7 @@
  * archived files (object-listing.ts), then the pure report.
  */
 
-import { type FileRecord, fileKeyOf } from '../../ledger/records.js';
+import { type FileRecord, fileKeyOf, type Where } from '../../ledger/records.js';
 import type { LedgerStore } from '../../ledger/store.js';
 import { HOUR_MS, hourStart } from '../../time.js';
 import { OperationsError } from '../errors.js';
@@ -34,6 +34,8 @@ export interface CompletenessOptions {
   to: number;
   /** Log type as the ledger records it (the file name's directory): `audit`. */
   logType: string;
+  /** A source account's place (ARCHIVER_SOURCE_ACCOUNTS); default home. */
+  where?: Where;
 }
 
 /** Longest window one report covers (a grid line per hour beyond this is not an overview). */
@@ -51,7 +53,11 @@ export async function runCompleteness(
   if (!(to > from)) throw new OperationsError('the window is empty: --to must be after --from');
   if (to - from > MAX_WINDOW_MS) throw new OperationsError('the window is longer than 93 days: split it');
   const lastHour = hourStart(to - 1);
-  const instances = await deps.ledger.instances();
+  // Only the place's instances: another account may hold the same cluster and instance ids.
+  const where = options.where ?? {};
+  const instances = (await deps.ledger.instances()).filter(
+    (meta) => meta.account === where.account && meta.region === where.region,
+  );
   const filter = {
     ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
     ...(options.instance !== undefined ? { instance: options.instance } : {}),
@@ -63,9 +69,9 @@ export async function runCompleteness(
   const cluster =
     options.cluster ?? instances.find((meta) => meta.instance === options.instance)?.cluster ?? '';
   const [read, gaps, deletions] = await Promise.all([
-    deps.ledger.clusterFiles(cluster, options.logType, hourStart(from), lastHour),
-    deps.ledger.clusterGaps(cluster),
-    deps.ledger.clusterDeletionEvents(cluster, hourStart(from), lastHour),
+    deps.ledger.clusterFiles(cluster, options.logType, hourStart(from), lastHour, where),
+    deps.ledger.clusterGaps(cluster, where),
+    deps.ledger.clusterDeletionEvents(cluster, hourStart(from), lastHour, where),
   ]);
   const inScope = read.filter((file) => options.instance === undefined || file.instance === options.instance);
   let files: FileRecord[] = read;

@@ -4,7 +4,13 @@
  * what needs an operator's attention.
  */
 
-import { FILE_STATES, type FileRecord, type FileState, type InstanceMeta } from '../../ledger/records.js';
+import {
+  FILE_STATES,
+  type FileRecord,
+  type FileState,
+  type InstanceMeta,
+  scopedId,
+} from '../../ledger/records.js';
 import { formatDuration } from '../../time.js';
 import { describeFilter, type FileFilter, matchesFilter } from '../filters.js';
 
@@ -83,7 +89,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     .filter((meta) => matchesFilter(meta, input.filter))
     .sort((a, b) => a.cluster.localeCompare(b.cluster) || a.instance.localeCompare(b.instance))
     .map((meta): InstanceStatus => {
-      const files = input.files.get(meta.instance) ?? [];
+      const files = input.files.get(scopedId(meta, meta.instance)) ?? [];
       const states = zeroStates();
       let oldest: FileRecord | undefined;
       for (const file of files) {
@@ -91,7 +97,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
         totals[file.state] += 1;
         if (PENDING.includes(file.state) && (!oldest || file.stateSince < oldest.stateSince)) oldest = file;
       }
-      const retired = input.retired?.get(meta.instance);
+      const retired = input.retired?.get(scopedId(meta, meta.instance));
       if (retired !== undefined) totals.retired = (totals.retired ?? 0) + retired;
       return {
         cluster: meta.cluster,

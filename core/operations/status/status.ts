@@ -6,7 +6,7 @@
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../../concurrency.js';
-import type { FileRecord } from '../../ledger/records.js';
+import { type FileRecord, scopedId } from '../../ledger/records.js';
 import type { LedgerStore } from '../../ledger/store.js';
 import type { LogType } from '../../log-types.js';
 import { queueDepth } from '../../queue-depth.js';
@@ -48,9 +48,11 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     instances,
     8,
     async (meta) => {
-      const active = (await deps.ledger.instanceState(meta.instance)).files;
-      files.set(meta.instance, active.filter(ofType));
-      if (retired) retired.set(meta.instance, await deps.ledger.retiredCount(meta.instance));
+      // Keyed by place too: two accounts may hold the same instance id.
+      const id = scopedId(meta, meta.instance);
+      const active = (await deps.ledger.instanceState(meta.instance, meta)).files;
+      files.set(id, active.filter(ofType));
+      if (retired) retired.set(id, await deps.ledger.retiredCount(meta.instance, meta));
     },
     options.signal,
   );

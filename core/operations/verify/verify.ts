@@ -6,6 +6,7 @@
 
 import { HeadBucketCommand, NoSuchBucket, NoSuchKey, NotFound, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../../concurrency.js';
+import { scopedId, whereOf } from '../../ledger/records.js';
 import type { LedgerStore } from '../../ledger/store.js';
 import { hourStart } from '../../time.js';
 import type { RecordDigestMode } from '../../transfer/metadata.js';
@@ -80,13 +81,24 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
   const now = (deps.now ?? Date.now)();
   const instances = await knownInstances(deps.ledger, options.filter);
   await assertBucketExists(deps.s3, deps.bucket, options.signal);
+  // One read per cluster and place: two accounts may hold the same cluster id.
   const clusters = [
-    ...new Set(instances.filter((meta) => matchesFilter(meta, options.filter)).map((meta) => meta.cluster)),
-  ].sort();
+    ...new Map(
+      instances
+        .filter((meta) => matchesFilter(meta, options.filter))
+        .map((meta) => [scopedId(meta, meta.cluster), { cluster: meta.cluster, where: whereOf(meta) }]),
+    ).entries(),
+  ]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, group]) => group);
   const from = hourStart(options.from ?? 0);
   const to = hourStart((options.to ?? now + 1) - 1);
   const records = (
-    await Promise.all(clusters.map((cluster) => deps.ledger.clusterFiles(cluster, options.logType, from, to)))
+    await Promise.all(
+      clusters.map(({ cluster, where }) =>
+        deps.ledger.clusterFiles(cluster, options.logType, from, to, where),
+      ),
+    )
   ).flat();
   const { targets, skipped } = verifyTargets(records, options.filter);
   const chosen =
@@ -121,7 +133,8 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
   const problems = findings.filter((finding) => finding.status !== 'ok');
   const interrupted = options.signal?.aborted === true && results.some((r) => r === undefined);
   return {
-    clusters,
+    // Outside home, a cluster is named with its place (`<account>/<region>/<cluster>`).
+    clusters: clusters.map(({ cluster, where }) => scopedId(where, cluster)),
     candidates: targets.length,
     checked: findings.length,
     findings,

@@ -1,0 +1,235 @@
+/**
+ * A hub deployment reading an organisation on the local stack: three accounts in two regions on
+ * the simulator (the hub, two members reached by STS AssumeRole with their external ids), with
+ * the real clients, DynamoDB Local and fauxqs.
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatSourceAccounts, type SourceAccount } from '../../core/fleet/source-accounts.js';
+import type { FileRecord } from '../../core/ledger/records.js';
+import { liveFileNames } from '../../core/log-files.js';
+import { runStatus } from '../../core/operations/status/status.js';
+import { runVerify } from '../../core/operations/verify/verify.js';
+import {
+  accountId,
+  HUB_ACCOUNT_ID,
+  memberExternalId,
+  memberRoleArn,
+  type RdsSimulator,
+} from '../../local/rds-sim/index.js';
+import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
+
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const MEMBER = accountId(1);
+const THIRD = accountId(2);
+
+let harness: PipelineHarness | undefined;
+afterEach(async () => {
+  await harness?.cleanup();
+  harness = undefined;
+});
+
+/** The source accounts as a platform team would write them; `wrongId` spoils one external id. */
+function sourceAccounts(sim: RdsSimulator, wrongId?: string): SourceAccount[] {
+  const clustersIn = (account: string, region: string) =>
+    sim.fleet
+      .site(account, region)
+      ?.world.clusters()
+      .map((c) => c.id) ?? [];
+  return [
+    // The hub's own account in its second region: its own credentials, no role.
+    {
+      account: HUB_ACCOUNT_ID,
+      regions: ['eu-west-1'],
+      clusters: clustersIn(HUB_ACCOUNT_ID, 'eu-west-1'),
+      instances: [],
+    },
+    ...[MEMBER, THIRD].map((account) => ({
+      account,
+      roleArn: memberRoleArn(account),
+      externalId: account === wrongId ? 'not-the-external-id' : memberExternalId(account),
+      regions: REGIONS,
+      // One selection for every region of an account: by tag, as an organisation's rollout would.
+      clusters: [],
+      clusterTag: { key: 'archive', value: 'yes' },
+      instances: [],
+    })),
+  ];
+}
+
+async function start(
+  name: string,
+  wrongId?: string,
+  credentialsNow?: () => number,
+): Promise<PipelineHarness> {
+  return await startPipelineHarness(name, {
+    ...(credentialsNow ? { credentialsNow } : {}),
+    sim: { accounts: 3, regions: REGIONS },
+    // Six places: one small instance each keeps the whole organisation quick to archive.
+    workload: { clusters: 1, instancesPerCluster: 1, historyHours: 1 },
+    envFromSim: (sim) => ({
+      AWS_ENDPOINT_URL_STS: sim.url,
+      ARCHIVER_SOURCE_ACCOUNTS: formatSourceAccounts(sourceAccounts(sim, wrongId)),
+    }),
+  });
+}
+
+/** The rotated (final) audit files of one account and region, as the simulator holds them. */
+function rotatedFiles(h: PipelineHarness, account: string, region: string) {
+  const world = h.sim.fleet.site(account, region)?.world;
+  if (!world) throw new Error(`no site ${account}/${region}`);
+  return world.clusters().flatMap((cluster) =>
+    cluster.instances.flatMap((instance) => {
+      const listed = world.listFiles(instance).filter((f) => f.name.startsWith('audit/'));
+      const live = liveFileNames(listed.map((f) => f.name));
+      return listed.filter((f) => !live.has(f.name)).map((f) => ({ ...f, world }));
+    }),
+  );
+}
+
+/** Home is the hub in the first region: its records carry no place, as a one-account ledger's. */
+function whereOf(account: string, region: string) {
+  return account === HUB_ACCOUNT_ID && region === REGIONS[0] ? {} : { account, region };
+}
+
+async function expectArchived(h: PipelineHarness, account: string, region: string): Promise<FileRecord[]> {
+  const files = rotatedFiles(h, account, region);
+  expect(files.length, `${account}/${region} has rotated files`).toBeGreaterThan(0);
+  const records: FileRecord[] = [];
+  for (const file of files) {
+    const where = whereOf(account, region);
+    const record = await h.pipeline.clients.ledger.getFile({
+      ...where,
+      instance: file.instance,
+      logFileName: file.name,
+    });
+    expect(record?.state, `${account}/${region} ${file.name}`).toBe('archived');
+    const object = await h.readObject(record!.s3Key);
+    // The bytes are that account's: the same instance id holds other content elsewhere.
+    expect(object.sha256).toBe(await file.world.sha256(file.instance, file.name, record!.archivedBytes));
+    const prefix = where.account === undefined ? '' : `${account}/${region}/`;
+    expect(record!.s3Key.startsWith(`${prefix}aurora-audit`), record!.s3Key).toBe(true);
+    records.push(record!);
+  }
+  return records;
+}
+
+/**
+ * Drains the queue; nothing may end failed. (A redelivery bouncing off a lease under load is
+ * a retry, not a failure: the ledger's final states are what count.)
+ */
+async function drainAll(h: PipelineHarness): Promise<void> {
+  await h.drain();
+  const failed = await h.pipeline.clients.ledger.filesInState('failed');
+  expect(failed.map((r) => `${r.account ?? 'home'} ${r.instance} ${r.logFileName}: ${r.lastError}`)).toEqual(
+    [],
+  );
+  expect(await h.pipeline.clients.ledger.filesInState('queued')).toEqual([]);
+}
+
+describe('A hub reading three accounts in two regions', () => {
+  it('archives every account and region under its own keys, with the member roles assumed once each', async () => {
+    harness = await start('fleet-all');
+    const summary = await harness.discover();
+    expect(summary.errors).toEqual([]);
+    expect(summary.places.map((p) => p.place).sort()).toEqual(
+      [
+        'home',
+        `${HUB_ACCOUNT_ID}/eu-west-1`,
+        `${MEMBER}/us-east-1`,
+        `${MEMBER}/eu-west-1`,
+        `${THIRD}/us-east-1`,
+        `${THIRD}/eu-west-1`,
+      ].sort(),
+    );
+    await drainAll(harness);
+    const keys = new Set<string>();
+    let total = 0;
+    for (const account of [HUB_ACCOUNT_ID, MEMBER, THIRD]) {
+      for (const region of REGIONS) {
+        for (const record of await expectArchived(harness, account, region)) keys.add(record.s3Key);
+        total += rotatedFiles(harness, account, region).length;
+      }
+    }
+    // The member reuses the hub's ids: only the account/region level keeps their objects apart.
+    expect(keys.size).toBe(total);
+    expect((await harness.objectKeys()).length).toBe(total);
+    // Credentials are cached per account: one AssumeRole per member, shared by its two regions.
+    expect(harness.sim.stats()['sts.AssumeRole']).toBe(2);
+
+    // The operator commands tell the places apart: status per account and region counts each
+    // place's files only, and verify reads every place's objects (the same ids in two accounts).
+    const ledger = harness.pipeline.clients.ledger;
+    const member = await runStatus(
+      { ledger },
+      { filter: { account: MEMBER, region: 'eu-west-1', homeRegion: REGIONS[0] } },
+    );
+    expect(member.totals.archived).toBe(rotatedFiles(harness, MEMBER, 'eu-west-1').length);
+    const home = await runStatus({ ledger }, { filter: { account: 'home' } });
+    expect(home.totals.archived).toBe(rotatedFiles(harness, HUB_ACCOUNT_ID, REGIONS[0]!).length);
+    const verified = await runVerify(
+      { ledger, s3: harness.pipeline.clients.s3, bucket: harness.res.bucket },
+      { filter: {}, logType: 'audit' },
+    );
+    expect(verified.checked).toBe(total);
+    expect(verified.problems).toEqual([]);
+    // Six places archived end to end and verified: room for a machine shared with other test runs.
+  }, 240_000);
+
+  it('names the account whose external id is wrong, and archives every other account', async () => {
+    harness = await start('fleet-wrong-id', THIRD);
+    const summary = await harness.discover();
+    const third = summary.places.filter((p) => p.account === THIRD);
+    expect(third).toHaveLength(2);
+    for (const place of third) {
+      expect(place.error).toContain(`account ${THIRD}`);
+      expect(place.error).toContain('external id');
+    }
+    expect(summary.errors.filter((e) => e.includes(THIRD))).toHaveLength(2);
+    expect(summary.places.filter((p) => p.error === undefined)).toHaveLength(4);
+    await drainAll(harness);
+    for (const region of REGIONS) {
+      await expectArchived(harness, HUB_ACCOUNT_ID, region);
+      await expectArchived(harness, MEMBER, region);
+    }
+  });
+
+  it('goes on with the other accounts when a member role is missing, and reads it again once restored', async () => {
+    harness = await start('fleet-no-role');
+    harness.sim.sts.removeRole(memberRoleArn(MEMBER));
+    const summary = await harness.discover();
+    const failed = summary.places.filter((p) => p.error !== undefined);
+    expect(failed.map((p) => p.place).sort()).toEqual([`${MEMBER}/eu-west-1`, `${MEMBER}/us-east-1`]);
+    expect(failed[0]?.error).toMatch(new RegExp(`account ${MEMBER}: cannot assume .*AccessDenied`));
+    await drainAll(harness);
+    await expectArchived(harness, THIRD, 'eu-west-1');
+    await expectArchived(harness, HUB_ACCOUNT_ID, 'us-east-1');
+
+    harness.sim.sts.restoreRole(memberRoleArn(MEMBER));
+    const again = await harness.discover();
+    expect(again.errors).toEqual([]);
+    await drainAll(harness);
+    for (const region of REGIONS) await expectArchived(harness, MEMBER, region);
+  });
+
+  it('assumes a role again when its credentials expire mid-run (ExpiredToken before our own expiry)', async () => {
+    // The credentials cache's clock stands still while the simulator's moves on (as a simulator
+    // with --speed runs ahead of the wall clock): only RDS's ExpiredToken says they are stale.
+    harness = await start('fleet-expiry', undefined, () => T0);
+    harness.sim.sts.setMaxCredentialLifetimeMs(15 * 60_000);
+    const first = await harness.discover();
+    expect(first.errors).toEqual([]);
+    const assumed = harness.sim.stats()['sts.AssumeRole'] ?? 0;
+    harness.clock.advance(20 * 60_000);
+    await drainAll(harness);
+    const second = await harness.discover();
+    expect(second.errors).toEqual([]);
+    await drainAll(harness);
+    // Each member assumed again once (not once per request), after RDS said ExpiredToken.
+    expect(harness.sim.stats()['sts.AssumeRole'] ?? 0).toBe(assumed + 2);
+    // RDS refused the stale sessions (ExpiredToken is counted with the other refusals).
+    expect(harness.sim.stats().AuthFailure ?? 0).toBeGreaterThan(0);
+    for (const account of [MEMBER, THIRD])
+      for (const region of REGIONS) await expectArchived(harness, account, region);
+  });
+});
