@@ -35,7 +35,8 @@ ${logTypeHelp('default: every type')}
 
 Reads: heartbeats from the by-state index (INSTANCES), one Query per instance on its partition
 (I#<instance>; H#<instance> with --history), the failed and lost partitions of the by-state
-index, GetQueueAttributes on both queues. No table scan.
+index, each place's last discovery (PLACES: a place that could not be read is named under
+ATTENTION), GetQueueAttributes on both queues. No table scan.
 
 Lost files are reported on record but are not 'attention': nothing can bring them back.
 
@@ -53,7 +54,18 @@ function depth(name: string, q: QueueDepth | undefined): string {
 /** The status report as text. */
 export function renderStatus(report: StatusReport): string {
   const history = report.totals.retired !== undefined;
+  // Only a ledger that holds other accounts or regions shows where each instance is.
+  const places = report.instances.some((r) => r.account !== undefined);
   const table = formatTable(report.instances, [
+    ...(places
+      ? [
+          {
+            header: 'PLACE',
+            value: (r: StatusReport['instances'][number]) =>
+              r.account === undefined ? 'home' : `${r.account}/${r.region}`,
+          },
+        ]
+      : []),
     { header: 'CLUSTER', value: (r) => (r.standalone ? '(standalone)' : r.cluster) },
     { header: 'INSTANCE', value: (r) => r.instance },
     { header: 'SEEN', value: (r) => r.states.seen },

@@ -3,14 +3,15 @@
  * something is selected there) and every configured source account and region. Places run side
  * by side, since each has its own RDS API budget; within a place `discover` lists a few instances
  * at once. A place that cannot be read (its role cannot be assumed, its listing fails) is reported
- * by account and region and delays no other place.
+ * by account and region, recorded on its place item in the ledger (`status` names it), and delays
+ * no other place.
  */
 
 import type { SourceClients } from '../aws-clients.js';
 import type { ArchiverConfig } from '../config.js';
 import { type DiscoverDeps, type DiscoverSummary, discover } from '../discover.js';
 import { SourceAccountError } from './assumed-credentials.js';
-import { placeLabel, sourcePlaces } from './source-accounts.js';
+import { HOME_PLACE, type PlaceTarget, placeTargets } from './places.js';
 
 /** How one place's discovery went. */
 export interface PlaceDiscovery {
@@ -35,59 +36,81 @@ export interface FleetDiscoverDeps extends Omit<DiscoverDeps, 'where' | 'selecto
   sources: SourceClients;
 }
 
-/** Whether the home place selects anything (a hub may only read member accounts). */
-export function homeSelects(
-  config: Pick<ArchiverConfig, 'clusters' | 'clusterTag' | 'instances' | 'instanceTag'>,
-): boolean {
-  return (
-    config.clusters.length > 0 ||
-    config.clusterTag !== undefined ||
-    config.instances.length > 0 ||
-    config.instanceTag !== undefined
-  );
+/** One place's run: its own line, and its summary when it could be read. */
+export interface PlaceRun {
+  place: PlaceDiscovery;
+  summary?: DiscoverSummary;
 }
 
 /** Runs one discovery round over every place; never throws for one place's failure. */
 export async function discoverFleet(deps: FleetDiscoverDeps): Promise<FleetDiscoverSummary> {
-  const runs: Array<Promise<{ place: PlaceDiscovery; summary?: DiscoverSummary }>> = [];
-  if (homeSelects(deps.config)) {
-    runs.push(
-      discover(deps).then(
-        (summary) => ({ place: placeOf('home', summary), summary }),
-        (error: unknown) => ({
-          place: { place: 'home', instances: 0, enqueued: 0, error: messageOf(error) },
-        }),
-      ),
+  const runs = await Promise.all(placeTargets(deps.config).map((target) => discoverPlace(deps, target)));
+  return fleetSummary(runs);
+}
+
+/**
+ * Discovers one place and records how it went (`PLACES` item). Never throws for the place's own
+ * failure (a refused role, a failed listing): that is its line's `error`.
+ */
+export async function discoverPlace(deps: FleetDiscoverDeps, target: PlaceTarget): Promise<PlaceRun> {
+  const now = deps.now ?? Date.now;
+  const run = await readPlace(deps, target);
+  try {
+    await deps.ledger.recordPlaceDiscovery({
+      ...target.where,
+      place: target.label,
+      attemptedAt: now(),
+      instances: run.place.instances,
+      enqueued: run.place.enqueued,
+      ...(run.place.error !== undefined ? { error: run.place.error } : {}),
+    });
+  } catch (error) {
+    // The place's work is done and sent; only what status shows of it is late.
+    deps.log.warn('Could not record how the discovery of a place went', { place: target.label, error });
+  }
+  return run;
+}
+
+async function readPlace(deps: FleetDiscoverDeps, target: PlaceTarget): Promise<PlaceRun> {
+  const { label, where } = target;
+  if (target.source === undefined) {
+    return await discover(deps).then(
+      (summary) => ({ place: lineOf(label, summary), summary }),
+      (error: unknown) => {
+        deps.log.error('Discovery of the home place failed', { error });
+        return { place: { place: HOME_PLACE, instances: 0, enqueued: 0, error: messageOf(error) } };
+      },
     );
   }
-  for (const target of sourcePlaces(deps.config.sourceAccounts)) {
-    const label = placeLabel(target);
-    const where = { account: target.account, region: target.region };
-    const clients = deps.sources.forPlace(target);
-    if (!clients) continue;
-    runs.push(
-      discover({
-        ...deps,
-        rds: clients.rds,
-        where,
-        selector: {
-          clusters: target.source.clusters,
-          tag: target.source.clusterTag,
-          instances: target.source.instances,
-          instanceTag: target.source.instanceTag,
-        },
-        log: deps.log.child(where),
-      }).then(
-        (summary) => ({ place: { ...where, ...placeOf(label, summary) }, summary }),
-        (error: unknown) => {
-          const why = error instanceof SourceAccountError ? error.message : `${label}: ${messageOf(error)}`;
-          deps.log.error('Discovery of a source account and region failed', { ...where, error });
-          return { place: { ...where, place: label, instances: 0, enqueued: 0, error: why } };
-        },
-      ),
-    );
+  const clients = deps.sources.forPlace({ account: target.source.account, region: target.region });
+  if (!clients) {
+    // Only a task naming a place the configuration no longer lists gets here.
+    const why = `${label}: not listed in ARCHIVER_SOURCE_ACCOUNTS`;
+    return { place: { ...where, place: label, instances: 0, enqueued: 0, error: why } };
   }
-  const done = await Promise.all(runs);
+  return await discover({
+    ...deps,
+    rds: clients.rds,
+    where,
+    selector: {
+      clusters: target.source.clusters,
+      tag: target.source.clusterTag,
+      instances: target.source.instances,
+      instanceTag: target.source.instanceTag,
+    },
+    log: deps.log.child(where),
+  }).then(
+    (summary) => ({ place: { ...where, ...lineOf(label, summary) }, summary }),
+    (error: unknown) => {
+      const why = error instanceof SourceAccountError ? error.message : `${label}: ${messageOf(error)}`;
+      deps.log.error('Discovery of a source account and region failed', { ...where, error });
+      return { place: { ...where, place: label, instances: 0, enqueued: 0, error: why } };
+    },
+  );
+}
+
+/** The round's summary from its places' runs. */
+export function fleetSummary(done: readonly PlaceRun[]): FleetDiscoverSummary {
   const summaries = done.flatMap((run) => (run.summary ? [run.summary] : []));
   return {
     instances: summaries.flatMap((s) => s.instances),
@@ -104,7 +127,7 @@ export async function discoverFleet(deps: FleetDiscoverDeps): Promise<FleetDisco
   };
 }
 
-function placeOf(label: string, summary: DiscoverSummary): PlaceDiscovery {
+function lineOf(label: string, summary: DiscoverSummary): PlaceDiscovery {
   return { place: label, instances: summary.instances.length, enqueued: summary.enqueued };
 }
 

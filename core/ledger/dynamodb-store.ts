@@ -40,9 +40,18 @@ import {
   keys,
   type ListingGap,
   META_SK,
+  PLACES_PK,
+  type PlaceDiscoveryRecord,
   type Where,
 } from './records.js';
-import { type LeaseInput, type LedgerStore, type ListingInput, listedMeta, listingItems } from './store.js';
+import {
+  type LeaseInput,
+  type LedgerStore,
+  type ListingInput,
+  listedMeta,
+  listingItems,
+  type PlaceDiscoveryInput,
+} from './store.js';
 import { LEDGER_INDEXES } from './table.js';
 import { type AlsoPut, type ArgsOf, RETIREMENT, TRANSITIONS, type TransitionName } from './transitions.js';
 
@@ -348,6 +357,59 @@ export class DynamoLedgerStore implements LedgerStore {
   async recordDeletionEvents(events: readonly DeletionEventRecord[]): Promise<void> {
     // Unconditional: an event read again is the same item, written again unchanged but `recordedAt`.
     for (const event of events) await this.doc.send(new PutCommand({ TableName: this.table, Item: event }));
+  }
+
+  async recordPlaceDiscovery(outcome: PlaceDiscoveryInput): Promise<void> {
+    const set = ['#place = :place', '#at = :at', '#instances = :instances', '#enqueued = :enqueued'];
+    const names: Record<string, string> = {
+      '#place': 'place',
+      '#at': 'attemptedAt',
+      '#instances': 'instances',
+      '#enqueued': 'enqueued',
+      '#error': 'error',
+    };
+    const values: Record<string, unknown> = {
+      ':place': outcome.place,
+      ':at': outcome.attemptedAt,
+      ':instances': outcome.instances,
+      ':enqueued': outcome.enqueued,
+    };
+    if (outcome.account !== undefined) {
+      set.push('#account = :account', '#region = :region');
+      Object.assign(names, { '#account': 'account', '#region': 'region' });
+      Object.assign(values, { ':account': outcome.account, ':region': outcome.region ?? '' });
+    }
+    if (outcome.error === undefined) {
+      set.push('#ok = :at');
+      names['#ok'] = 'succeededAt';
+    } else {
+      set.push('#error = :error');
+      values[':error'] = outcome.error;
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: PLACES_PK, sk: outcome.place },
+          UpdateExpression: `SET ${set.join(', ')}${outcome.error === undefined ? ' REMOVE #error' : ''}`,
+          ConditionExpression: 'attribute_not_exists(#at) OR #at <= :at',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      // A newer run of the place is on record already: it is the one to show.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async placeDiscoveries(): Promise<PlaceDiscoveryRecord[]> {
+    return await this.query<PlaceDiscoveryRecord>({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': PLACES_PK },
+      ConsistentRead: true,
+    });
   }
 
   // ---- plumbing -------------------------------------------------------------------------------

@@ -167,8 +167,32 @@ export interface DeletionEventRecord extends Where {
   gsi2sk: string;
 }
 
+/**
+ * How the last discovery of one place (the home place, or an account and region of
+ * ARCHIVER_SOURCE_ACCOUNTS) went: one item per place in the `PLACES` partition, written after each
+ * place's run, so `status` names a place that could not be read (its role refused, its listing
+ * failed) although that place has no instance heartbeat to go stale yet.
+ */
+export interface PlaceDiscoveryRecord extends Where {
+  pk: typeof PLACES_PK;
+  /** `home`, or `<account>/<region>`. */
+  sk: string;
+  place: string;
+  /** When the last run of this place ended (the discoverer's clock). */
+  attemptedAt: number;
+  /** When a run last read the place (absent until one did). */
+  succeededAt?: number;
+  /** Why the last run could not read the place; absent when it could. */
+  error?: string;
+  /** Instances the last run listed there, and work it sent. */
+  instances: number;
+  enqueued: number;
+}
+
 export const META_SK = '#META';
 export const INSTANCES_PK = 'INSTANCES';
+/** The partition of the places' discovery records (one small item per place). */
+export const PLACES_PK = 'PLACES';
 
 /**
  * What names one file record: the instance and the file's name (a unique name, `F#<name>`), or

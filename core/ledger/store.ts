@@ -17,6 +17,7 @@ import {
   type ListingGap,
   META_SK,
   type Observation,
+  type PlaceDiscoveryRecord,
   type Where,
   whereOf,
 } from './records.js';
@@ -126,7 +127,18 @@ export interface LedgerStore {
 
   /** Records RDS deletion events (one PutItem each; the same event again writes the same item). */
   recordDeletionEvents(events: readonly DeletionEventRecord[]): Promise<void>;
+
+  /**
+   * Records how a place's discovery went (one conditional UpdateItem): never moved back by a slower
+   * discoverer's older run; a failed run keeps the last success's time.
+   */
+  recordPlaceDiscovery(outcome: PlaceDiscoveryInput): Promise<void>;
+  /** Every place's last discovery (one Query on the `PLACES` partition). */
+  placeDiscoveries(): Promise<PlaceDiscoveryRecord[]>;
 }
+
+/** What `recordPlaceDiscovery` writes. */
+export type PlaceDiscoveryInput = Omit<PlaceDiscoveryRecord, 'pk' | 'sk' | 'succeededAt'>;
 
 /** A heartbeat item that holds only a lease is no heartbeat. */
 export function listedMeta(item: InstanceMeta | undefined): InstanceMeta | undefined {

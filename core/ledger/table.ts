@@ -15,6 +15,7 @@
  * | hour seal            | `E#<hourIso>`       | `#SEAL`                     | -                                      | -                                           |
  * | digest chain head    | `DIGEST#CHAIN`      | `#HEAD`                     | -                                      | -                                           |
  * | RDS deletion event   | `E#<instance>`      | `<dateIso>#<msgDigest>`     | -                                      | `C#<group>#EVENTS` / `<hour>#<inst>#<date>#<digest>` |
+ * | place discovery      | `PLACES`            | `home` / `<account>/<region>` | -                                    | -                                           |
  *
  * A unique name (Aurora MySQL audit, dated files: core/log-streams.ts) is its own identity: `F#`
  * items, exactly as before content items existed. A content of a rotating family (RDS MySQL and
@@ -27,13 +28,17 @@
  * `<file sk>` is the archived record's sort key, `F#<name>` or `C#<stream>#<contentId>`
  * (archive-events.ts).
  *
+ * Outside the home place (ARCHIVER_SOURCE_ACCOUNTS) every `<instance>` and `<group>` above is
+ * qualified by its account and region, `<account>/<region>/<id>` (records.ts `scopedId`), and the
+ * items carry `account` and `region`; the home place's keys are those of a one-account ledger.
+ *
  * Reads and what serves them:
  * - all active files + heartbeat of one instance: one Query on the table, pk = `I#<instance>` (the
  *   discoverer, and the archiver before it downloads a content of a rotating family);
  * - one file: GetItem (pk, sk);
  * - work by state (sweeps, failure lists): Query gsi1 on `S#<state>`, sorted by when it entered
  *   that state. gsi1 is sparse: archived files drop out of it, so it stays small;
- * - every instance (status): Query gsi1 on `INSTANCES`;
+ * - every instance (status): Query gsi1 on `INSTANCES`; every place's last discovery: Query on `PLACES`;
  * - archive events of one hour (the digester, archive-events.ts): one Query on `E#<hourIso>`;
  * - files of a cluster by hour (completeness): Query gsi2 on `C#<cluster>#<logType>` with
  *   `BETWEEN` on the hour prefix; listing gaps of a cluster: Query gsi2 on `C#<cluster>#GAPS`;

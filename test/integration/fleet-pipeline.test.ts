@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatSourceAccounts, type SourceAccount } from '../../core/fleet/source-accounts.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { liveFileNames } from '../../core/log-files.js';
+import { runCompleteness } from '../../core/operations/completeness/completeness.js';
 import { runStatus } from '../../core/operations/status/status.js';
 import { runVerify } from '../../core/operations/verify/verify.js';
 import {
@@ -29,8 +30,11 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** The source accounts as a platform team would write them; `wrongId` spoils one external id. */
-function sourceAccounts(sim: RdsSimulator, wrongId?: string): SourceAccount[] {
+/**
+ * The source accounts as a platform team would write them; `wrongId` spoils one external id,
+ * `memberInstance` also selects a standalone instance of the member by name.
+ */
+function sourceAccounts(sim: RdsSimulator, wrongId?: string, memberInstance?: string): SourceAccount[] {
   const clustersIn = (account: string, region: string) =>
     sim.fleet
       .site(account, region)
@@ -52,7 +56,7 @@ function sourceAccounts(sim: RdsSimulator, wrongId?: string): SourceAccount[] {
       // One selection for every region of an account: by tag, as an organisation's rollout would.
       clusters: [],
       clusterTag: { key: 'archive', value: 'yes' },
-      instances: [],
+      instances: account === MEMBER && memberInstance ? [memberInstance] : [],
     })),
   ];
 }
@@ -61,6 +65,7 @@ async function start(
   name: string,
   wrongId?: string,
   credentialsNow?: () => number,
+  memberInstance?: string,
 ): Promise<PipelineHarness> {
   return await startPipelineHarness(name, {
     ...(credentialsNow ? { credentialsNow } : {}),
@@ -69,7 +74,7 @@ async function start(
     workload: { clusters: 1, instancesPerCluster: 1, historyHours: 1 },
     envFromSim: (sim) => ({
       AWS_ENDPOINT_URL_STS: sim.url,
-      ARCHIVER_SOURCE_ACCOUNTS: formatSourceAccounts(sourceAccounts(sim, wrongId)),
+      ARCHIVER_SOURCE_ACCOUNTS: formatSourceAccounts(sourceAccounts(sim, wrongId, memberInstance)),
     }),
   });
 }
@@ -201,6 +206,17 @@ describe('A hub reading three accounts in two regions', () => {
     const failed = summary.places.filter((p) => p.error !== undefined);
     expect(failed.map((p) => p.place).sort()).toEqual([`${MEMBER}/eu-west-1`, `${MEMBER}/us-east-1`]);
     expect(failed[0]?.error).toMatch(new RegExp(`account ${MEMBER}: cannot assume .*AccessDenied`));
+    // status names the places that could not be read, though they have no heartbeat to go stale.
+    const ledger = harness.pipeline.clients.ledger;
+    const refused = await runStatus({ ledger }, { filter: {} });
+    expect(refused.attention.filter((line) => line.startsWith('discovery of'))).toEqual(
+      [`${MEMBER}/eu-west-1`, `${MEMBER}/us-east-1`].map((place) =>
+        expect.stringMatching(
+          new RegExp(`^discovery of ${place} failed \\(never read\\): account ${MEMBER}: cannot assume`),
+        ),
+      ),
+    );
+    expect(refused.places).toHaveLength(6);
     await drainAll(harness);
     await expectArchived(harness, THIRD, 'eu-west-1');
     await expectArchived(harness, HUB_ACCOUNT_ID, 'us-east-1');
@@ -210,6 +226,8 @@ describe('A hub reading three accounts in two regions', () => {
     expect(again.errors).toEqual([]);
     await drainAll(harness);
     for (const region of REGIONS) await expectArchived(harness, MEMBER, region);
+    const restored = await runStatus({ ledger }, { filter: {} });
+    expect(restored.attention.filter((line) => line.startsWith('discovery of'))).toEqual([]);
   });
 
   it('assumes a role again when its credentials expire mid-run (ExpiredToken before our own expiry)', async () => {
@@ -231,5 +249,60 @@ describe('A hub reading three accounts in two regions', () => {
     expect(harness.sim.stats().AuthFailure ?? 0).toBeGreaterThan(0);
     for (const account of [MEMBER, THIRD])
       for (const region of REGIONS) await expectArchived(harness, account, region);
+  });
+
+  it("keeps a member's rotating contents and its RDS deletion events under its account and region", async () => {
+    const MYSQL = 'mysql-member-1';
+    harness = await start('fleet-identity', undefined, undefined, MYSQL);
+    const region = REGIONS[0]!;
+    const where = { account: MEMBER, region };
+    const site = harness.sim.fleet.site(MEMBER, region)!;
+    // The member's standalone RDS MySQL: its audit plugin renames files on rotation (content items).
+    site.world.addInstance?.(MYSQL, 'mysql');
+    expect(site.world.hasInstance(MYSQL)).toBe(true);
+    // A rotation now: the content written so far moves to a rotated name, final, to be archived.
+    expect(site.world.rotate(MYSQL)).toHaveLength(1);
+    harness.clock.advance(60_000);
+    // The member reuses the hub's ids: storage pressure on its instance, with RDS's event.
+    const cluster = site.world.clusters()[0]!;
+    const deleted = site.deletions.storagePressure(cluster.instances[0]!, 1);
+    expect(deleted).toEqual([expect.objectContaining({ reported: true })]);
+    const summary = await harness.discover();
+    // One selection serves every region of the account: the instance is named where it is not.
+    expect(summary.errors).toEqual([`${MEMBER}/eu-west-1 instance ${MYSQL} not found`]);
+    await drainAll(harness);
+
+    const ledger = harness.pipeline.clients.ledger;
+    const { files } = await ledger.instanceState(MYSQL, where);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      expect(file.contentId, file.logFileName).toBeDefined();
+      expect(file).toMatchObject({ account: MEMBER, region, pk: `I#${MEMBER}/${region}/${MYSQL}` });
+      expect(file.sk.startsWith('C#'), file.sk).toBe(true);
+      expect(file.s3Key.startsWith(`${MEMBER}/${region}/${MYSQL}/`), file.s3Key).toBe(true);
+    }
+    const archived = files.filter((file) => file.state === 'archived');
+    expect(archived.length).toBeGreaterThan(0);
+    // The home place has no such instance: nothing of the member's leaks into its partitions.
+    expect((await ledger.instanceState(MYSQL)).files).toEqual([]);
+
+    // DescribeEvents was read in the member's account and region, and recorded as its own.
+    const window = { from: T0 - 2 * 60 * 60_000, to: T0 + 60 * 60_000 };
+    const events = await ledger.clusterDeletionEvents(cluster.id, window.from, window.to, where);
+    expect(events).toEqual([
+      expect.objectContaining({ account: MEMBER, region, instance: cluster.instances[0] }),
+    ]);
+    expect(await ledger.clusterDeletionEvents(cluster.id, window.from, window.to)).toEqual([]);
+    // The oldest file pressure removed may be of another log type than audit: ask for its type.
+    const logType = events[0]?.logType ?? 'audit';
+    const completeness = (w?: typeof where) =>
+      runCompleteness(
+        { ledger, now: () => harness!.clock.now() },
+        { cluster: cluster.id, ...window, logType, ...(w ? { where: w } : {}) },
+      );
+    const member = await completeness(where);
+    expect(member.holes.filter((hole) => hole.kind === 'rds-deleted')).toHaveLength(1);
+    const home = await completeness();
+    expect(home.holes.filter((hole) => hole.kind === 'rds-deleted')).toEqual([]);
   });
 });

@@ -706,4 +706,47 @@ describe.each(STORES)('LedgerStore on %s', (_name, open) => {
       expect((await store.instanceState(instance)).meta?.eventsCursor).toBe(T0);
     });
   });
+
+  describe('place discoveries', () => {
+    it('records how each place went, never rewound, a failure keeping the last success', async () => {
+      const account = String(100_000_000_000 + ++counter);
+      const place = `${account}/eu-west-1`;
+      const mine = async () => (await store.placeDiscoveries()).filter((p) => p.place === place);
+      const base = { account, region: 'eu-west-1', place, instances: 2, enqueued: 3 };
+      await store.recordPlaceDiscovery({ ...base, attemptedAt: T0 });
+      expect(await mine()).toEqual([{ pk: 'PLACES', sk: place, ...base, attemptedAt: T0, succeededAt: T0 }]);
+      const refused = `account ${account}: cannot assume its role`;
+      await store.recordPlaceDiscovery({
+        ...base,
+        instances: 0,
+        enqueued: 0,
+        attemptedAt: T0 + MINUTE,
+        error: refused,
+      });
+      // An older run finishing late does not overwrite the newer one.
+      await store.recordPlaceDiscovery({ ...base, attemptedAt: T0 + MINUTE / 2 });
+      expect(await mine()).toEqual([
+        {
+          pk: 'PLACES',
+          sk: place,
+          ...base,
+          instances: 0,
+          enqueued: 0,
+          attemptedAt: T0 + MINUTE,
+          succeededAt: T0,
+          error: refused,
+        },
+      ]);
+      await store.recordPlaceDiscovery({ ...base, attemptedAt: T0 + 2 * MINUTE });
+      expect(await mine()).toEqual([
+        { pk: 'PLACES', sk: place, ...base, attemptedAt: T0 + 2 * MINUTE, succeededAt: T0 + 2 * MINUTE },
+      ]);
+      // The home place is a place too, with no account.
+      await store.recordPlaceDiscovery({ place: 'home', instances: 1, enqueued: 0, attemptedAt: T0 });
+      expect((await store.placeDiscoveries()).find((p) => p.place === 'home')).toMatchObject({
+        sk: 'home',
+        succeededAt: expect.any(Number),
+      });
+    });
+  });
 });

@@ -32,6 +32,8 @@ import {
   keys,
   type ListingGap,
   META_SK,
+  PLACES_PK,
+  type PlaceDiscoveryRecord,
   type Where,
 } from '../../core/ledger/records.js';
 import {
@@ -40,6 +42,7 @@ import {
   type ListingInput,
   listedMeta,
   listingItems,
+  type PlaceDiscoveryInput,
 } from '../../core/ledger/store.js';
 import {
   type AlsoPut,
@@ -212,6 +215,23 @@ export class MemoryLedgerStore implements LedgerStore {
           current.startHour === expected.startHour;
     if (!at) throw new DigestHeadMovedError(current);
     this.put({ ...DIGEST_HEAD_KEY, ...next } as unknown as Item);
+  }
+
+  async recordPlaceDiscovery(outcome: PlaceDiscoveryInput): Promise<void> {
+    const key = { pk: PLACES_PK, sk: outcome.place };
+    const current = this.get(key) as unknown as PlaceDiscoveryRecord | undefined;
+    if (current && current.attemptedAt > outcome.attemptedAt) return;
+    const { error: _error, ...kept } = current ?? ({} as Partial<PlaceDiscoveryRecord>);
+    this.put({
+      ...(outcome.error === undefined ? kept : current),
+      ...key,
+      ...outcome,
+      ...(outcome.error === undefined ? { succeededAt: outcome.attemptedAt } : {}),
+    } as unknown as Item);
+  }
+
+  async placeDiscoveries(): Promise<PlaceDiscoveryRecord[]> {
+    return this.partition(PLACES_PK) as unknown as PlaceDiscoveryRecord[];
   }
 
   /** Whether a transition would be accepted now (for tests that set up races). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InstanceMeta } from '../../core/ledger/records.js';
+import type { InstanceMeta, PlaceDiscoveryRecord } from '../../core/ledger/records.js';
 import { keys } from '../../core/ledger/records.js';
 import { archiveMessageFor, formatArchiveMessage } from '../../core/messages.js';
 import { failureRows } from '../../core/operations/failures/report.js';
@@ -327,6 +327,55 @@ describe('buildStatusReport', () => {
     expect(buildStatusReport({ now: T0, filter: {}, instances: [], files: new Map() }).attention).toEqual([
       'no instance has been listed yet (is the discoverer running?)',
     ]);
+  });
+
+  it('names a place whose last discovery failed, and only places of the filtered account and region', () => {
+    const place = (label: string, overrides: Partial<PlaceDiscoveryRecord> = {}): PlaceDiscoveryRecord => ({
+      pk: 'PLACES',
+      sk: label,
+      place: label,
+      attemptedAt: T0 - MINUTE,
+      succeededAt: T0 - MINUTE,
+      instances: 1,
+      enqueued: 0,
+      ...overrides,
+    });
+    const places = [
+      place('home'),
+      place('210987654321/eu-west-1', {
+        account: '210987654321',
+        region: 'eu-west-1',
+        succeededAt: T0 - 2 * HOUR,
+        error: 'account 210987654321: cannot assume arn:aws:iam::210987654321:role/m (AccessDenied)',
+      }),
+      place('310987654321/eu-west-1', {
+        account: '310987654321',
+        region: 'eu-west-1',
+        error: 'boom',
+      }),
+    ];
+    delete places[2]!.succeededAt;
+    const report = buildStatusReport({
+      now: T0,
+      filter: {},
+      instances: [meta(INSTANCE)],
+      files: new Map(),
+      places,
+    });
+    expect(report.places?.map((p) => p.place)).toEqual(places.map((p) => p.place));
+    expect(report.attention).toEqual([
+      'discovery of 210987654321/eu-west-1 failed (last read 2h00m ago): account 210987654321: cannot assume arn:aws:iam::210987654321:role/m (AccessDenied)',
+      'discovery of 310987654321/eu-west-1 failed (never read): boom',
+    ]);
+    const home = buildStatusReport({
+      now: T0,
+      filter: { account: 'home' },
+      instances: [meta(INSTANCE)],
+      files: new Map(),
+      places,
+    });
+    expect(home.places?.map((p) => p.place)).toEqual(['home']);
+    expect(home.attention).toEqual([]);
   });
 });
 

@@ -9,10 +9,12 @@ import {
   type FileRecord,
   type FileState,
   type InstanceMeta,
+  type PlaceDiscoveryRecord,
   scopedId,
+  whereOf,
 } from '../../ledger/records.js';
 import { formatDuration } from '../../time.js';
-import { describeFilter, type FileFilter, matchesFilter } from '../filters.js';
+import { describeFilter, type FileFilter, HOME_ACCOUNT, matchesFilter } from '../filters.js';
 
 /** Approximate message counts of a queue (SQS only knows them approximately). */
 export interface QueueDepth {
@@ -32,6 +34,9 @@ export interface PendingWork {
 }
 
 export interface InstanceStatus {
+  /** Outside the home place only: the instance's account and region. */
+  account?: string;
+  region?: string;
   /** The group: the DB cluster, or the instance itself when `standalone`. */
   cluster: string;
   instance: string;
@@ -51,9 +56,23 @@ export interface InstanceStatus {
   listingStale: boolean;
 }
 
+/** How the last discovery of a place went (the ledger's `PLACES` items). */
+export interface PlaceStatus {
+  /** `home`, or `<account>/<region>`. */
+  place: string;
+  account?: string;
+  region?: string;
+  attemptedAt: number;
+  succeededAt?: number;
+  /** Why the last run could not read the place; absent when it could. */
+  error?: string;
+}
+
 export interface StatusReport {
   generatedAt: number;
   instances: InstanceStatus[];
+  /** Each place's last discovery (the places the filter's account and region match). */
+  places?: PlaceStatus[];
   totals: Record<FileState, number> & { retired?: number };
   queue?: QueueDepth;
   dlq?: QueueDepth;
@@ -73,6 +92,8 @@ export interface StatusInput {
   queue?: QueueDepth;
   dlq?: QueueDepth;
   onRecord?: { failed: number; lost: number };
+  /** The places' discovery records. */
+  places?: PlaceDiscoveryRecord[];
 }
 
 const PENDING: readonly FileState[] = ['seen', 'queued', 'archiving'];
@@ -100,6 +121,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
       const retired = input.retired?.get(scopedId(meta, meta.instance));
       if (retired !== undefined) totals.retired = (totals.retired ?? 0) + retired;
       return {
+        ...(whereOf(meta) as Pick<InstanceStatus, 'account' | 'region'>),
         cluster: meta.cluster,
         instance: meta.instance,
         ...(meta.standalone ? { standalone: true as const } : {}),
@@ -139,6 +161,25 @@ export function buildStatusReport(input: StatusInput): StatusReport {
       );
     }
   }
+  const places = input.places
+    ?.filter((place) => placeMatches(place, input.filter))
+    .map(
+      (place): PlaceStatus => ({
+        place: place.place,
+        ...(whereOf(place) as Pick<PlaceStatus, 'account' | 'region'>),
+        attemptedAt: place.attemptedAt,
+        ...(place.succeededAt !== undefined ? { succeededAt: place.succeededAt } : {}),
+        ...(place.error !== undefined ? { error: place.error } : {}),
+      }),
+    );
+  for (const place of places ?? []) {
+    if (place.error === undefined) continue;
+    const since =
+      place.succeededAt === undefined
+        ? 'never read'
+        : `last read ${formatDuration(Math.max(0, now - place.succeededAt))} ago`;
+    attention.push(`discovery of ${place.place} failed (${since}): ${place.error}`);
+  }
   const failed = input.onRecord?.failed ?? totals.failed;
   if (failed > 0) attention.push(`${failed} failed file(s): see 'failures', then 'redrive'`);
   if (input.dlq && input.dlq.visible + input.dlq.inFlight > 0) {
@@ -147,10 +188,18 @@ export function buildStatusReport(input: StatusInput): StatusReport {
   return {
     generatedAt: now,
     instances,
+    ...(places ? { places } : {}),
     totals,
     ...(input.queue ? { queue: input.queue } : {}),
     ...(input.dlq ? { dlq: input.dlq } : {}),
     ...(input.onRecord ? { onRecord: input.onRecord } : {}),
     attention,
   };
+}
+
+/** Whether a place passes the filter's account and region (its cluster and instance do not apply). */
+function placeMatches(place: PlaceDiscoveryRecord, filter: FileFilter): boolean {
+  if (filter.account !== undefined && (place.account ?? HOME_ACCOUNT) !== filter.account) return false;
+  if (filter.region !== undefined && (place.region ?? filter.homeRegion) !== filter.region) return false;
+  return true;
 }

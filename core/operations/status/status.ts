@@ -1,7 +1,8 @@
 /**
  * The status use case: heartbeats from the by-state index (`INSTANCES`), each instance's active
  * files from one Query on its partition, failed and lost files on record from the by-state index,
- * optionally the history count, and both queue depths.
+ * each place's last discovery (one Query on `PLACES`), optionally the history count, and both
+ * queue depths.
  */
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -57,9 +58,10 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     options.signal,
   );
   // Failed and lost files stay in the (sparse) by-state index even once retired to history.
-  const [failed, lost] = await Promise.all([
+  const [failed, lost, places] = await Promise.all([
     deps.ledger.filesInState('failed'),
     deps.ledger.filesInState('lost'),
+    deps.ledger.placeDiscoveries(),
   ]);
   const onRecord = {
     failed: failed.filter((f) => matchesFilter(f, options.filter) && ofType(f)).length,
@@ -76,6 +78,7 @@ export async function runStatus(deps: StatusDeps, options: StatusOptions): Promi
     instances,
     files,
     onRecord,
+    places,
     ...(retired ? { retired } : {}),
     ...(queue ? { queue } : {}),
     ...(dlq ? { dlq } : {}),
