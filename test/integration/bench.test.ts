@@ -38,6 +38,7 @@ describe('bench command', () => {
     }
     const d = result.discovery!;
     expect(d).toMatchObject({ instances: 3, files: 20 });
+    if (!('first' in d)) throw new Error('expected the one-account discovery passes');
     expect(d.first.listed).toBe(60);
     expect(d.steady.listed).toBe(60);
     // Every file is new on the first run: at least one write each; none on the steady run but the
