@@ -14,7 +14,7 @@
  */
 import { createPipelineClients, createSourceClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
-import { discoverFleet } from '../core/fleet/discover-fleet.js';
+import { discoverFleet, type FleetDiscoverSummary } from '../core/fleet/discover-fleet.js';
 import { formatSourceAccounts, type SourceAccount } from '../core/fleet/source-accounts.js';
 import { jsonLog, noMetrics } from '../core/observability.js';
 import {
@@ -26,8 +26,8 @@ import {
 } from '../local/rds-sim/index.js';
 import { startLocalStack } from '../local/stack.js';
 import { topUpWorld, worldShape } from './discovery.js';
-import type { FleetDiscoveryFigures, FleetPlaceFigures } from './report.js';
-import { type Counts, countCommands, DYNAMO_READS, DYNAMO_WRITES, total } from './request-counts.js';
+import type { FleetDiscoveryFigures, FleetPlaceFigures, FleetRoundFigures } from './report.js';
+import { type Counts, countCommands, DYNAMO_READS, DYNAMO_WRITES, delta, total } from './request-counts.js';
 
 /** Regions of the benchmark's organisation when none are given. */
 export const FLEET_REGIONS = ['us-east-1', 'eu-west-1'];
@@ -106,82 +106,115 @@ export async function runFleetDiscoveryBench(options: FleetBenchOptions): Promis
         : {};
     const clients = createPipelineClients(config, { env, ...credentials });
     const sources = createSourceClients(config, { env, ...credentials });
+    // What binds a place: the simulated account's budget (AWS's default).
+    const budget = RDS_API_BUDGET;
     const dynamo: Counts = {};
     countCommands(clients.dynamo, dynamo);
-    let sqsMessages = 0;
+    const sqs = { messages: 0 };
     clients.sqs.middlewareStack.add(
       (next) => async (args) => {
-        sqsMessages += (args.input as { Entries?: unknown[] }).Entries?.length ?? 1;
+        sqs.messages += (args.input as { Entries?: unknown[] }).Entries?.length ?? 1;
         return next(args);
       },
       { step: 'initialize', name: 'benchCountMessages' },
     );
-    const before = stack.rds.stats();
-    progress(
-      `discovery round over ${sites.length} places, ${instances} instances x ${options.files} files ...`,
-    );
-    const started = performance.now();
-    const summary = await discoverFleet({
-      rds: clients.rds,
-      sqs: clients.sqs,
-      ledger: clients.ledger,
-      sources,
-      config,
-      log: jsonLog(() => undefined, 'silent'),
-      metrics: noMetrics,
-      now: () => stack.rds.clock.now(),
-    });
-    const wallSeconds = (performance.now() - started) / 1000;
-    const after = stack.rds.stats();
-    clients.destroy();
-    sources.destroy();
-
-    const budget = RDS_API_BUDGET;
-    const counted = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
-    const perPlace: FleetPlaceFigures[] = sites.map((site) => {
-      const requests = counted(`requests.${site.account.id}.${site.region}`);
-      const throttled = counted(`throttled.${site.account.id}.${site.region}`);
-      return {
-        account: site.account.id,
-        region: site.region,
-        instances: site.world.instances().length,
-        rdsRequests: requests,
-        throttled,
-        budgetBoundSeconds: round(budgetBoundSeconds(requests - throttled, budget)),
-      };
-    });
-    const listed = summary.instances.length;
-    const bound = Math.max(...perPlace.map((p) => p.budgetBoundSeconds));
-    const figures: FleetDiscoveryFigures = {
-      accounts: options.accounts,
-      regions,
-      places: sites.length,
-      instances,
-      files: options.files,
-      wallSeconds: round(wallSeconds),
-      budgetBoundSeconds: bound,
-      vsBound: bound > 0 ? round(wallSeconds / bound, 2) : null,
-      budget: { burst: budget.burst, perSecond: budget.perSecond },
-      rdsRequests: perPlace.reduce((n, p) => n + p.rdsRequests, 0),
-      throttled: perPlace.reduce((n, p) => n + p.throttled, 0),
-      skippedInstances: instances - listed,
-      surfacedErrors: summary.errors.length,
-      firstErrors: summary.errors.slice(0, 3),
-      dynamoReads: total(dynamo, (n) => DYNAMO_READS.test(n)),
-      dynamoWrites: total(dynamo, (n) => DYNAMO_WRITES.test(n)),
-      sqsMessages,
-      enqueued: summary.enqueued,
-      perPlace,
+    const runRound = async (label: string): Promise<FleetRoundFigures> => {
+      progress(
+        `${label} discovery round over ${sites.length} places, ${instances} instances x ${options.files} files ...`,
+      );
+      const before = { rds: stack.rds.stats(), dynamo: { ...dynamo }, messages: sqs.messages };
+      const started = performance.now();
+      const summary = await discoverFleet({
+        rds: clients.rds,
+        sqs: clients.sqs,
+        ledger: clients.ledger,
+        sources,
+        config,
+        log: jsonLog(() => undefined, 'silent'),
+        metrics: noMetrics,
+        now: () => stack.rds.clock.now(),
+      });
+      const wallSeconds = (performance.now() - started) / 1000;
+      const figures = roundFigures({
+        sites,
+        wallSeconds,
+        rds: delta(stack.rds.stats(), before.rds),
+        dynamo: delta(dynamo, before.dynamo),
+        messages: sqs.messages - before.messages,
+        summary,
+        instances,
+        budget,
+      });
+      progress(
+        `${label} discovery round: ${figures.wallSeconds} s (budget bound ${figures.budgetBoundSeconds} s), ` +
+          `${figures.rdsRequests} RDS requests, ${figures.throttled} throttled, ` +
+          `${figures.skippedInstances} instances skipped, ${figures.surfacedErrors} errors`,
+      );
+      return figures;
     };
-    progress(
-      `discovery round: ${figures.wallSeconds} s (budget bound ${bound} s), ${figures.rdsRequests} RDS requests, ` +
-        `${figures.throttled} throttled, ${figures.skippedInstances} instances skipped, ${figures.surfacedErrors} errors`,
-    );
-    return figures;
+    try {
+      const first = await runRound('first');
+      const steady = await runRound('steady');
+      return {
+        accounts: options.accounts,
+        regions,
+        places: sites.length,
+        instances,
+        files: options.files,
+        budget: { burst: budget.burst, perSecond: budget.perSecond },
+        ...first,
+        steady,
+      };
+    } finally {
+      clients.destroy();
+      sources.destroy();
+    }
   } finally {
     progress('stopping the local stack');
     await stack.stop();
   }
+}
+
+/** A round's figures from what was counted during it. */
+function roundFigures(input: {
+  sites: readonly SimSite[];
+  wallSeconds: number;
+  rds: Counts;
+  dynamo: Counts;
+  messages: number;
+  summary: FleetDiscoverSummary;
+  instances: number;
+  budget: { burst: number; perSecond: number };
+}): FleetRoundFigures {
+  const perPlace: FleetPlaceFigures[] = input.sites.map((site) => {
+    const requests = input.rds[`requests.${site.account.id}.${site.region}`] ?? 0;
+    const throttled = input.rds[`throttled.${site.account.id}.${site.region}`] ?? 0;
+    return {
+      account: site.account.id,
+      region: site.region,
+      instances: site.world.instances().length,
+      rdsRequests: requests,
+      throttled,
+      budgetBoundSeconds: round(budgetBoundSeconds(requests - throttled, input.budget)),
+    };
+  });
+  const bound = Math.max(...perPlace.map((p) => p.budgetBoundSeconds));
+  const { summary } = input;
+  return {
+    wallSeconds: round(input.wallSeconds),
+    budgetBoundSeconds: bound,
+    vsBound: bound > 0 ? round(input.wallSeconds / bound, 2) : null,
+    rdsRequests: perPlace.reduce((n, p) => n + p.rdsRequests, 0),
+    throttled: perPlace.reduce((n, p) => n + p.throttled, 0),
+    skippedInstances: input.instances - summary.instances.length,
+    surfacedErrors: summary.errors.length,
+    firstErrors: summary.errors.slice(0, 3),
+    dynamoReads: total(input.dynamo, (n) => DYNAMO_READS.test(n)),
+    dynamoWrites: total(input.dynamo, (n) => DYNAMO_WRITES.test(n)),
+    sqsMessages: input.messages,
+    enqueued: summary.enqueued,
+    perPlace,
+  };
 }
 
 function round(value: number, digits = 1): number {

@@ -101,21 +101,13 @@ export interface FleetPlaceFigures {
   budgetBoundSeconds: number;
 }
 
-/** One discovery round over many accounts and Regions, each with the RDS API budget on (issue 14). */
-export interface FleetDiscoveryFigures {
-  accounts: number;
-  regions: string[];
-  places: number;
-  instances: number;
-  /** Audit files per instance. */
-  files: number;
+/** One discovery round over every place of the organisation. */
+export interface FleetRoundFigures {
   wallSeconds: number;
   /** The largest place's bound: places have budgets of their own and run side by side. */
   budgetBoundSeconds: number;
   /** wallSeconds / budgetBoundSeconds (goal <= 1.3); null when no place had to wait. */
   vsBound: number | null;
-  /** The budget of each simulated account and Region. */
-  budget: { burst: number; perSecond: number };
   rdsRequests: number;
   throttled: number;
   /** Instances of the organisation that the round did not list. */
@@ -128,6 +120,22 @@ export interface FleetDiscoveryFigures {
   sqsMessages: number;
   enqueued: number;
   perPlace: FleetPlaceFigures[];
+}
+
+/**
+ * Discovery at fleet scale (issue 14): the first round over an organisation (every file new: its
+ * figures are the top level) and the steady round after it (what every 5-minute schedule does).
+ */
+export interface FleetDiscoveryFigures extends FleetRoundFigures {
+  accounts: number;
+  regions: string[];
+  places: number;
+  instances: number;
+  /** Audit files per instance. */
+  files: number;
+  /** The budget of each simulated account and Region. */
+  budget: { burst: number; perSecond: number };
+  steady: FleetRoundFigures;
 }
 
 /** The discovery benchmark at fleet scale (`bench --accounts N`), in place of the one-account passes. */

@@ -227,15 +227,19 @@ export function formatResult(result: BenchResult): string {
   return lines.join('\n');
 }
 
-/** The fleet round: the whole organisation against its budget bound, then each place. */
+/** The fleet rounds against their budget bound, then each place's first round. */
 function formatFleet(f: FleetDiscoveryFigures): string[] {
   return [
     `Discovery at fleet scale (${f.accounts} accounts x ${f.regions.join(', ')}: ${f.places} places, ` +
       `${f.instances} instances x ${f.files} files; RDS API budget per place: burst ${f.budget.burst}, ` +
       `${f.budget.perSecond}/s)`,
     formatTable(
-      [f],
       [
+        { run: 'first', ...f },
+        { run: 'steady', ...f.steady },
+      ],
+      [
+        { header: 'round', value: (r) => r.run },
         { header: 'wall s', value: (r) => r.wallSeconds },
         { header: 'budget bound s', value: (r) => r.budgetBoundSeconds },
         { header: 'wall/bound (goal <= 1.3)', value: (r) => r.vsBound, align: 'right' },
@@ -248,8 +252,9 @@ function formatFleet(f: FleetDiscoveryFigures): string[] {
         { header: 'enqueued', value: (r) => r.enqueued },
       ],
     ),
-    ...f.firstErrors.map((e) => `error: ${e}`),
+    ...[...f.firstErrors, ...f.steady.firstErrors].map((e) => `error: ${e}`),
     '',
+    'First round, per account and Region:',
     formatTable(f.perPlace, [
       { header: 'account', value: (r) => r.account },
       { header: 'region', value: (r) => r.region },
