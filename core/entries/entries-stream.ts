@@ -26,8 +26,13 @@ export class EntriesStream extends Transform {
   entries = 0;
   private readonly splitter: EntrySplitter;
 
+  /**
+   * @param beforeEnd awaited once the source ended, before the last entry and the end are passed
+   *   on: the transfer holds its entries object back until the archived object is published.
+   */
   constructor(
     private readonly format: EntryFormat,
+    private readonly beforeEnd?: () => Promise<void>,
     maxEntryBytes?: number,
   ) {
     super({ highWaterMark: 128 * 1024 });
@@ -40,8 +45,19 @@ export class EntriesStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.emitEntries(this.splitter.end());
-    callback();
+    const last = this.splitter.end();
+    if (!this.beforeEnd) {
+      this.emitEntries(last);
+      callback();
+      return;
+    }
+    this.beforeEnd().then(
+      () => {
+        this.emitEntries(last);
+        callback();
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
   }
 
   private emitEntries(entries: SplitEntry[]): void {

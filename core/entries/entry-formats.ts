@@ -61,8 +61,8 @@ export const SLOW_QUERY_FORMAT: EntryFormat = {
   rule: 'slow',
   row: (text) => ({ ...slowQueryRow(text) }),
   columns: [
-    { name: 'time', type: 'string', comment: '# Time: as written (UTC)' },
-    { name: 'user', type: 'string', comment: '# User@Host: the user' },
+    { name: 'log_time', type: 'string', comment: '# Time: as written (UTC)' },
+    { name: 'user_name', type: 'string', comment: '# User@Host: the user' },
     { name: 'client_host', type: 'string', comment: '# User@Host: the client host name' },
     { name: 'client_ip', type: 'string', comment: '# User@Host: the client address' },
     { name: 'thread_id', type: 'bigint', comment: '# User@Host: Id (connection id)' },

@@ -14,14 +14,14 @@
  *
  * `use` appears when the default database changed; MariaDB writes `# Time: 260301 10:00:00` and
  * further `# Rows_affected: ...` lines; with `log_slow_extra` MySQL adds fields to the
- * `# Query_time:` line. The row keeps the time as written, the four fields every version writes,
+ * `# Query_time:` line. The row keeps the time as written (`log_time`), the four fields every version writes,
  * and the statement; a block without a `# User@Host:` header (mysqld's start-up banner) is a row
  * with only `statement` set to its text, so nothing is dropped.
  */
 
 export interface SlowQueryRow {
-  time: string | null;
-  user: string | null;
+  log_time: string | null;
+  user_name: string | null;
   client_host: string | null;
   client_ip: string | null;
   thread_id: number | null;
@@ -43,8 +43,8 @@ const SET_TIMESTAMP = /^SET timestamp=(\d+);$/;
 export function slowQueryRow(text: string): SlowQueryRow {
   const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
   const row: SlowQueryRow = {
-    time: null,
-    user: null,
+    log_time: null,
+    user_name: null,
     client_host: null,
     client_ip: null,
     thread_id: null,
@@ -62,13 +62,13 @@ export function slowQueryRow(text: string): SlowQueryRow {
     const line = lines[i] as string;
     if (!line.startsWith('# ')) break;
     if (line.startsWith('# Time: ')) {
-      row.time = line.slice('# Time: '.length).trim();
+      row.log_time = line.slice('# Time: '.length).trim();
       continue;
     }
     const user = USER_HOST.exec(line);
     if (user) {
       headed = true;
-      row.user = user[1] ?? null;
+      row.user_name = user[1] ?? null;
       row.client_host = user[3] || null;
       row.client_ip = user[4] || null;
       row.thread_id = user[5] !== undefined ? Number(user[5]) : null;
@@ -81,7 +81,7 @@ export function slowQueryRow(text: string): SlowQueryRow {
       else if (name === 'Rows_examined') row.rows_examined = numberOrNull(value);
     }
   }
-  if (!headed) return { ...row, time: null, statement: text.replace(/\n$/, '') };
+  if (!headed) return { ...row, log_time: null, statement: text.replace(/\n$/, '') };
   const use = USE.exec(lines[i] ?? '');
   if (use) {
     row.db = use[1] ?? null;

@@ -5,12 +5,7 @@
  */
 import { pipeline, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  PutObjectTaggingCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CopyObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { RUNTIME_SETTINGS } from '../config.js';
 import { EntriesStream } from '../entries/entries-stream.js';
@@ -71,9 +66,8 @@ export interface ArchiveStreamOptions {
   checks?: SourceChecks;
   /**
    * A derived entries object to write from the same bytes in the same pass (core/entries: one
-   * JSON line per entry of a multi-line format). It completes only after the source was accepted
-   * (it reads the digest stage's output, which ends only then), and a failure of either upload
-   * fails the transfer; see {@link archiveStream} for what is left behind then.
+   * JSON line per entry of a multi-line format). It completes only after the archived object was
+   * published, and a failure of either upload fails the transfer (see {@link archiveStream}).
    */
   entries?: EntriesTarget;
 }
@@ -120,12 +114,13 @@ const DEFAULT_QUEUE_SIZE = RUNTIME_SETTINGS.uploadConcurrency.default;
  * An abort that arrives after the upload completed is ignored: the object is whole and verified.
  *
  * With `entries`, a second upload runs beside the first, fed by the same digest stage (so memory
- * stays bounded: the slower of the two sets the pace). If it fails, the archive upload is aborted
- * and the transfer fails with {@link UploadFailedError}; if it had already completed, the archived
- * object stays and the transfer still fails, so the file is archived again (same key, same bytes)
- * and the ledger never says archived without its entries object. If the archive upload fails
- * after the entries object completed, the entries object is deleted (best effort: it is derived
- * and is rewritten with the next attempt).
+ * stays bounded: the slower of the two sets the pace). Its last bytes are held back until the
+ * archived object is published, so an entries object never exists without its archived object
+ * (the archiver may not delete: it could not clean one up). If the archive upload fails, the
+ * entries upload is aborted. If the entries upload fails first, the archive upload is aborted; if
+ * it fails after the archived object was published, that object stays and the transfer still
+ * fails with {@link UploadFailedError}, so the file is archived again (same key, same bytes) and
+ * the ledger never records a file archived without its entries object.
  */
 export async function archiveStream(options: ArchiveStreamOptions): Promise<ArchiveResult> {
   const { source, s3, bucket, key, signal } = options;
@@ -143,8 +138,17 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
   const gzipCounter = new ByteCounter();
   let pipelineDone = false;
   const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  // Settles when the archive upload does: the entries object waits for it before it completes.
+  let published: { resolve: () => void; reject: (error: unknown) => void } = {
+    resolve: () => undefined,
+    reject: () => undefined,
+  };
+  const archivePublished = new Promise<void>((resolve, reject) => {
+    published = { resolve, reject };
+  });
+  archivePublished.catch(() => undefined);
   const entries = options.entries
-    ? startEntries(options.entries, digest, s3, bucket, options.gzipLevel, partSize)
+    ? startEntries(options.entries, digest, s3, bucket, options.gzipLevel, partSize, () => archivePublished)
     : undefined;
   pipeline(source, digest, gzip, gzipCounter, (error) => {
     // Errors surface through lib-storage reading gzipCounter; this only records that the data side is over.
@@ -202,11 +206,13 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
   let result: Awaited<ReturnType<Upload['done']>>;
   try {
     result = await upload.done();
+    published.resolve();
   } catch (err) {
+    published.reject(err);
     source.destroy();
     gzipCounter.destroy();
     entries?.stop(err);
-    if ((await entriesDone) === true) await entries?.remove(s3, bucket);
+    await entriesDone;
     throw abortError ?? entriesError ?? (dataErrors.has(err) ? err : asTransferFailure(err));
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -286,8 +292,9 @@ function startEntries(
   bucket: string,
   gzipLevel: number | undefined,
   partSize: number,
+  beforeEnd: () => Promise<void>,
 ) {
-  const stage = new EntriesStream(target.format);
+  const stage = new EntriesStream(target.format, beforeEnd);
   const gzip = createGzip({
     level: gzipLevel ?? RUNTIME_SETTINGS.gzipLevel.default,
     chunkSize: GZIP_CHUNK_BYTES,
@@ -321,9 +328,6 @@ function startEntries(
       this.stopped = true;
       if (!stage.destroyed) stage.destroy(reason instanceof Error ? reason : new Error(String(reason)));
       upload.abort().catch(() => undefined);
-    },
-    async remove(client: S3Client, from: string): Promise<void> {
-      await client.send(new DeleteObjectCommand({ Bucket: from, Key: target.key })).catch(() => undefined);
     },
   };
 }

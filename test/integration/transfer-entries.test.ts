@@ -155,17 +155,7 @@ describe('archiveStream with an entries object', () => {
   });
 
   it('fails the transfer, and publishes no archived object, when the entries upload is refused', async () => {
-    // A real S3 client whose requests for the entries folder fail, as a refusing bucket policy would.
-    const refusing = testClients();
-    refusing.s3.middlewareStack.add(
-      (next) => async (args) => {
-        const input = args.input as { Key?: string };
-        if (input.Key?.includes('/_entries/'))
-          throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
-        return next(args);
-      },
-      { step: 'initialize', name: 'refuseEntries' },
-    );
+    const refusing = refusingClient((key) => key.includes('/_entries/'));
     try {
       const { key, entries, run } = await archive(LARGE, MULTIPART, refusing.s3);
       const error = await run.catch((e: unknown) => e);
@@ -177,4 +167,38 @@ describe('archiveStream with an entries object', () => {
       refusing.destroy();
     }
   });
+
+  it('publishes no entries object when the archive upload is refused: it waits for the archived one', async () => {
+    for (const [file, options] of [
+      [SMALL, {}],
+      [LARGE, MULTIPART],
+    ] as const) {
+      const refusing = refusingClient((key) => !key.includes('/_entries/'));
+      try {
+        const { key, entries, run } = await archive(file, options, refusing.s3);
+        const error = await run.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(UploadFailedError);
+        expect((error as Error).message).not.toContain('entries');
+        expect(await exists(s3, key)).toBe(false);
+        expect(await exists(s3, entries)).toBe(false);
+      } finally {
+        refusing.destroy();
+      }
+    }
+  });
 });
+
+/** A real S3 client whose requests for some keys fail, as a refusing bucket policy would. */
+function refusingClient(refuses: (key: string) => boolean): TestClients {
+  const refusing = testClients();
+  refusing.s3.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { Key?: string };
+      if (input.Key !== undefined && refuses(input.Key))
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      return next(args);
+    },
+    { step: 'initialize', name: 'refuseSomeKeys' },
+  );
+  return refusing;
+}

@@ -106,8 +106,8 @@ describe('slowQueryRow', () => {
   it('parses the headers, the database, the timestamp, and keeps the statement whole', async () => {
     const [, first, second] = await split('slow', SLOW, 9);
     expect(slowQueryRow(first?.bytes.toString() ?? '')).toEqual({
-      time: '2026-03-01T10:00:00.123456Z',
-      user: 'app',
+      log_time: '2026-03-01T10:00:00.123456Z',
+      user_name: 'app',
       client_host: null,
       client_ip: '10.0.1.20',
       thread_id: 42,
@@ -120,7 +120,7 @@ describe('slowQueryRow', () => {
       statement: "UPDATE orders\n   SET note = 'customer''s # Time: request'\n WHERE id = 7;",
     });
     expect(slowQueryRow(second?.bytes.toString() ?? '')).toMatchObject({
-      user: 'rdsadmin',
+      user_name: 'rdsadmin',
       client_host: 'localhost',
       client_ip: null,
       thread_id: 5,
@@ -131,7 +131,11 @@ describe('slowQueryRow', () => {
 
   it('keeps a block without a header (the start-up banner) as its statement text', () => {
     const banner = SLOW.slice(0, SLOW.indexOf('# Time:'));
-    expect(slowQueryRow(banner)).toMatchObject({ time: null, user: null, statement: banner.slice(0, -1) });
+    expect(slowQueryRow(banner)).toMatchObject({
+      log_time: null,
+      user_name: null,
+      statement: banner.slice(0, -1),
+    });
   });
 });
 
