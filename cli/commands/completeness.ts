@@ -8,7 +8,7 @@ import {
   type DigestChainStatus,
   withDigestChain,
 } from '../../core/operations/completeness/report.js';
-import { formatBytes, formatInstant } from '../../core/time.js';
+import { formatBytes, formatDuration, formatInstant } from '../../core/time.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { formatCommandLine, TOOL_NAME } from '../command-line.js';
@@ -82,6 +82,7 @@ export function renderCompleteness(
 ): string {
   const lines: string[] = [
     `Completeness of ${report.logType} logs, ${subjectOf(report)}: ${formatInstant(report.from)} to ${formatInstant(report.to)}`,
+    ...retentionLines(report),
     '',
   ];
   const rows = report.instances.flatMap((instance) =>
@@ -145,6 +146,24 @@ export function renderCompleteness(
   lines.push('', digestChainLine(report.digestChain));
   lines.push('', report.verdict.complete ? 'COMPLETE' : `INCOMPLETE: ${report.verdict.reasons.join('; ')}`);
   return lines.join('\n');
+}
+
+/**
+ * Which log retention the coverage holes assume, per instance (grouped when equal): the log
+ * type's on the instance's engine, or the instance's one retention (see core/retention.ts).
+ */
+export function retentionLines(report: CompletenessReport): string[] {
+  const groups = new Map<string, string[]>();
+  for (const instance of report.instances) {
+    if (instance.retentionMs === undefined) continue;
+    const basis =
+      instance.retentionBasis === 'log-type'
+        ? `${report.logType} logs on ${instance.engine ?? 'its engine'}`
+        : `the instance's retention${instance.engine !== undefined ? ` (${instance.engine})` : ''}`;
+    const label = `${formatDuration(instance.retentionMs)}, ${basis}`;
+    groups.set(label, [...(groups.get(label) ?? []), instance.instance]);
+  }
+  return [...groups].map(([label, names]) => `Retention assumed: ${label}: ${names.join(', ')}`);
 }
 
 /** One line on the digest chain, then its problems. */
