@@ -28,7 +28,9 @@ const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] 
 Answers "is every log file of cluster C written in [T1, T2) archived?" Per instance and hour:
 files seen, archived (with bytes), pending, failed, lost; the coverage holes (periods in which
 files may have come and gone unseen: before what the first listing could see, or the unseen part
-of a gap between two listings longer than the log retention, or the hour of a log file RDS itself
+of a gap between two listings longer than the log retention (the log type's on the instance's
+engine, as each listing recorded it: PostgreSQL 3 days, Aurora MySQL's error log 30 days, most
+others 24 hours; the report names it), or the hour of a log file RDS itself
 reports it deleted before it was published: rds-deleted, RDS-EVENT-0610/0611 as evidence, recorded
 by the discoverer); then a verdict line, COMPLETE or INCOMPLETE and why.
 Every file the ledger counts as archived is confirmed in S3 with the ETag and size recorded when
