@@ -303,8 +303,9 @@ export function coverageHoles(
   const holes: CoverageHole[] = [];
   // A listing sees every file RDS still retains, i.e. every file last written within the retention
   // before it. So the first listing covers the retention period before it, and after a gap longer
-  // than the retention only its first part went unseen. (Set ARCHIVER_RETENTION_HOURS to the
-  // shortest retention you expect: AWS may delete sooner when local storage runs low.)
+  // than the retention only its first part went unseen. (The retention is the shortest RDS
+  // documents, bounded by ARCHIVER_RETENTION_HOURS; what AWS deletes sooner under storage
+  // pressure it reports itself: `rds-deleted`.)
   const retentionMs = retentionOf(meta);
   const coveredFrom = meta.firstListedAt - retentionMs;
   if (coveredFrom > from) {
