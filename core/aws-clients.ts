@@ -29,6 +29,10 @@ import { DynamoLedgerStore } from './ledger/dynamodb-store.js';
 import type { LedgerStore } from './ledger/store.js';
 import { createLogFileDownloader, type LogFileDownloader } from './rds/download.js';
 import { resolveRdsEndpoint } from './rds/endpoint.js';
+import { createRdsApiBudget, type RdsApiBudget, type RdsApiBudgetEvents } from './rds-budget/budget.js';
+import { DynamoBudgetStore } from './rds-budget/dynamodb-store.js';
+import { downloadTokens, meterDownloader, meterRdsClient } from './rds-budget/metering.js';
+import { HOME_ACCOUNT, placeKey } from './rds-budget/place.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -36,9 +40,32 @@ export interface ClientOptions {
   env?: Env;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   onDownloadPathChosen?: Parameters<typeof createLogFileDownloader>[0]['onPathChosen'];
+  /** Told of the RDS API budget's waits and of throttling answers (metrics). */
+  budgetEvents?: RdsApiBudgetEvents;
 }
 
 type ClientConfig = Pick<ArchiverConfig, 'region' | 'table' | 'downloadPath'>;
+/** What the clients that call RDS need on top: the budget's settings. */
+type RdsClientConfig = ClientConfig & Pick<ArchiverConfig, 'rdsApiRate' | 'rdsApiBurst'>;
+
+/**
+ * The RDS API budget of this deployment's own account and Region, its key `home#<region>` (the
+ * home account's id is not looked up: no STS call for it). Undefined when ARCHIVER_RDS_API_RATE
+ * is 0. Its buckets live in the ledger table, written through `doc`.
+ */
+function rdsBudgetFor(
+  config: RdsClientConfig,
+  doc: DynamoDBDocumentClient,
+  options: ClientOptions,
+): { budget: RdsApiBudget; place: string } | undefined {
+  if (config.rdsApiRate <= 0) return undefined;
+  const budget = createRdsApiBudget({
+    store: new DynamoBudgetStore(doc, config.table),
+    limits: { burst: config.rdsApiBurst, perSecond: config.rdsApiRate },
+    ...(options.budgetEvents ? { events: options.budgetEvents } : {}),
+  });
+  return { budget, place: placeKey(HOME_ACCOUNT, config.region) };
+}
 
 /** What every client of one service shares: region, credentials, endpoint override. */
 function base(config: ClientConfig, options: ClientOptions, service: EndpointService) {
@@ -53,11 +80,18 @@ function base(config: ClientConfig, options: ClientOptions, service: EndpointSer
   };
 }
 
-function rdsClient(config: ClientConfig, options: ClientOptions): RDSClient {
+function rdsClient(
+  config: ClientConfig,
+  options: ClientOptions,
+  metered: { budget: RdsApiBudget; place: string } | undefined,
+): RDSClient {
   const { about, settings } = base(config, options, 'RDS');
-  // The RDS API budget is shared by the whole account and region: back off adaptively on throttling.
-  const client = new RDSClient({ ...settings, retryMode: 'adaptive', maxAttempts: 8 });
+  // Throttling is retried with full-jitter backoff by the standard strategy either way. With the
+  // shared budget pacing every process, the adaptive strategy's per-process rate limiter would
+  // only pace a second time; without it, it is the only brake there is.
+  const client = new RDSClient({ ...settings, retryMode: metered ? 'standard' : 'adaptive', maxAttempts: 8 });
   recordCallContext(client, about);
+  if (metered) meterRdsClient(client, metered.budget, metered.place);
   return client;
 }
 
@@ -68,11 +102,14 @@ function dynamoClient(config: ClientConfig, options: ClientOptions): DynamoDBCli
   return client;
 }
 
-function ledgerOn(dynamo: DynamoDBClient, table: string): LedgerStore {
-  const doc = DynamoDBDocumentClient.from(dynamo, {
+function documentClient(dynamo: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  return new DynamoLedgerStore(doc, table);
+}
+
+function ledgerOn(dynamo: DynamoDBClient, table: string): LedgerStore {
+  return new DynamoLedgerStore(documentClient(dynamo), table);
 }
 
 function sqsClient(config: ClientConfig, options: ClientOptions): SQSClient {
@@ -97,15 +134,21 @@ function kmsClient(config: ClientConfig, options: ClientOptions): KMSClient {
   return client;
 }
 
-function downloaderFor(config: ClientConfig, options: ClientOptions): LogFileDownloader {
-  return createLogFileDownloader({
+function downloaderFor(
+  config: ClientConfig,
+  options: ClientOptions,
+  metered: { budget: RdsApiBudget; place: string } | undefined,
+): LogFileDownloader {
+  const downloader = createLogFileDownloader({
     region: config.region,
     pathVersion: config.downloadPath,
     // The same endpoint the RDS client lists from: a simulator, LocalStack, or AWS itself.
     endpoint: resolveRdsEndpoint(config.region, options.env ?? process.env),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.onDownloadPathChosen ? { onPathChosen: options.onDownloadPathChosen } : {}),
+    ...(metered ? { beforeRequest: downloadTokens(metered.budget, metered.place) } : {}),
   });
+  return metered ? meterDownloader(downloader, metered.budget, metered.place) : downloader;
 }
 
 /** The discoverer's clients: RDS API, ledger, SQS. */
@@ -114,22 +157,26 @@ export interface DiscovererClients {
   dynamo: DynamoDBClient;
   ledger: LedgerStore;
   sqs: SQSClient;
+  /** The RDS API budget every RDS request takes a token of; undefined when it is off. */
+  rdsBudget: RdsApiBudget | undefined;
   destroy(): void;
 }
 
 /** Creates the discoverer's clients. */
 export function createDiscovererClients(
-  config: ClientConfig,
+  config: RdsClientConfig,
   options: ClientOptions = {},
 ): DiscovererClients {
-  const rds = rdsClient(config, options);
   const dynamo = dynamoClient(config, options);
+  const metered = rdsBudgetFor(config, documentClient(dynamo), options);
+  const rds = rdsClient(config, options, metered);
   const sqs = sqsClient(config, options);
   return {
     rds,
     dynamo,
     ledger: ledgerOn(dynamo, config.table),
     sqs,
+    rdsBudget: metered?.budget,
     destroy() {
       rds.destroy();
       dynamo.destroy();
@@ -146,16 +193,19 @@ export interface ArchiverClients {
   sqs: SQSClient;
   s3: S3Client;
   downloader: LogFileDownloader;
+  /** The RDS API budget every RDS request (downloads too) takes a token of; undefined when it is off. */
+  rdsBudget: RdsApiBudget | undefined;
   destroy(): void;
 }
 
 /** Creates the archiver's clients. */
-export function createArchiverClients(config: ClientConfig, options: ClientOptions = {}): ArchiverClients {
-  const rds = rdsClient(config, options);
+export function createArchiverClients(config: RdsClientConfig, options: ClientOptions = {}): ArchiverClients {
   const dynamo = dynamoClient(config, options);
+  const metered = rdsBudgetFor(config, documentClient(dynamo), options);
+  const rds = rdsClient(config, options, metered);
   const sqs = sqsClient(config, options);
   const s3 = s3Client(config, options);
-  const downloader = downloaderFor(config, options);
+  const downloader = downloaderFor(config, options, metered);
   return {
     rds,
     dynamo,
@@ -163,6 +213,7 @@ export function createArchiverClients(config: ClientConfig, options: ClientOptio
     sqs,
     s3,
     downloader,
+    rdsBudget: metered?.budget,
     destroy() {
       rds.destroy();
       dynamo.destroy();
@@ -227,7 +278,7 @@ export function createAuditClients(
 export type PipelineClients = ArchiverClients & Pick<DigesterClients, 'kms'>;
 
 /** Creates every client the pipeline uses, one of each. */
-export function createPipelineClients(config: ClientConfig, options: ClientOptions = {}): PipelineClients {
+export function createPipelineClients(config: RdsClientConfig, options: ClientOptions = {}): PipelineClients {
   const archiver = createArchiverClients(config, options);
   let kms: KMSClient | undefined;
   return {

@@ -25,6 +25,7 @@ import { bufferIo } from '../../cli/io.js';
 import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
 import { type DrainStats, runEventSource } from '../../cli/sqs-event-source.js';
 import type { ArchiveBatch } from '../../core/archive-batch.js';
+import { configEnvironment } from '../../core/config.js';
 import { type DiscoverSummary, discover } from '../../core/discover.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
@@ -118,6 +119,9 @@ export async function startPipelineHarness(
   const clusters = sim.world.clusters().map((cluster) => cluster.id);
   const env: Record<string, string> = {
     ...res.envFor(sim, clusters),
+    // Without the simulated budget nothing throttles: the pipeline shares no budget either, so
+    // the tests of everything else see the ledger writes they are about and nothing more.
+    ...(options.budget ? {} : configEnvironment({ rdsApiRate: 0 })),
     ARCHIVER_SETTLE_SECONDS: '300',
     ARCHIVER_LEASE_SECONDS: '60',
     ARCHIVER_PART_SIZE_MB: '5',
