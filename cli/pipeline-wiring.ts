@@ -11,7 +11,7 @@ import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '..
 import type { DigesterDeps } from '../core/digests/digester.js';
 import { digestSignerFor } from '../core/digests/signer-setup.js';
 import type { DiscoverDeps } from '../core/discover.js';
-import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
+import { jsonLog, type Log, type PipelineMetrics, type RdsApiBudgetEvents } from '../core/observability.js';
 import { MissingSettingError } from '../core/operations/errors.js';
 import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
 import { FailuresError, UsageError } from './errors.js';
@@ -31,6 +31,17 @@ export class PipelineCounters implements PipelineMetrics {
   enqueued = 0;
   digestsWritten = 0;
   maxLagMs = 0;
+  /** RDS API budget: waits for an empty bucket, and throttling answers all the same. */
+  rdsApiWaits = 0;
+  rdsApiThrottled = 0;
+  readonly budgetEvents: RdsApiBudgetEvents = {
+    waited: () => {
+      this.rdsApiWaits += 1;
+    },
+    throttled: () => {
+      this.rdsApiThrottled += 1;
+    },
+  };
 
   fileArchived(event: { bytes: number; gzipBytes: number; lagMs: number }): void {
     this.filesArchived += 1;
@@ -67,13 +78,14 @@ export interface Pipeline {
 export function pipelineFromEnv(io: CliIo, need: ConfigNeed, logLevel: LogLevel): Pipeline {
   const config = loadConfig(io.env, need);
   const log = jsonLog((line) => io.stderr.write(line), logLevel);
+  const counters = new PipelineCounters();
   const clients = createPipelineClients(config, {
     env: io.env,
+    budgetEvents: counters.budgetEvents,
     ...(credentialsFrom(io.env) ? { credentials: credentialsFrom(io.env)! } : {}),
     onDownloadPathChosen: (event) =>
       log[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
   });
-  const counters = new PipelineCounters();
   // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
   const selection = clusterSelection(clients.rds, selectorOf(config));
   return {

@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import { createDiscovererClients, type DiscovererClients } from '../core/aws-clients.js';
 import { type ArchiverConfig, loadConfig } from '../core/config.js';
 import { type DiscoverSummary, DiscoveryError, discover } from '../core/discover.js';
-import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
+import { createPowertools, powertoolsBudgetEvents, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
 const powertools = createPowertools();
 let state: { config: ArchiverConfig; clients: DiscovererClients } | undefined;
@@ -18,7 +18,12 @@ let state: { config: ArchiverConfig; clients: DiscovererClients } | undefined;
 async function runDiscovery(): Promise<Omit<DiscoverSummary, 'instances'> & { instances: number }> {
   if (!state) {
     const config = loadConfig(process.env, 'discover');
-    state = { config, clients: createDiscovererClients(config) };
+    state = {
+      config,
+      clients: createDiscovererClients(config, {
+        budgetEvents: powertoolsBudgetEvents(powertools.metrics, powertools.logger),
+      }),
+    };
   }
   const { config, clients } = state;
   const summary = await discover({

@@ -45,20 +45,22 @@ export interface LeaseDecision {
   granted: number;
   /** The bucket after the lease (unchanged but refilled when nothing was granted). */
   state: BucketState;
-  /** When nothing was granted: ms until one whole token is there; 0 otherwise. */
+  /** When nothing was granted: ms until `want` whole tokens (at most the burst) are there; 0 otherwise. */
   waitMs: number;
 }
 
 /**
  * Takes up to `want` whole tokens at `now`: as many as the bucket holds, at least one or none.
  * Taking fewer than wanted rather than waiting for all keeps callers moving when others share the
- * bucket; a caller that gets none waits `waitMs` and asks again.
+ * bucket. A caller that gets none waits `waitMs`, until all it wants is there: on a bucket that
+ * only refills, waiting for one token at a time would cost one write per token, while waiting for
+ * `want` costs one write per `want` tokens at the same rate.
  */
 export function lease(limits: BucketLimits, state: BucketState, now: number, want: number): LeaseDecision {
   const current = refill(limits, state, now);
   const granted = Math.max(0, Math.min(Math.floor(want), Math.floor(current.tokens)));
   if (granted >= 1) return { granted, state: { ...current, tokens: current.tokens - granted }, waitMs: 0 };
-  const missing = 1 - current.tokens;
+  const missing = Math.max(1, Math.min(Math.floor(want), limits.burst)) - current.tokens;
   const waitMs =
     limits.perSecond > 0 ? Math.ceil((missing / limits.perSecond) * 1000) : Number.POSITIVE_INFINITY;
   return { granted: 0, state: current, waitMs };

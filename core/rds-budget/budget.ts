@@ -15,12 +15,15 @@
  */
 
 import { setTimeout as delay } from 'node:timers/promises';
+import type { RdsApiBudgetEvents } from '../observability.js';
 import { type BucketLimits, fullBucket, lease } from './bucket.js';
 import type { BudgetStore, StoredBucket } from './store.js';
 
 /**
- * Tokens leased per DynamoDB write, at most. Measured in test/integration/rds-budget.test.ts (a
- * discoverer and three archiver processes at 3 requests/s): see the README's "RDS API budget".
+ * Tokens leased per DynamoDB write, at most. Measured with test/integration/rds-budget.test.ts (a
+ * discoverer and archiver processes at 3 requests/s, 52 requests; README "Sharing the RDS API
+ * budget"): at most 1, 113 writes (every token a race); 4, 26-29; 8, 23, but twice the waits and
+ * twice the tokens one process may hold outside the bucket.
  */
 export const MAX_LEASE = 4;
 /** How long a leased token may wait to be spent. */
@@ -64,12 +67,6 @@ export interface RdsApiBudgetOptions {
   leaseTtlMs?: number;
   /** Told of every wait for an empty bucket and every throttling answer (metrics). */
   events?: RdsApiBudgetEvents;
-}
-
-/** What a budget tells about itself as it happens (core/observability.ts turns these into metrics). */
-export interface RdsApiBudgetEvents {
-  waited(place: string, ms: number): void;
-  throttled(place: string, api: string): void;
 }
 
 interface PlaceState {

@@ -67,7 +67,15 @@ export interface PipelineHarness {
     concurrency?: number;
     functionTimeoutMs?: number;
     timeoutMarginMs?: number;
+    /** Another process's pipeline (see `process`); default the harness's own. */
+    pipeline?: Pipeline;
   }): Promise<DrainStats>;
+  /**
+   * A pipeline of its own (clients, caches, RDS API budget) on the same environment: another
+   * Lambda, as far as anything shared (ledger, queues, bucket, simulator) can tell. Destroyed by
+   * `cleanup`.
+   */
+  process(): Pipeline;
   ledgerFile(instance: string, logFileName: string): Promise<FileRecord | undefined>;
   objectKeys(): Promise<string[]>;
   /** gunzips an object; returns its bytes' SHA-256 and count. */
@@ -128,6 +136,7 @@ export async function startPipelineHarness(
     ...options.env,
   };
   const pipeline = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent');
+  const processes: Pipeline[] = [];
   const now = () => clock.now();
   return {
     sim,
@@ -136,12 +145,17 @@ export async function startPipelineHarness(
     clock,
     env,
     discover: () => discover(pipeline.discoverDeps(now)),
-    drain: ({ concurrency = 2, functionTimeoutMs = LAMBDA_MAX_TIMEOUT_MS, timeoutMarginMs = 2_000 } = {}) => {
-      const retries = retryingAfterRunningInvocations(pipeline.clients.sqs, res.queueUrl);
+    drain: ({
+      concurrency = 2,
+      functionTimeoutMs = LAMBDA_MAX_TIMEOUT_MS,
+      timeoutMarginMs = 2_000,
+      pipeline: runner = pipeline,
+    } = {}) => {
+      const retries = retryingAfterRunningInvocations(runner.clients.sqs, res.queueUrl);
       return runEventSource({
-        sqs: pipeline.clients.sqs,
+        sqs: runner.clients.sqs,
         queueUrl: res.queueUrl,
-        handler: retries.track(pipeline.archiveBatch(now, timeoutMarginMs)),
+        handler: retries.track(runner.archiveBatch(now, timeoutMarginMs)),
         onBatch: (result) => retries.returnFailed(result.failedReceiptHandles),
         concurrency,
         functionTimeoutMs,
@@ -186,8 +200,14 @@ export async function startPipelineHarness(
       }
       return messages;
     },
+    process: () => {
+      const another = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent');
+      processes.push(another);
+      return another;
+    },
     cleanup: async () => {
       pipeline.clients.destroy();
+      for (const another of processes) another.clients.destroy();
       await sim.stop();
       await res.cleanup();
     },

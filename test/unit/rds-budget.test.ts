@@ -5,10 +5,10 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/random.js';
 import { fullBucket, fullJitterDelay, lease, refill } from '../../core/rds-budget/bucket.js';
 import { createRdsApiBudget, type RdsApiBudget } from '../../core/rds-budget/budget.js';
 import { HOME_ACCOUNT, placeKey, placeOf } from '../../core/rds-budget/place.js';
-import { seededRandom } from '../../core/random.js';
 import { MemoryBudgetStore } from '../support/memory-budget-store.js';
 
 const T0 = Date.UTC(2026, 2, 1);
@@ -37,9 +37,13 @@ describe('the bucket', () => {
     });
   });
 
-  it('grants nothing from less than one token and says when one is due', () => {
+  it('grants nothing from less than one token and says when all that is wanted is due', () => {
     const decision = lease(LIMITS, { tokens: 0.25, at: T0 }, T0, 3);
-    expect(decision).toEqual({ granted: 0, state: { tokens: 0.25, at: T0 }, waitMs: 375 });
+    // 2.75 tokens missing at 2 per second.
+    expect(decision).toEqual({ granted: 0, state: { tokens: 0.25, at: T0 }, waitMs: 1375 });
+    expect(lease(LIMITS, { tokens: 0.25, at: T0 }, T0, 1).waitMs).toBe(375);
+    // Never more than the burst: a bucket of 10 is never waited on for 12.
+    expect(lease(LIMITS, { tokens: 0, at: T0 }, T0, 12).waitMs).toBe(5000);
     expect(lease({ burst: 1, perSecond: 0 }, { tokens: 0, at: T0 }, T0, 1).waitMs).toBe(
       Number.POSITIVE_INFINITY,
     );
@@ -61,19 +65,39 @@ describe('place keys', () => {
   });
 });
 
-/** A clock the budget's sleeps move; every take is recorded with the time it was granted. */
+/**
+ * Virtual time: a sleep is a timer, and the clock moves to the earliest timer only once nothing
+ * else can run (every promise settled that can be), as time passes for real processes that wait.
+ * Every take is recorded with the time it was granted.
+ */
 function world(store = new MemoryBudgetStore()) {
   const clock = { now: T0 };
+  const timers: Array<{ at: number; wake: () => void }> = [];
   const granted: number[] = [];
+  const idle = () => new Promise<void>((resolve) => setImmediate(resolve));
+  /** Runs `work`, firing timers in time order whenever it is idle, until it settles. */
+  async function run<T>(work: Promise<T>): Promise<T> {
+    let settled = false;
+    const done = work.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await idle();
+      if (settled) break;
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers.shift();
+      if (next === undefined) continue;
+      clock.now = Math.max(clock.now, next.at);
+      next.wake();
+    }
+    return done;
+  }
   const budget = (seed: number): RdsApiBudget => {
     const inner = createRdsApiBudget({
       store,
       limits: LIMITS,
       now: () => clock.now,
-      sleep: async (ms) => {
-        await Promise.resolve();
-        clock.now += ms;
-      },
+      sleep: (ms) => new Promise<void>((wake) => timers.push({ at: clock.now + ms, wake })),
       random: seededRandom(seed),
     });
     return {
@@ -84,7 +108,7 @@ function world(store = new MemoryBudgetStore()) {
       },
     };
   };
-  return { clock, store, granted, budget };
+  return { clock, store, granted, budget, run };
 }
 
 /** The most requests any interval [t, t + span] of the record holds. */
@@ -103,11 +127,13 @@ describe('a process taking from the shared bucket', () => {
     const w = world();
     const processes = [w.budget(1), w.budget(2), w.budget(3)];
     // Each process runs 4 callers at once, 10 requests each: 120 requests against 10 + 2/s.
-    await Promise.all(
-      processes.flatMap((p) =>
-        Array.from({ length: 4 }, async () => {
-          for (let i = 0; i < 10; i++) await p.take(PLACE);
-        }),
+    await w.run(
+      Promise.all(
+        processes.flatMap((p) =>
+          Array.from({ length: 4 }, async () => {
+            for (let i = 0; i < 10; i++) await p.take(PLACE);
+          }),
+        ),
       ),
     );
     expect(w.granted).toHaveLength(120);
@@ -127,13 +153,13 @@ describe('a process taking from the shared bucket', () => {
   it('leases more per write while its tokens are spent in time, up to 4, fewer after they expire', async () => {
     const w = world();
     const p = w.budget(1);
-    for (let i = 0; i < 5; i++) await p.take(PLACE);
+    for (let i = 0; i < 5; i++) await w.run(p.take(PLACE));
     // Leases of 1, 2, then 4 tokens: five requests in three writes, two tokens still held.
     expect(w.store.writes.accepted).toBe(3);
     expect((await w.store.read(PLACE))?.tokens).toBe(LIMITS.burst - 7);
     // Those two were not spent within a second: they never are.
     w.clock.now += 60_000;
-    await p.take(PLACE);
+    await w.run(p.take(PLACE));
     expect(p.stats()[PLACE]).toMatchObject({ taken: 6, leases: 4 });
     // The bucket refilled to the burst; the new lease asked for 2 (what the last one's callers used).
     expect((await w.store.read(PLACE))?.tokens).toBe(LIMITS.burst - 2);
@@ -143,9 +169,9 @@ describe('a process taking from the shared bucket', () => {
     const w = world();
     const p = w.budget(1);
     const other = placeKey('123456789012', 'eu-west-1');
-    for (let i = 0; i < LIMITS.burst; i++) await p.take(PLACE);
+    for (let i = 0; i < LIMITS.burst; i++) await w.run(p.take(PLACE));
     const before = w.clock.now;
-    await p.take(other);
+    await w.run(p.take(other));
     // The other place's bucket is full: no wait.
     expect(w.clock.now).toBe(before);
     expect(Object.keys(p.stats()).sort()).toEqual([other, PLACE].sort());
