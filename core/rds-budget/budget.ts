@@ -5,13 +5,15 @@
  *
  * To keep DynamoDB writes down, a process leases a few tokens per write and spends them locally:
  * as many as it has callers waiting, or more when its last lease was spent before it expired
- * (twice as many, up to `maxLease`), fewer when tokens of the last one expired unspent. A leased token expires after `leaseTtlMs`
- * unused, so a process that stops needing tokens (a Lambda frozen between invocations) can never
- * spend old tokens later as a burst the shared bucket no longer accounts for: what one process
- * holds outside the bucket is at most `maxLease` tokens for at most `leaseTtlMs`.
+ * (twice as many, up to `maxLease`), fewer when tokens of the last one expired unspent. A leased
+ * token expires after `leaseTtlMs` unused, so a process that stops needing tokens (a Lambda frozen
+ * between invocations) can never spend old tokens later as a burst the shared bucket no longer
+ * accounts for: what one process holds outside the bucket is at most `maxLease` tokens for at
+ * most `leaseTtlMs`.
  *
- * An empty bucket makes the caller wait until a token is due, plus a random part of one token's
- * interval so that processes waiting on the same bucket do not all write at the same instant.
+ * An empty bucket makes the caller wait until its whole lease is due (bucket.ts `lease`), plus a
+ * random part of one token's interval so that processes waiting on the same bucket do not all
+ * write at the same instant.
  */
 
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,9 +23,9 @@ import type { BudgetStore, StoredBucket } from './store.js';
 
 /**
  * Tokens leased per DynamoDB write, at most. Measured with test/integration/rds-budget.test.ts (a
- * discoverer and archiver processes at 3 requests/s, 52 requests; README "Sharing the RDS API
- * budget"): at most 1, 113 writes (every token a race); 4, 26-29; 8, 23, but twice the waits and
- * twice the tokens one process may hold outside the bucket.
+ * discoverer and archiver processes, 52 requests, the budget then at 3 requests/s and a burst of
+ * 15; README "Sharing the RDS API budget"): at most 1, 113 writes (every token a race); 4, 26-29;
+ * 8, 23, but twice the waits and twice the tokens one process may hold outside the bucket.
  */
 export const MAX_LEASE = 4;
 /** How long a leased token may wait to be spent. */
