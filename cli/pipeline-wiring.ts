@@ -17,7 +17,7 @@ import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '..
 import type { DigesterDeps } from '../core/digests/digester.js';
 import { digestSignerFor } from '../core/digests/signer-setup.js';
 import type { FleetDiscoverDeps } from '../core/fleet/discover-fleet.js';
-import { jsonLog, type Log, type PipelineMetrics } from '../core/observability.js';
+import { jsonLog, type Log, type PipelineMetrics, type RdsApiBudgetEvents } from '../core/observability.js';
 import { MissingSettingError } from '../core/operations/errors.js';
 import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
 import { FailuresError, UsageError } from './errors.js';
@@ -37,6 +37,17 @@ export class PipelineCounters implements PipelineMetrics {
   enqueued = 0;
   digestsWritten = 0;
   maxLagMs = 0;
+  /** RDS API budget: waits for an empty bucket, and throttling answers all the same. */
+  rdsApiWaits = 0;
+  rdsApiThrottled = 0;
+  readonly budgetEvents: RdsApiBudgetEvents = {
+    waited: () => {
+      this.rdsApiWaits += 1;
+    },
+    throttled: () => {
+      this.rdsApiThrottled += 1;
+    },
+  };
 
   fileArchived(event: { bytes: number; gzipBytes: number; lagMs: number }): void {
     this.filesArchived += 1;
@@ -81,8 +92,10 @@ export function pipelineFromEnv(
 ): Pipeline {
   const config = loadConfig(io.env, need);
   const log = jsonLog((line) => io.stderr.write(line), logLevel);
+  const counters = new PipelineCounters();
   const clientOptions = {
     env: io.env,
+    budgetEvents: counters.budgetEvents,
     ...(credentialsFrom(io.env) ? { credentials: credentialsFrom(io.env)! } : {}),
     onDownloadPathChosen: (event: Parameters<NonNullable<ClientOptions['onDownloadPathChosen']>>[0]) =>
       log[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
@@ -90,6 +103,7 @@ export function pipelineFromEnv(
   const created = createPipelineClients(config, clientOptions);
   const sources = createSourceClients(config, {
     ...clientOptions,
+    rdsBudget: created.rdsBudget,
     ...(options.credentialsNow ? { now: options.credentialsNow } : {}),
   });
   const clients: PipelineClients = {
@@ -99,7 +113,6 @@ export function pipelineFromEnv(
       sources.destroy();
     },
   };
-  const counters = new PipelineCounters();
   // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
   const selection = clusterSelection(clients.rds, selectorOf(config));
   return {

@@ -34,9 +34,14 @@ import {
 import { type Place, placeLabel, type SourceAccount } from './fleet/source-accounts.js';
 import { DynamoLedgerStore } from './ledger/dynamodb-store.js';
 import type { LedgerStore } from './ledger/store.js';
+import type { RdsApiBudgetEvents } from './observability.js';
 import { type ClusterSelection, clusterSelection } from './rds/cluster-selection.js';
 import { createLogFileDownloader, type LogFileDownloader } from './rds/download.js';
 import { resolveRdsEndpoint } from './rds/endpoint.js';
+import { createRdsApiBudget, type RdsApiBudget } from './rds-budget/budget.js';
+import { DynamoBudgetStore } from './rds-budget/dynamodb-store.js';
+import { downloadTokens, meterDownloader, meterRdsClient } from './rds-budget/metering.js';
+import { HOME_ACCOUNT, placeKey } from './rds-budget/place.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -46,9 +51,32 @@ export interface ClientOptions {
   onDownloadPathChosen?: Parameters<typeof createLogFileDownloader>[0]['onPathChosen'];
   /** The clock assumed credentials' expiry is judged by (default `Date.now`; a simulator's in tests). */
   now?: () => number;
+  /** Told of the RDS API budget's waits and of throttling answers (metrics). */
+  budgetEvents?: RdsApiBudgetEvents;
 }
 
 type ClientConfig = Pick<ArchiverConfig, 'region' | 'table' | 'downloadPath'>;
+/** What the clients that call RDS need on top: the budget's settings. */
+type RdsClientConfig = ClientConfig & Pick<ArchiverConfig, 'rdsApiRate' | 'rdsApiBurst'>;
+
+/**
+ * The RDS API budget of this deployment's own account and Region, its key `home#<region>` (the
+ * home account's id is not looked up: no STS call for it). Undefined when ARCHIVER_RDS_API_RATE
+ * is 0. Its buckets live in the ledger table, written through `doc`.
+ */
+function rdsBudgetFor(
+  config: RdsClientConfig,
+  doc: DynamoDBDocumentClient,
+  options: ClientOptions,
+): { budget: RdsApiBudget; place: string } | undefined {
+  if (config.rdsApiRate <= 0) return undefined;
+  const budget = createRdsApiBudget({
+    store: new DynamoBudgetStore(doc, config.table),
+    limits: { burst: config.rdsApiBurst, perSecond: config.rdsApiRate },
+    ...(options.budgetEvents ? { events: options.budgetEvents } : {}),
+  });
+  return { budget, place: placeKey(HOME_ACCOUNT, config.region) };
+}
 
 /** What every client of one service shares: region, credentials, endpoint override. */
 function base(config: ClientConfig, options: ClientOptions, service: EndpointService) {
@@ -63,11 +91,18 @@ function base(config: ClientConfig, options: ClientOptions, service: EndpointSer
   };
 }
 
-function rdsClient(config: ClientConfig, options: ClientOptions): RDSClient {
+function rdsClient(
+  config: ClientConfig,
+  options: ClientOptions,
+  metered: { budget: RdsApiBudget; place: string } | undefined,
+): RDSClient {
   const { about, settings } = base(config, options, 'RDS');
-  // The RDS API budget is shared by the whole account and region: back off adaptively on throttling.
-  const client = new RDSClient({ ...settings, retryMode: 'adaptive', maxAttempts: 8 });
+  // Throttling is retried with full-jitter backoff by the standard strategy either way. With the
+  // shared budget pacing every process, the adaptive strategy's per-process rate limiter would
+  // only pace a second time; without it, it is the only brake there is.
+  const client = new RDSClient({ ...settings, retryMode: metered ? 'standard' : 'adaptive', maxAttempts: 8 });
   recordCallContext(client, about);
+  if (metered) meterRdsClient(client, metered.budget, metered.place);
   return client;
 }
 
@@ -78,11 +113,14 @@ function dynamoClient(config: ClientConfig, options: ClientOptions): DynamoDBCli
   return client;
 }
 
-function ledgerOn(dynamo: DynamoDBClient, table: string): LedgerStore {
-  const doc = DynamoDBDocumentClient.from(dynamo, {
+function documentClient(dynamo: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  return new DynamoLedgerStore(doc, table);
+}
+
+function ledgerOn(dynamo: DynamoDBClient, table: string): LedgerStore {
+  return new DynamoLedgerStore(documentClient(dynamo), table);
 }
 
 function sqsClient(config: ClientConfig, options: ClientOptions): SQSClient {
@@ -107,15 +145,21 @@ function kmsClient(config: ClientConfig, options: ClientOptions): KMSClient {
   return client;
 }
 
-function downloaderFor(config: ClientConfig, options: ClientOptions): LogFileDownloader {
-  return createLogFileDownloader({
+function downloaderFor(
+  config: ClientConfig,
+  options: ClientOptions,
+  metered: { budget: RdsApiBudget; place: string } | undefined,
+): LogFileDownloader {
+  const downloader = createLogFileDownloader({
     region: config.region,
     pathVersion: config.downloadPath,
     // The same endpoint the RDS client lists from: a simulator, LocalStack, or AWS itself.
     endpoint: resolveRdsEndpoint(config.region, options.env ?? process.env),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.onDownloadPathChosen ? { onPathChosen: options.onDownloadPathChosen } : {}),
+    ...(metered ? { beforeRequest: downloadTokens(metered.budget, metered.place) } : {}),
   });
+  return metered ? meterDownloader(downloader, metered.budget, metered.place) : downloader;
 }
 
 /** The discoverer's clients: RDS API, ledger, SQS. */
@@ -124,22 +168,26 @@ export interface DiscovererClients {
   dynamo: DynamoDBClient;
   ledger: LedgerStore;
   sqs: SQSClient;
+  /** The RDS API budget every RDS request takes a token of; undefined when it is off. */
+  rdsBudget: RdsApiBudget | undefined;
   destroy(): void;
 }
 
 /** Creates the discoverer's clients. */
 export function createDiscovererClients(
-  config: ClientConfig,
+  config: RdsClientConfig,
   options: ClientOptions = {},
 ): DiscovererClients {
-  const rds = rdsClient(config, options);
   const dynamo = dynamoClient(config, options);
+  const metered = rdsBudgetFor(config, documentClient(dynamo), options);
+  const rds = rdsClient(config, options, metered);
   const sqs = sqsClient(config, options);
   return {
     rds,
     dynamo,
     ledger: ledgerOn(dynamo, config.table),
     sqs,
+    rdsBudget: metered?.budget,
     destroy() {
       rds.destroy();
       dynamo.destroy();
@@ -156,16 +204,19 @@ export interface ArchiverClients {
   sqs: SQSClient;
   s3: S3Client;
   downloader: LogFileDownloader;
+  /** The RDS API budget every RDS request (downloads too) takes a token of; undefined when it is off. */
+  rdsBudget: RdsApiBudget | undefined;
   destroy(): void;
 }
 
 /** Creates the archiver's clients. */
-export function createArchiverClients(config: ClientConfig, options: ClientOptions = {}): ArchiverClients {
-  const rds = rdsClient(config, options);
+export function createArchiverClients(config: RdsClientConfig, options: ClientOptions = {}): ArchiverClients {
   const dynamo = dynamoClient(config, options);
+  const metered = rdsBudgetFor(config, documentClient(dynamo), options);
+  const rds = rdsClient(config, options, metered);
   const sqs = sqsClient(config, options);
   const s3 = s3Client(config, options);
-  const downloader = downloaderFor(config, options);
+  const downloader = downloaderFor(config, options, metered);
   return {
     rds,
     dynamo,
@@ -173,6 +224,7 @@ export function createArchiverClients(config: ClientConfig, options: ClientOptio
     sqs,
     s3,
     downloader,
+    rdsBudget: metered?.budget,
     destroy() {
       rds.destroy();
       dynamo.destroy();
@@ -237,7 +289,7 @@ export function createAuditClients(
 export type PipelineClients = ArchiverClients & Pick<DigesterClients, 'kms'>;
 
 /** Creates every client the pipeline uses, one of each. */
-export function createPipelineClients(config: ClientConfig, options: ClientOptions = {}): PipelineClients {
+export function createPipelineClients(config: RdsClientConfig, options: ClientOptions = {}): PipelineClients {
   const archiver = createArchiverClients(config, options);
   let kms: KMSClient | undefined;
   return {
@@ -278,7 +330,10 @@ export interface SourceClients {
  */
 export function createSourceClients(
   config: ClientConfig & Pick<ArchiverConfig, 'sourceAccounts'>,
-  options: ClientOptions = {},
+  options: ClientOptions & {
+    /** The process's RDS API budget (the home clients' `rdsBudget`): each place takes from its own bucket. */
+    rdsBudget?: RdsApiBudget | undefined;
+  } = {},
 ): SourceClients {
   const env = options.env ?? process.env;
   let sts: STSClient | undefined;
@@ -316,9 +371,13 @@ export function createSourceClients(
       const provider = providerOf(source);
       const placeOptions: ClientOptions = { ...options, ...(provider ? { credentials: provider } : {}) };
       const placeConfig = { ...config, region: place.region };
-      const rds = rdsClient(placeConfig, placeOptions);
+      // Every account and region has a budget of its own (RDS throttles per account and region).
+      const metered = options.rdsBudget
+        ? { budget: options.rdsBudget, place: placeKey(place.account, place.region) }
+        : undefined;
+      const rds = rdsClient(placeConfig, placeOptions, metered);
       if (provider) assumeAgainOnExpiredToken(rds, provider);
-      const opened = downloaderFor(placeConfig, { ...placeOptions, env });
+      const opened = downloaderFor(placeConfig, { ...placeOptions, env }, metered);
       const downloader: LogFileDownloader = provider
         ? {
             async open(request) {

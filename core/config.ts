@@ -217,9 +217,21 @@ export const RUNTIME_SETTINGS = {
   }),
   retentionMs: setting({
     variable: 'ARCHIVER_RETENTION_HOURS',
-    kind: integer({ min: 1, max: 24 * 90, scale: 3_600_000 }),
-    default: 24 * 3_600_000,
-    doc: 'Log retention on the instances; a longer gap between listings is a coverage hole.',
+    kind: optional(integer({ min: 1, max: 24 * 90, scale: 3_600_000 })),
+    default: undefined,
+    doc: "Upper bound on every log retention (unset: each engine's and log type's, e.g. PostgreSQL 3 days; 24 h if unknown). A longer gap between listings is a coverage hole.",
+  }),
+  rdsApiRate: setting({
+    variable: 'ARCHIVER_RDS_API_RATE',
+    kind: integer({ min: 0, max: 10_000 }),
+    default: 6,
+    doc: "RDS API requests per second the discoverer and archivers together may send, per account and region (a token bucket in the ledger table shared by every Lambda; see [the RDS API budget](#sharing-the-rds-api-budget)). Half of RDS's default 12/s, which every tool in the account shares. `0`: no shared budget (only the SDK's per-process retries).",
+  }),
+  rdsApiBurst: setting({
+    variable: 'ARCHIVER_RDS_API_BURST',
+    kind: integer({ min: 1, max: 100_000 }),
+    default: 150,
+    doc: "Requests that many may be sent at once from a full bucket, per account and region. Half of RDS's default burst of 300.",
   }),
   gzipLevel: setting({
     variable: 'ARCHIVER_GZIP_LEVEL',

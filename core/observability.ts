@@ -27,6 +27,15 @@ export interface PipelineMetrics {
   discovered(event: { instances: number; listed: number; enqueued: number; writes: number }): void;
 }
 
+/**
+ * What the RDS API budget (core/rds-budget/budget.ts) tells as it happens, per place
+ * (`<account>#<region>`): a wait for an empty bucket, and a throttling answer all the same.
+ */
+export interface RdsApiBudgetEvents {
+  waited(place: string, ms: number): void;
+  throttled(place: string, api: string): void;
+}
+
 export const noMetrics: PipelineMetrics = {
   fileArchived() {},
   fileFailed() {},

@@ -12,7 +12,7 @@ import { type BatchDeps, createArchiveBatch } from '../core/archive-batch.js';
 import { createArchiverClients, createSourceClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
 import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
-import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
+import { createPowertools, powertoolsBudgetEvents, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
 const powertools = createPowertools();
 let deps: BatchDeps | undefined;
@@ -22,6 +22,7 @@ function dependencies(): BatchDeps {
   if (!deps) {
     const config = loadConfig(process.env, 'archive');
     const clients = createArchiverClients(config, {
+      budgetEvents: powertoolsBudgetEvents(powertools.metrics, powertools.logger),
       onDownloadPathChosen: (event) =>
         powertools.logger[event.fallbackFrom ? 'warn' : 'info']('Download path chosen', { ...event }),
     });
@@ -32,7 +33,7 @@ function dependencies(): BatchDeps {
       sqs: clients.sqs,
       downloader: clients.downloader,
       selection: clusterSelection(clients.rds, selectorOf(config)),
-      sources: createSourceClients(config),
+      sources: createSourceClients(config, { rdsBudget: clients.rdsBudget }),
       config,
       log: powertoolsLog(powertools.logger),
       metrics: powertoolsMetrics(powertools.metrics),

@@ -16,7 +16,7 @@ import {
 import { type ArchiverConfig, loadConfig } from '../core/config.js';
 import { type DiscoverSummary, DiscoveryError } from '../core/discover.js';
 import { discoverFleet } from '../core/fleet/discover-fleet.js';
-import { createPowertools, powertoolsLog, powertoolsMetrics } from './powertools.js';
+import { createPowertools, powertoolsBudgetEvents, powertoolsLog, powertoolsMetrics } from './powertools.js';
 
 const powertools = createPowertools();
 let state: { config: ArchiverConfig; clients: DiscovererClients; sources: SourceClients } | undefined;
@@ -24,8 +24,12 @@ let state: { config: ArchiverConfig; clients: DiscovererClients; sources: Source
 async function runDiscovery(): Promise<Omit<DiscoverSummary, 'instances'> & { instances: number }> {
   if (!state) {
     const config = loadConfig(process.env, 'discover');
-    // Source accounts' credentials are cached here across warm invocations, per account.
-    state = { config, clients: createDiscovererClients(config), sources: createSourceClients(config) };
+    const clients = createDiscovererClients(config, {
+      budgetEvents: powertoolsBudgetEvents(powertools.metrics, powertools.logger),
+    });
+    // Source accounts' credentials are cached here across warm invocations, per account; every
+    // account and region takes from its own RDS API budget through the same one.
+    state = { config, clients, sources: createSourceClients(config, { rdsBudget: clients.rdsBudget }) };
   }
   const { config, clients, sources } = state;
   const summary = await discoverFleet({

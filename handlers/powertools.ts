@@ -10,6 +10,7 @@ import {
   type LogAttributes,
   METRICS_NAMESPACE,
   type PipelineMetrics,
+  type RdsApiBudgetEvents,
   redact,
   SERVICE_NAME,
 } from '../core/observability.js';
@@ -46,6 +47,24 @@ export function powertoolsMetrics(metrics: Metrics): PipelineMetrics {
       metrics.addMetric('LogFilesListed', MetricUnit.Count, listed);
       metrics.addMetric('FilesEnqueued', MetricUnit.Count, enqueued);
       metrics.addMetric('LedgerWrites', MetricUnit.Count, writes);
+    },
+  };
+}
+
+/**
+ * Turns the RDS API budget's events into EMF metrics: `RdsApiBudgetWaits` (and the ms waited,
+ * `RdsApiBudgetWaitMs`) and `RdsApiThrottled`; a throttling answer is also logged with its place
+ * and API, since a metric without the account names none.
+ */
+export function powertoolsBudgetEvents(metrics: Metrics, logger: Logger): RdsApiBudgetEvents {
+  return {
+    waited(_place, ms) {
+      metrics.addMetric('RdsApiBudgetWaits', MetricUnit.Count, 1);
+      metrics.addMetric('RdsApiBudgetWaitMs', MetricUnit.Milliseconds, ms);
+    },
+    throttled(place, api) {
+      metrics.addMetric('RdsApiThrottled', MetricUnit.Count, 1);
+      logger.warn('RDS API throttled; backing off', { place, api });
     },
   };
 }

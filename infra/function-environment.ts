@@ -44,7 +44,9 @@ export function functionConfig(s: Settings, r: RuntimeResources): Partial<Archiv
     leaseMs: s.archiverTimeoutSeconds * 1000,
     sweepAfterMs: s.sweepAfterSeconds * 1000,
     maxAttempts: s.maxReceiveCount,
-    retentionMs: s.rdsLogRetentionHours * 3_600_000,
+    retentionMs: s.rdsLogRetentionHours === undefined ? undefined : s.rdsLogRetentionHours * 3_600_000,
+    rdsApiRate: s.rdsApiRate,
+    rdsApiBurst: s.rdsApiBurst,
     objectDigest: DEPLOYED_OBJECT_DIGEST,
   };
 }

@@ -83,6 +83,7 @@ export function discovererGrants(options: DiscovererOptions): Grant[] {
     // column in the Service Authorization Reference), a grant scoped to instances is an AccessDenied
     // on every pass; "*" works either way for this read-only list of events.
     { on: 'rdsEvents', actions: ['rds:DescribeEvents'] },
+    // UpdateItem also leases tokens of the RDS API budget (core/rds-budget/dynamodb-store.ts).
     {
       on: 'table',
       actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -113,6 +114,7 @@ export function archiverGrants(options: ArchiverOptions): Grant[] {
     {
       on: 'table',
       // Query: the instance's items, to tell which rotated files hold contents already known.
+      // UpdateItem also leases tokens of the RDS API budget (core/rds-budget/dynamodb-store.ts).
       actions: [
         'dynamodb:GetItem',
         'dynamodb:Query',

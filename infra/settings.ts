@@ -6,6 +6,7 @@
  * table is checked against the declarations (test/unit/readme.test.ts).
  */
 
+import { RUNTIME_SETTINGS } from '../core/config.js';
 import { sourceAccountsKind, sourceAccountsProblem } from '../core/fleet/source-accounts.js';
 import { LOG_TYPES, logTypeList } from '../core/log-types.js';
 import {
@@ -233,9 +234,10 @@ export const DEPLOY_SETTINGS = {
     doc: 'Work stuck this long is queued again (at least 2x the archiver timeout).',
   }),
   rdsLogRetentionHours: setting({
-    kind: integer({ min: 1, max: 24 * 30 }),
-    default: 24,
-    doc: 'How long RDS keeps the files; longer listing gaps are reported as coverage holes.',
+    kind: optional(integer({ min: 1, max: 24 * 30 })),
+    default: undefined,
+    defaultDoc: "each engine's",
+    doc: "Upper bound on how long RDS keeps the files (unset: each engine's and log type's documented retention). Longer listing gaps are coverage holes.",
   }),
   architecture: setting({
     kind: choice(['arm64', 'x86_64']),
@@ -278,6 +280,17 @@ export const DEPLOY_SETTINGS = {
     kind: integer({ min: 2, max: 1000 }),
     default: 5,
     doc: 'Most archivers running at once (also caps the load on the account-wide RDS API budget).',
+  }),
+  rdsApiRate: setting({
+    // Bounds and default are the runtime setting's (core/config.ts), passed through unchanged.
+    kind: RUNTIME_SETTINGS.rdsApiRate.kind,
+    default: RUNTIME_SETTINGS.rdsApiRate.default,
+    doc: 'RDS API requests per second the discoverer and archivers together may send (`ARCHIVER_RDS_API_RATE`); `0`: no shared budget.',
+  }),
+  rdsApiBurst: setting({
+    kind: RUNTIME_SETTINGS.rdsApiBurst.kind,
+    default: RUNTIME_SETTINGS.rdsApiBurst.default,
+    doc: 'Burst of that budget (`ARCHIVER_RDS_API_BURST`).',
   }),
   maxReceiveCount: setting({
     kind: integer({ min: 5, max: 1000 }),

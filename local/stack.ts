@@ -1,3 +1,4 @@
+import { configEnvironment } from '../core/config.js';
 import { DEFAULT_LOCAL_REGION, type EmulatorEndpoints } from './aws-config.js';
 import { startEmulators } from './emulators.js';
 import { type FleetSettings, fleetEnv, pipelineEnv } from './env.js';
@@ -127,6 +128,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ? {}
         : { retentionHours: options.workload.retentionHours }),
     });
+    // A simulator without an RDS API budget never throttles: the pipeline need not share one
+    // either (it would only add DynamoDB writes to what the benchmarks count).
+    if (options.budget === false) Object.assign(env, configEnvironment({ rdsApiRate: 0 }));
     const fleet = fleetSettingsOf(simulator);
     if (fleet !== undefined) Object.assign(env, fleetEnv(fleet));
     let stopping: Promise<void> | undefined;

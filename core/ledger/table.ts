@@ -16,6 +16,7 @@
  * | digest chain head    | `DIGEST#CHAIN`      | `#HEAD`                     | -                                      | -                                           |
  * | RDS deletion event   | `E#<instance>`      | `<dateIso>#<msgDigest>`     | -                                      | `C#<group>#EVENTS` / `<hour>#<inst>#<date>#<digest>` |
  * | place discovery      | `PLACES`            | `home` / `<account>/<region>` | -                                    | -                                           |
+ * | RDS API budget bucket | `RDSBUDGET#<account>#<region>` | `#BUCKET`          | -                                      | -                                           |
  *
  * A unique name (Aurora MySQL audit, dated files: core/log-streams.ts) is its own identity: `F#`
  * items, exactly as before content items existed. A content of a rotating family (RDS MySQL and
@@ -45,6 +46,11 @@
  *   RDS deletion events of a cluster by hour: Query gsi2 on `C#<cluster>#EVENTS` with `BETWEEN`.
  *   Events live in their own partition (`E#<instance>`) so the discoverer's Query of an instance
  *   does not grow with them.
+ *
+ * The RDS API budget's buckets (core/rds-budget/store.ts) are not ledger records: one item per
+ * account-Region (tokens, time, version), written by every discoverer and archiver with a
+ * compare-and-swap, in a partition of its own and without index attributes, so no read above
+ * meets them.
  *
  * Files move from the active to the retired partition once archived (or lost) and gone from RDS,
  * so the discoverer's one Query per instance stays the size of what RDS still holds.

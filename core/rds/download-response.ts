@@ -85,7 +85,7 @@ export function parseAwsError(
 
 const NOT_FOUND_CODES = new Set(['DBLogFileNotFoundFault', 'DBInstanceNotFound', 'DBInstanceNotFoundFault']);
 
-const THROTTLING_CODES = new Set([
+export const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'Throttling',
   'ThrottlingException',
   'TooManyRequestsException',

@@ -65,6 +65,11 @@ export interface LogFileDownloaderOptions {
   idleTimeoutMs?: number;
   /** Told once which path version is in use and why, so the caller can log it (a fallback deserves a warning). */
   onPathChosen?: (event: PathChoiceEvent) => void;
+  /**
+   * Awaited before each HTTP request (a `/v13/` fallback is a second one): the RDS API budget takes
+   * a token here (core/rds-budget/metering.ts). Its rejection fails the open.
+   */
+  beforeRequest?: (signal?: AbortSignal) => Promise<void>;
 }
 
 /** Which path version downloads use, and why: told once per downloader, at the first answer that settles it. */
@@ -163,6 +168,17 @@ export function createLogFileDownloader(options: LogFileDownloaderOptions): LogF
   let chosen: DownloadPathVersion = options.pathVersion ?? 'auto';
 
   async function attempt(version: ConcreteDownloadPath, request: LogFileRequest): Promise<AttemptResult> {
+    try {
+      await options.beforeRequest?.(request.signal);
+    } catch (error) {
+      if (request.signal?.aborted)
+        throw new DownloadAbortedError(
+          'Download aborted while waiting for the RDS API budget',
+          {},
+          { cause: error },
+        );
+      throw error;
+    }
     const path = basePath + downloadPath(version, request.instance, request.logFileName);
     const unsigned = new HttpRequest({
       method: 'GET',

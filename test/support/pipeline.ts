@@ -25,6 +25,7 @@ import { bufferIo } from '../../cli/io.js';
 import { type Pipeline, pipelineFromEnv } from '../../cli/pipeline-wiring.js';
 import { type DrainStats, runEventSource } from '../../cli/sqs-event-source.js';
 import type { ArchiveBatch } from '../../core/archive-batch.js';
+import { configEnvironment } from '../../core/config.js';
 import { discoverFleet, type FleetDiscoverSummary } from '../../core/fleet/discover-fleet.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
@@ -67,7 +68,15 @@ export interface PipelineHarness {
     concurrency?: number;
     functionTimeoutMs?: number;
     timeoutMarginMs?: number;
+    /** Another process's pipeline (see `process`); default the harness's own. */
+    pipeline?: Pipeline;
   }): Promise<DrainStats>;
+  /**
+   * A pipeline of its own (clients, caches, RDS API budget) on the same environment: another
+   * Lambda, as far as anything shared (ledger, queues, bucket, simulator) can tell. Destroyed by
+   * `cleanup`.
+   */
+  process(): Pipeline;
   ledgerFile(instance: string, logFileName: string): Promise<FileRecord | undefined>;
   objectKeys(): Promise<string[]>;
   /** gunzips an object; returns its bytes' SHA-256 and count. */
@@ -126,12 +135,16 @@ export async function startPipelineHarness(
   const clusters = sim.world.clusters().map((cluster) => cluster.id);
   const env: Record<string, string> = {
     ...res.envFor(sim, clusters),
+    // Without the simulated budget nothing throttles: the pipeline shares no budget either, so
+    // the tests of everything else see the ledger writes they are about and nothing more.
+    ...(options.budget ? {} : configEnvironment({ rdsApiRate: 0 })),
     ARCHIVER_SETTLE_SECONDS: '300',
     ARCHIVER_LEASE_SECONDS: '60',
     ARCHIVER_PART_SIZE_MB: '5',
     ...options.env,
     ...options.envFromSim?.(sim),
   };
+  const processes: Pipeline[] = [];
   const now = () => clock.now();
   // Assumed credentials expire on the simulator's clock: the cache reads the same one.
   const pipeline = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent', {
@@ -144,12 +157,17 @@ export async function startPipelineHarness(
     clock,
     env,
     discover: () => discoverFleet(pipeline.discoverDeps(now)),
-    drain: ({ concurrency = 2, functionTimeoutMs = LAMBDA_MAX_TIMEOUT_MS, timeoutMarginMs = 2_000 } = {}) => {
-      const retries = retryingAfterRunningInvocations(pipeline.clients.sqs, res.queueUrl);
+    drain: ({
+      concurrency = 2,
+      functionTimeoutMs = LAMBDA_MAX_TIMEOUT_MS,
+      timeoutMarginMs = 2_000,
+      pipeline: runner = pipeline,
+    } = {}) => {
+      const retries = retryingAfterRunningInvocations(runner.clients.sqs, res.queueUrl);
       return runEventSource({
-        sqs: pipeline.clients.sqs,
+        sqs: runner.clients.sqs,
         queueUrl: res.queueUrl,
-        handler: retries.track(pipeline.archiveBatch(now, timeoutMarginMs)),
+        handler: retries.track(runner.archiveBatch(now, timeoutMarginMs)),
         onBatch: (result) => retries.returnFailed(result.failedReceiptHandles),
         concurrency,
         functionTimeoutMs,
@@ -194,8 +212,16 @@ export async function startPipelineHarness(
       }
       return messages;
     },
+    process: () => {
+      const another = pipelineFromEnv(bufferIo({ env }).io, 'run', 'silent', {
+        credentialsNow: options.credentialsNow ?? now,
+      });
+      processes.push(another);
+      return another;
+    },
     cleanup: async () => {
       pipeline.clients.destroy();
+      for (const another of processes) another.clients.destroy();
       await sim.stop();
       await res.cleanup();
     },
