@@ -9,8 +9,10 @@
  * this process and its two CPUs with the simulator, DynamoDB Local and fauxqs.
  *
  * What it is measured against: within one place the RDS requests a round needs cannot be served
- * faster than the budget allows, `max(0, requests - burst) / rate` seconds; places have budgets of
- * their own, so the round's lower bound is the largest of its places' bounds.
+ * faster than the budget allows, `max(0, requests - burst) / rate` seconds, where the budget is the
+ * share of the account's the archiver keeps to (ARCHIVER_RDS_API_RATE and _BURST, half of AWS's
+ * by default); places have budgets of their own, so the round's lower bound is the largest of its
+ * places' bounds.
  */
 import { createPipelineClients, createSourceClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
@@ -106,8 +108,10 @@ export async function runFleetDiscoveryBench(options: FleetBenchOptions): Promis
         : {};
     const clients = createPipelineClients(config, { env, ...credentials });
     const sources = createSourceClients(config, { env, ...credentials });
-    // What binds a place: the simulated account's budget (AWS's default).
-    const budget = RDS_API_BUDGET;
+    // What binds a place: our own share of its budget (ARCHIVER_RDS_API_RATE/BURST), which the
+    // discoverer keeps to so that other tools keep the rest; the account's own budget without it.
+    const budget =
+      config.rdsApiRate > 0 ? { burst: config.rdsApiBurst, perSecond: config.rdsApiRate } : RDS_API_BUDGET;
     const dynamo: Counts = {};
     countCommands(clients.dynamo, dynamo);
     const sqs = { messages: 0 };
@@ -162,6 +166,7 @@ export async function runFleetDiscoveryBench(options: FleetBenchOptions): Promis
         instances,
         files: options.files,
         budget: { burst: budget.burst, perSecond: budget.perSecond },
+        accountBudget: { burst: RDS_API_BUDGET.burst, perSecond: RDS_API_BUDGET.perSecond },
         ...first,
         steady,
       };

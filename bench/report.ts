@@ -135,8 +135,10 @@ export interface FleetDiscoveryFigures extends FleetRoundFigures {
   instances: number;
   /** Audit files per instance. */
   files: number;
-  /** The budget of each simulated account and Region. */
+  /** The budget the bound is computed from: the archiver's share per place (ARCHIVER_RDS_API_RATE, _BURST). */
   budget: { burst: number; perSecond: number };
+  /** The budget of each simulated account and Region (AWS's default), which throttles what is over it. */
+  accountBudget: { burst: number; perSecond: number };
   steady: FleetRoundFigures;
 }
 

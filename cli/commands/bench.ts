@@ -41,7 +41,8 @@ over an organisation of N accounts (the hub, then members read through STS Assum
 the Regions, --instances spread evenly over them, with the simulator's RDS API budget on (AWS's
 default per account and Region: burst 300, 12 requests/s, real Throttling answers, real clock).
 Reports the round's wall time against the least time the budgets allow (per place
-max(0, requests - burst) / rate; places run side by side, so the largest), RDS requests and
+max(0, requests - burst) / rate, with the archiver's share ARCHIVER_RDS_API_RATE and _BURST;
+places run side by side, so the largest), RDS requests and
 throttles per account and Region, instances skipped, errors surfaced, DynamoDB reads and writes.
 Issue 14's case: --skip-transfer --accounts 20 --instances 10000 --files 5.
 
@@ -237,8 +238,9 @@ export function formatResult(result: BenchResult): string {
 function formatFleet(f: FleetDiscoveryFigures): string[] {
   return [
     `Discovery at fleet scale (${f.accounts} accounts x ${f.regions.join(', ')}: ${f.places} places, ` +
-      `${f.instances} instances x ${f.files} files; RDS API budget per place: burst ${f.budget.burst}, ` +
-      `${f.budget.perSecond}/s)`,
+      `${f.instances} instances x ${f.files} files; per place, the account's RDS API budget: burst ` +
+      `${f.accountBudget.burst}, ${f.accountBudget.perSecond}/s; the archiver's share, which the bound is ` +
+      `computed from: burst ${f.budget.burst}, ${f.budget.perSecond}/s)`,
     formatTable(
       [
         { run: 'first', ...f },
