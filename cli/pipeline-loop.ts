@@ -65,6 +65,8 @@ export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats>
         },
         follow: true,
         signal,
+        // A place's discovery may take minutes on a big fleet: Lambda's longest timeout by default.
+        functionTimeoutMs: options.functionTimeoutMs ?? 900_000,
       })
     : Promise.resolve();
   const digesting = (async () => {

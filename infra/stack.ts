@@ -4,6 +4,7 @@ import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-s
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { DISCOVERY_MAX_RECEIVES } from '../core/fleet/discovery-tasks.js';
 import { ArchiverAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArchiveQuery } from './athena.js';
@@ -35,8 +36,6 @@ export function sourceAccountArns(
   return { memberRoles, moreRdsArnPrefixes };
 }
 
-/** Receives of a discovery task before SQS moves it to the discovery DLQ: a failing place is tried three times. */
-export const DISCOVERY_MAX_RECEIVES = 3;
 /** Tasks (places) per discoverer invocation. Small: a slow place holds only its batch's invocation. */
 export const DISCOVERY_BATCH_SIZE = 4;
 /** Discoverer invocations at once over the discovery queue: places in different accounts run in parallel. */

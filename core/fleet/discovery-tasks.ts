@@ -21,6 +21,12 @@ import { regionProblem } from '../resource-names.js';
 import { HOME_PLACE, type PlaceTarget, placeTargets } from './places.js';
 import { placeLabel } from './source-accounts.js';
 
+/**
+ * Receives of a discovery task before SQS moves it to the discovery DLQ: a place that cannot be
+ * read is tried three times (the deployed queue, infra/stack.ts, and the local one, local/resources.ts).
+ */
+export const DISCOVERY_MAX_RECEIVES = 3;
+
 /** One place to discover, as the discovery queue carries it. */
 export interface DiscoveryTask {
   v: 1;
