@@ -19,6 +19,8 @@ export interface RunInput {
 
 /** One transfer size, three ways. */
 export interface TransferFigures {
+  /** The log whose lines the file held (bench/transfer.ts BENCH_LOGS). */
+  log: string;
   sizeMB: number;
   /** Source MB per second through the archiver's path (download -> sha256 -> gzip -> upload -> digest copy). */
   oursMBps: number;
@@ -109,6 +111,7 @@ function rate(run: RunInput): number {
 
 /** Turns the three runs of one size into the reported figures and ratios. */
 export function transferFigures(input: {
+  log: string;
   sizeMB: number;
   gzip: RunInput;
   ours: RunInput;
@@ -116,6 +119,7 @@ export function transferFigures(input: {
 }): TransferFigures {
   const { gzip, ours, baseline } = input;
   return {
+    log: input.log,
     sizeMB: input.sizeMB,
     oursMBps: round(rate(ours)),
     gzipMBps: round(rate(gzip)),

@@ -23,8 +23,8 @@ export interface BenchOptions {
   queueSize?: number;
   /** Skip the buffer-everything baseline above this size (MiB). */
   baselineMaxMB?: number;
-  /** Which log the transfer files hold (default the Aurora MySQL audit log). */
-  log?: BenchLog;
+  /** Which logs the transfer files hold, each at every size (default the Aurora MySQL audit log). */
+  logs?: readonly BenchLog[];
   progress?: (line: string) => void;
 }
 
@@ -80,7 +80,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             ...(options.partSizeMB === undefined ? {} : { partSize: options.partSizeMB * 1024 * 1024 }),
             ...(options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
             ...(options.baselineMaxMB === undefined ? {} : { baselineMaxMB: options.baselineMaxMB }),
-            ...(options.log === undefined ? {} : { log: options.log }),
+            ...(options.logs === undefined ? {} : { logs: options.logs }),
             progress,
           });
     let discovery: BenchResult['discovery'] = null;

@@ -24,7 +24,7 @@ export type BenchLog = (typeof BENCH_LOGS)[number];
 /** A file name of the log (the simulator writes the lines its name says: local/rds-sim/world.ts). */
 function benchFileName(log: BenchLog, i: number): string {
   return log === 'postgresql'
-    ? `error/postgresql.log.2020-01-01-${String(i).padStart(2, '0')}`
+    ? `error/postgresql.log.2020-01-${String(1 + Math.floor(i / 24)).padStart(2, '0')}-${String(i % 24).padStart(2, '0')}`
     : `audit/audit.log.0.2020-01-01-00-00.${i + 1}`;
 }
 const CHILD_SOURCE = fileURLToPath(new URL('./transfer-child.ts', import.meta.url));
@@ -63,8 +63,11 @@ export interface TransferBenchOptions {
   queueSize?: number;
   /** Skip the buffer-everything baseline above this size (MiB): it holds the file twice. */
   baselineMaxMB?: number;
-  /** Which log's lines the file holds: Aurora MySQL audit CSV (default) or PostgreSQL stderr. */
-  log?: BenchLog;
+  /**
+   * Which logs' lines the files hold, each at every size (default the Aurora MySQL audit CSV
+   * alone): their figures side by side come from one run.
+   */
+  logs?: readonly BenchLog[];
   progress?: (line: string) => void;
 }
 
@@ -103,11 +106,14 @@ export async function runTransferBench(
   progress('bundling the measured child with esbuild (as Lambda code is bundled)');
   const child = await bundleChild();
   try {
-    for (const [i, sizeMB] of options.sizesMB.entries()) {
+    const runs = (options.logs ?? ['audit']).flatMap((log) =>
+      options.sizesMB.map((sizeMB) => ({ log, sizeMB })),
+    );
+    for (const [i, { log, sizeMB }] of runs.entries()) {
       const size = Math.round(sizeMB * MiB);
-      const file = benchFileName(options.log ?? 'audit', i);
+      const file = benchFileName(log, i);
       stack.rds.world.addFile(instance, file, { size, lastWritten: stack.rds.clock.now() - 3_600_000 });
-      progress(`transfer ${sizeMB} MB: gzip -${gzipLevel} -c ...`);
+      progress(`transfer ${log} ${sizeMB} MB: gzip -${gzipLevel} -c ...`);
       const gzipRun = await runGzip(stack, instance, file, gzipLevel);
       const base: Omit<TransferChildInput, 'mode' | 'key'> = {
         rds: { url: stack.rds.url, region: stack.rds.region, credentials: simCredentials(stack) },
@@ -120,20 +126,26 @@ export async function runTransferBench(
         ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
         ...(options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
       };
-      progress(`transfer ${sizeMB} MB: archiver (download -> sha256 -> gzip -> multipart upload) ...`);
+      progress(`transfer ${log} ${sizeMB} MB: archiver (download -> sha256 -> gzip -> multipart upload) ...`);
       const ours = await runChild(child.path, { ...base, mode: 'ours', key: `bench/ours-${i}.gz` });
       // The emulator keeps objects in memory: free each one at once.
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `bench/ours-${i}.gz` }));
       let baseline: RunFigures | undefined;
       if (options.baselineMaxMB === undefined || sizeMB <= options.baselineMaxMB) {
-        progress(`transfer ${sizeMB} MB: buffer-everything baseline ...`);
+        progress(`transfer ${log} ${sizeMB} MB: buffer-everything baseline ...`);
         baseline = await runChild(child.path, { ...base, mode: 'baseline', key: `bench/baseline-${i}.gz` });
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `bench/baseline-${i}.gz` }));
       }
       stack.rds.world.removeFile(instance, file);
-      const figures = transferFigures({ sizeMB, gzip: gzipRun, ours, ...(baseline ? { baseline } : {}) });
+      const figures = transferFigures({
+        log,
+        sizeMB,
+        gzip: gzipRun,
+        ours,
+        ...(baseline ? { baseline } : {}),
+      });
       progress(
-        `transfer ${sizeMB} MB: ours ${figures.oursMBps} MB/s, gzip ${figures.gzipMBps} MB/s, ` +
+        `transfer ${log} ${sizeMB} MB: ours ${figures.oursMBps} MB/s, gzip ${figures.gzipMBps} MB/s, ` +
           `peak RSS ${figures.oursPeakRssMB} MB`,
       );
       results.push(figures);

@@ -19,6 +19,7 @@ import { type ArchiveDecision, type ArchiveEvent, decideArchive } from './archiv
 import type { ArchiverConfig } from './config.js';
 import { isFamilyContent, type ListedFile } from './discovery-plan.js';
 import { parkedMessage, parkInDlq } from './dlq.js';
+import { entriesKey, entryFormatOf } from './entries/entry-formats.js';
 import { TransitionRefusedError } from './ledger/errors.js';
 import type { FileRecord } from './ledger/records.js';
 import type { LedgerStore } from './ledger/store.js';
@@ -29,7 +30,7 @@ import type { ClusterSelection } from './rds/cluster-selection.js';
 import type { LogFileDownloader } from './rds/download.js';
 import { LogFileNotFoundError } from './rds/download-errors.js';
 import { listLogFiles } from './rds/inventory.js';
-import { type ArchiveResult, archiveStream } from './transfer/archive-stream.js';
+import { type ArchiveResult, archiveStream, type EntriesTarget } from './transfer/archive-stream.js';
 import type { SourceChecks } from './transfer/digest.js';
 import { ContentMovedError } from './transfer/errors.js';
 import { archiveObjectMetadata } from './transfer/metadata.js';
@@ -66,6 +67,7 @@ export interface ArchiveDeps {
     | 'partSizeBytes'
     | 'uploadConcurrency'
     | 'objectDigest'
+    | 'keyPrefix'
   >;
   log: Log;
   metrics: PipelineMetrics;
@@ -296,8 +298,25 @@ async function copy(
     queueSize: deps.config.uploadConcurrency,
     recordDigest: deps.config.objectDigest,
     checks,
+    ...entriesOf(claimed, source, deps.config.keyPrefix),
     ...(signal ? { signal } : {}),
   });
+}
+
+/**
+ * The entries object of a file of a multi-line format (core/entries/entry-formats.ts), written in
+ * the same pass: one JSON line per slow query entry or csvlog record, for Athena.
+ */
+function entriesOf(claimed: FileRecord, source: ListedFile, keyPrefix: string): { entries?: EntriesTarget } {
+  const format = entryFormatOf(source.logFileName);
+  if (!format) return {};
+  return {
+    entries: {
+      key: entriesKey(claimed.s3Key, keyPrefix),
+      format,
+      metadata: { 'source-key': claimed.s3Key, 'entries-format': format.id },
+    },
+  };
 }
 
 /** A unique name: its name is its identity, so the ledger's figures are what to download. */

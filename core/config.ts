@@ -223,9 +223,9 @@ export const RUNTIME_SETTINGS = {
   }),
   retentionMs: setting({
     variable: 'ARCHIVER_RETENTION_HOURS',
-    kind: integer({ min: 1, max: 24 * 90, scale: 3_600_000 }),
-    default: 24 * 3_600_000,
-    doc: 'Log retention on the instances; a longer gap between listings is a coverage hole.',
+    kind: optional(integer({ min: 1, max: 24 * 90, scale: 3_600_000 })),
+    default: undefined,
+    doc: "Upper bound on every log retention (unset: each engine's and log type's, e.g. PostgreSQL 3 days; 24 h if unknown). A longer gap between listings is a coverage hole.",
   }),
   gzipLevel: setting({
     variable: 'ARCHIVER_GZIP_LEVEL',

@@ -33,6 +33,7 @@ import { type ArchiveMessage, archiveMessageFor, formatArchiveMessage } from './
 import type { Log, PipelineMetrics } from './observability.js';
 import { type Selector, selectorOf } from './rds/cluster-selection.js';
 import { listLogFiles, type SelectedInstance, selectInstances } from './rds/inventory.js';
+import { instanceRetention } from './retention.js';
 
 export interface DiscoverDeps {
   rds: RDSClient;
@@ -269,13 +270,15 @@ async function discoverInstance(
     return { ...outcome, sendFailures, error: failure instanceof Error ? failure.message : String(failure) };
   }
   const eventsCursor = await deletionEventsOf(deps, target, meta?.eventsCursor, at, log);
+  const retention = instanceRetention(target.engine, deps.config.retentionMs);
   const gap = await deps.ledger.recordListing({
     ...target,
     previous: meta,
     ...(eventsCursor !== undefined ? { eventsCursor } : {}),
     now: at,
     count: listing.length,
-    retentionMs: deps.config.retentionMs,
+    retentionMs: retention.shortestMs,
+    retention: retention.byType,
     observed: observeLiveFiles(input),
     rotated: rotatedCounts(listing),
     owner,

@@ -53,15 +53,30 @@ import { basename } from './s3-keys.js';
 /** How the names of one log family behave. */
 export type FamilyModel = 'unique' | 'rotating' | 'staging';
 
-/** One log family an engine writes: its names and how they are identified. */
+/** An engine whose logs are declared here, as DescribeDBInstances / DescribeDBClusters spell it. */
+export type RdsEngine = 'aurora-mysql' | 'mysql' | 'mariadb' | 'postgres' | 'aurora-postgresql';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** One log family an engine writes: its names, how they are identified, and how long RDS keeps them. */
 export interface LogFamily {
-  engines: readonly ('aurora-mysql' | 'mysql' | 'mariadb' | 'postgres' | 'aurora-postgresql')[];
+  engines: readonly RdsEngine[];
   type: LogType;
   /** How RDS names its files, and why the model follows. */
   names: string;
   /** Real names of the family, each of which `nameModel` must give `model`. */
   examples: readonly string[];
   model: FamilyModel;
+  /**
+   * How long after its last write a file of the family can still be listed, by default: the
+   * shortest that AWS documents or that the names allow (a name reused daily holds a content at
+   * most a day). Coverage holes are computed from it (core/retention.ts): never longer than the
+   * truth, so never fewer holes.
+   */
+  retentionMs: number;
+  /** Where `retentionMs` comes from. */
+  retention: string;
 }
 
 /**
@@ -76,6 +91,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
       'audit/audit.log.<writer>.<YYYY-MM-DD-HH-MM>.<n>: 4 writers, rotated at 100 MB (and hourly), never renamed or reused',
     examples: ['audit/audit.log.0.2024-10-01-12-00.1', 'audit/audit.log.3.2023-04-19-10-58.10986'],
     model: 'unique',
+    retentionMs: DAY_MS,
+    retention:
+      'AWS-FACTS.md: Aurora keeps audit files about 24 hours (sooner when local storage runs short: RDS-EVENT-0611)',
   },
   {
     engines: ['mysql', 'mariadb'],
@@ -84,6 +102,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
       'audit/server_audit.log live, renamed .1, .2 ... (.01 with 10+ rotations) at SERVER_AUDIT_FILE_ROTATE_SIZE',
     examples: ['audit/server_audit.log', 'audit/server_audit.log.1', 'audit/server_audit.log.09'],
     model: 'rotating',
+    retentionMs: DAY_MS,
+    retention:
+      'no time-based deletion is documented: SERVER_AUDIT_FILE_ROTATIONS bounds the files, by size; 24 hours, as the archiver always assumed (a busy server can rotate files out sooner, which no retention can express)',
   },
   {
     engines: ['mysql', 'mariadb'],
@@ -96,6 +117,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
       'error/mysql-error-running.log.15',
     ],
     model: 'rotating',
+    retentionMs: DAY_MS,
+    retention:
+      'RDS MySQL keeps error logs two weeks and MariaDB 24 hours ([RDS-MYSQL-LOGS], [MARIADB-LOGS] in local/rds-sim/engines.ts), but the 24 names `.<H>` come back every day, so a content is listed at most a day: 24 hours',
   },
   {
     engines: ['aurora-mysql'],
@@ -104,6 +128,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
       'error/mysql-error-running.log live, .YYYY-MM-DD.HH each hour (kept 30 days): the live name holds a new hour every hour',
     examples: ['error/mysql-error-running.log', 'error/mysql-error-running.log.2021-12-03.20'],
     model: 'rotating',
+    retentionMs: 30 * DAY_MS,
+    retention:
+      'Aurora User Guide, Aurora MySQL error logs: "the hourly files generated during the last 30 days are retained" ([AMS-LOGS])',
   },
   {
     engines: ['aurora-mysql', 'mysql', 'mariadb'],
@@ -111,6 +138,8 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
     names: 'error/mysql-error.log: the last 5 minutes, flushed into mysql-error-running.log',
     examples: ['error/mysql-error.log'],
     model: 'staging',
+    retentionMs: 5 * 60_000,
+    retention: 'replaced every 5 minutes; never archived, so no coverage is computed from it',
   },
   {
     engines: ['mysql', 'mariadb'],
@@ -118,6 +147,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
     names: 'slowquery/mysql-slowquery.log live, .<H> each hour: reused daily',
     examples: ['slowquery/mysql-slowquery.log', 'slowquery/mysql-slowquery.log.7'],
     model: 'rotating',
+    retentionMs: DAY_MS,
+    retention:
+      'RDS MySQL and MariaDB: slow and general log files older than 24 hours are deleted (2 % storage cap); the `.<H>` names come back daily',
   },
   {
     engines: ['aurora-mysql'],
@@ -125,6 +157,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
     names: 'slowquery/mysql-slowquery.log live, .YYYY-MM-DD.HH each hour',
     examples: ['slowquery/mysql-slowquery.log', 'slowquery/mysql-slowquery.log.2024-10-01.07'],
     model: 'rotating',
+    retentionMs: DAY_MS,
+    retention:
+      'Aurora MySQL: FILE logs older than 24 hours are deleted (an older page says 72 hours: the shorter is taken)',
   },
   {
     engines: ['mysql', 'mariadb'],
@@ -132,6 +167,8 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
     names: 'general/mysql-general.log live, .<H> each hour: reused daily',
     examples: ['general/mysql-general.log', 'general/mysql-general.log.23'],
     model: 'rotating',
+    retentionMs: DAY_MS,
+    retention: 'as the slow query log: 24 hours, names reused daily',
   },
   {
     engines: ['aurora-mysql'],
@@ -139,6 +176,8 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
     names: 'general/mysql-general.log live, .YYYY-MM-DD.HH each hour',
     examples: ['general/mysql-general.log', 'general/mysql-general.log.2024-10-01.07'],
     model: 'rotating',
+    retentionMs: DAY_MS,
+    retention: "as Aurora MySQL's slow query log: 24 hours",
   },
   {
     engines: ['postgres'],
@@ -152,6 +191,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
       'error/postgresql.log.2024-10-01-12.csv',
     ],
     model: 'unique',
+    retentionMs: 3 * DAY_MS,
+    retention:
+      'rds.log_retention_period, minutes: default 4320 (three days), at most 10080 (seven days) (RDS User Guide, PostgreSQL database log files; [PG-LOGS])',
   },
   {
     engines: ['aurora-postgresql'],
@@ -159,6 +201,9 @@ export const LOG_FAMILIES: readonly LogFamily[] = [
     names: 'error/postgresql.log.YYYY-MM-DD-HHMM (rotated by age and log_rotation_size)',
     examples: ['error/postgresql.log.2024-10-01-1230', 'error/postgresql.log.2024-10-01-1231.csv'],
     model: 'unique',
+    retentionMs: 3 * DAY_MS,
+    retention:
+      'rds.log_retention_period, as RDS PostgreSQL: default 4320 minutes (Aurora User Guide, PostgreSQL database log files); Aurora may delete sooner when storage runs low',
   },
 ];
 

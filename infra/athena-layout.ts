@@ -7,6 +7,14 @@
  * names the instance. That keeps "all instances of a cluster for these hours" one query.
  */
 
+import {
+  COMMON_COLUMNS,
+  CSVLOG_FORMAT,
+  ENTRIES_FOLDER,
+  type EntryColumn,
+  type EntryFormat,
+  SLOW_QUERY_FORMAT,
+} from '../core/entries/entry-formats.js';
 import type { LogType } from '../core/log-types.js';
 import type { KeyLayout } from '../core/s3-keys.js';
 
@@ -67,10 +75,8 @@ const PG_PREFIX = String.raw`(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC):([^:]*):(
 const PG_AUDIT = String.raw`(?:AUDIT: (SESSION|OBJECT),(\d+),(\d+),([A-Z_]+),([^,]*),([^,]*),([^,]*),)?`;
 
 /**
- * The line tables beside the audit CSV, one per format. Not here, because Athena's text reader
- * (TextInputFormat) ends a row at every newline: PostgreSQL csvlog (quoted fields hold newlines)
- * and MySQL slow query entries (several lines each) cannot be one row per entry without a reader
- * of their own; they stay in the archive, readable as objects.
+ * The line tables beside the audit CSV, one per format whose lines are its entries. PostgreSQL
+ * csvlog and MySQL slow query entries span lines: see {@link ENTRY_TABLES}.
  */
 export const LINE_TABLES: readonly RegexTable[] = [
   {
@@ -178,4 +184,84 @@ export function exampleQuery(database: string, table: string, layout: KeyLayout)
     'ORDER BY at',
     'LIMIT 100',
   ].join('\n');
+}
+
+/**
+ * Tables of the formats whose entries span lines, one row per entry, over the entries objects the
+ * archiver writes beside the archived ones (core/entries/entry-formats.ts, under `_entries/`).
+ *
+ * Why not over the archived objects themselves. What Athena offers, from its documentation:
+ * - Every text table reads through Hadoop's TextInputFormat, which ends a record at each newline
+ *   before the SerDe sees it. Hive's `LINES TERMINATED BY` accepts only `'\n'` ("LINES TERMINATED
+ *   BY only supports newline '\n' right now", HIVE-5999 / HIVE-11996), and Athena's SerDe list
+ *   says of custom-delimited data "each line represents a data record" (docs.aws.amazon.com/athena/
+ *   latest/ug/supported-serdes.html). Hadoop's `textinputformat.record.delimiter` (MAPREDUCE-2254)
+ *   is a job setting, not a table property Athena documents.
+ * - "The Open CSV SerDe does not support embedded line breaks in CSV files" (.../ug/csv-serde.html),
+ *   so a csvlog record with a newline in its message or query becomes several broken rows.
+ * - Regex and Grok SerDes (.../ug/regex-serde.html, grok-serde.html) parse the records that
+ *   reader hands them, so lines: a slow query entry (`# Time:`, `# User@Host:`, `# Query_time:`,
+ *   `SET timestamp=`, statement lines) would be five or more rows, and Athena exposes no line
+ *   number or byte offset of a row (only `"$path"`) to put them back together in a view.
+ * - Hive and OpenX JSON SerDes "expect JSON data to be on a single line ... with records separated
+ *   by a new line character" (.../ug/json-serde.html); the Amazon Ion SerDe alone reads records
+ *   across lines (.../ug/ion-serde.html), but only of Ion/JSON text, which a log is not.
+ * So the archiver derives, in the same pass as the archive, one JSON line per entry, read here with
+ * the Hive JSON SerDe; the archived object stays the byte-exact copy that verify and the digests
+ * prove, and the entries object can be derived from it again.
+ */
+export interface EntryTable {
+  name: string;
+  logType: LogType;
+  description: string;
+  format: EntryFormat;
+  /** Every column of a row: the format's, then those every format shares. */
+  columns: readonly EntryColumn[];
+}
+
+export const ENTRY_TABLES: readonly EntryTable[] = [
+  {
+    name: 'postgresql_csvlog',
+    logType: 'postgresql',
+    description:
+      'RDS / Aurora PostgreSQL csvlog (log_destination csvlog): one row per CSV record, newlines inside quoted fields kept',
+    format: CSVLOG_FORMAT,
+    columns: [...CSVLOG_FORMAT.columns, ...COMMON_COLUMNS],
+  },
+  {
+    name: 'mysql_slow_query_log',
+    logType: 'slowquery',
+    description:
+      'MySQL-family slow query log (Aurora MySQL, RDS MySQL, MariaDB): one row per entry, the statement whole',
+    format: SLOW_QUERY_FORMAT,
+    columns: [...SLOW_QUERY_FORMAT.columns, ...COMMON_COLUMNS],
+  },
+];
+
+/** Partition projection for an entries table: the archive's layout, under `_entries/`. */
+export function entriesTableLayout(input: AuditTableInput, logType: LogType): AuditTableLayout {
+  return logTableLayout({ ...input, prefix: `${input.prefix}${ENTRIES_FOLDER}` }, logType);
+}
+
+/** The README's example query of an entries table: the slowest statements of one day. */
+export function entriesExampleQuery(database: string, table: EntryTable, layout: KeyLayout): string {
+  const from = layout === 'hive' ? '2025-01-31-00' : '2025/01/31/00';
+  const to = layout === 'hive' ? '2025-01-31-23' : '2025/01/31/23';
+  const where = `WHERE cluster = 'my-cluster' AND dt BETWEEN '${from}' AND '${to}'`;
+  return table.format === SLOW_QUERY_FORMAT
+    ? [
+        'SELECT log_time, user_name, client_ip, db, query_time, rows_examined, statement',
+        `FROM "${database}"."${table.name}"`,
+        where,
+        'ORDER BY query_time DESC',
+        'LIMIT 20',
+      ].join('\n')
+    : [
+        'SELECT log_time, user_name, database_name, error_severity, sql_state_code, message, query',
+        `FROM "${database}"."${table.name}"`,
+        where,
+        "  AND error_severity IN ('ERROR', 'FATAL', 'PANIC')",
+        'ORDER BY log_time',
+        'LIMIT 100',
+      ].join('\n');
 }

@@ -10,6 +10,8 @@ import {
   AUDIT_COLUMNS,
   type AuditTableInput,
   auditTableLayout,
+  ENTRY_TABLES,
+  entriesTableLayout,
   exampleQuery,
   LINE_TABLES,
   logTableLayout,
@@ -23,7 +25,10 @@ export interface ArchiveQueryProps {
   keyPrefix: string;
   clusters: string[];
   kmsKeyArn: string | undefined;
-  /** The archived log types: a line table for each that has one (athena-layout.ts LINE_TABLES). */
+  /**
+   * The archived log types: a line table for each that has one (athena-layout.ts LINE_TABLES), and
+   * an entries table for each multi-line format among them (ENTRY_TABLES).
+   */
   logTypes?: readonly LogType[];
   /** The places outside home, which get a table of their own (`AUDIT_SOURCES_TABLE`). */
   sources?: SourceAccount[];
@@ -117,6 +122,8 @@ export class ArchiveQuery extends Construct {
       });
     }
 
+    addEntryTables(this, this.database, props);
+
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
       name: props.namePrefix,
       description: 'Queries over the RDS log archive',
@@ -186,6 +193,45 @@ export class ArchiveQuery extends Construct {
           parameters: { separatorChar: ',', quoteChar: "'", escapeChar: '\\' },
         },
         columns: AUDIT_COLUMNS.map(([column, comment]) => ({ name: column, type: 'string', comment })),
+      },
+    });
+  }
+}
+
+/**
+ * The tables of the multi-line formats (athena-layout.ts ENTRY_TABLES, which says why): one row per
+ * entry, read with the Hive JSON SerDe from the entries objects under `_entries/`, partitioned and
+ * projected as the archive is.
+ */
+function addEntryTables(scope: Construct, database: GlueCatalogDatabase, props: ArchiveQueryProps): void {
+  for (const table of ENTRY_TABLES.filter((t) => props.logTypes?.includes(t.logType))) {
+    const layout = entriesTableLayout(
+      { layout: props.layout, prefix: props.keyPrefix, clusters: props.clusters },
+      table.logType,
+    );
+    new GlueCatalogTable(scope, table.name, {
+      databaseName: database.name,
+      name: table.name,
+      description: table.description,
+      tableType: 'EXTERNAL_TABLE',
+      parameters: {
+        classification: 'json',
+        EXTERNAL: 'TRUE',
+        ...layout.projection,
+        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
+      },
+      partitionKeys: [
+        { name: 'cluster', type: 'string', comment: 'DB cluster, or the standalone instance' },
+        { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
+      ],
+      storageDescriptor: {
+        location: `s3://${props.bucketName}/${layout.locationPath}`,
+        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        compressed: true,
+        // One JSON object per line, keys named as the columns (core/entries/entry-formats.ts).
+        serDeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+        columns: table.columns.map(({ name, type, comment }) => ({ name, type, comment })),
       },
     });
   }

@@ -47,7 +47,7 @@ export function functionConfig(s: Settings, r: RuntimeResources): Partial<Archiv
     leaseMs: s.archiverTimeoutSeconds * 1000,
     sweepAfterMs: s.sweepAfterSeconds * 1000,
     maxAttempts: s.maxReceiveCount,
-    retentionMs: s.rdsLogRetentionHours * 3_600_000,
+    retentionMs: s.rdsLogRetentionHours === undefined ? undefined : s.rdsLogRetentionHours * 3_600_000,
     objectDigest: DEPLOYED_OBJECT_DIGEST,
   };
 }

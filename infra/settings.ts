@@ -233,9 +233,10 @@ export const DEPLOY_SETTINGS = {
     doc: 'Work stuck this long is queued again (at least 2x the archiver timeout).',
   }),
   rdsLogRetentionHours: setting({
-    kind: integer({ min: 1, max: 24 * 30 }),
-    default: 24,
-    doc: 'How long RDS keeps the files; longer listing gaps are reported as coverage holes.',
+    kind: optional(integer({ min: 1, max: 24 * 30 })),
+    default: undefined,
+    defaultDoc: "each engine's",
+    doc: "Upper bound on how long RDS keeps the files (unset: each engine's and log type's documented retention). Longer listing gaps are coverage holes.",
   }),
   architecture: setting({
     kind: choice(['arm64', 'x86_64']),

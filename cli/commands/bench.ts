@@ -46,8 +46,9 @@ Options:
   --part-size-mb N     Multipart part size of the archiver (default 5, as ARCHIVER_PART_SIZE_MB).
   --queue-size N       Parts the archiver uploads at once (default 2, as ARCHIVER_UPLOAD_CONCURRENCY).
   --baseline-max-mb N  Skip the baseline above this size (it holds the file twice; default 4096).
-  --log LOG            Lines of the transfer files: audit (Aurora MySQL audit CSV, default) or
-                       postgresql (PostgreSQL stderr with pgAudit lines; it compresses differently).
+  --log LOGS           Lines of the transfer files: audit (Aurora MySQL audit CSV, default),
+                       postgresql (PostgreSQL stderr with pgAudit lines; it compresses differently),
+                       or both, comma-separated (audit,postgresql): each at every size, in one run.
   --json               Print the result as JSON on stdout.
 
 Progress goes to stderr.`,
@@ -66,9 +67,12 @@ Progress goes to stderr.`,
       'baseline-max-mb': { type: 'string' },
       log: { type: 'string' },
     });
-    const log = values.log;
-    if (log !== undefined && !(BENCH_LOGS as readonly string[]).includes(log))
-      throw new UsageError(`--log must be one of ${BENCH_LOGS.join(', ')}, got '${log}'`);
+    const logs = values.log?.split(',').map((word) => word.trim());
+    const unknown = logs?.filter((word) => !(BENCH_LOGS as readonly string[]).includes(word)) ?? [];
+    if (logs !== undefined && (logs.length === 0 || unknown.length > 0))
+      throw new UsageError(
+        `--log must be one or more of ${BENCH_LOGS.join(', ')} (comma-separated), got '${values.log}'`,
+      );
     const defaults = values.quick ? QUICK : FULL;
     const sizes = values.sizes === undefined ? defaults.sizes : parseSizes(values.sizes);
     const instances = numberOption(values.instances, 'instances', { min: 1, max: 1000, integer: true });
@@ -90,7 +94,7 @@ Progress goes to stderr.`,
       ...(partSizeMB === undefined ? {} : { partSizeMB }),
       ...(queueSize === undefined ? {} : { queueSize }),
       baselineMaxMB: baselineMaxMB ?? 4096,
-      ...(log === undefined ? {} : { log: log as BenchLog }),
+      ...(logs === undefined ? {} : { logs: [...new Set(logs)] as BenchLog[] }),
       progress: (line) => io.stderr.write(`[bench] ${line}\n`),
     });
     if (values.json) writeJson(io, result);
@@ -135,6 +139,7 @@ export function formatResult(result: BenchResult): string {
       '',
       'Transfer (MB = 2^20 bytes; MB/s of source bytes)',
       formatTable(result.transfer, [
+        { header: 'log', value: (r) => r.log },
         { header: 'size MB', value: (r) => r.sizeMB },
         { header: 'ours MB/s', value: (r) => r.oursMBps },
         { header: 'gzip -6 MB/s', value: (r) => r.gzipMBps },
@@ -150,6 +155,7 @@ export function formatResult(result: BenchResult): string {
       ]),
       '',
       formatTable(result.transfer, [
+        { header: 'log', value: (r) => r.log },
         { header: 'size MB', value: (r) => r.sizeMB },
         { header: 'ours/gzip (goal >= 0.9)', value: (r) => r.oursVsGzip },
         { header: 'ours/baseline', value: (r) => r.oursVsBaseline, align: 'right' },

@@ -8,7 +8,7 @@ import {
   type DigestChainStatus,
   withDigestChain,
 } from '../../core/operations/completeness/report.js';
-import { formatBytes, formatInstant } from '../../core/time.js';
+import { formatBytes, formatDuration, formatInstant } from '../../core/time.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { formatCommandLine, TOOL_NAME } from '../command-line.js';
@@ -28,7 +28,9 @@ const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] 
 Answers "is every log file of cluster C written in [T1, T2) archived?" Per instance and hour:
 files seen, archived (with bytes), pending, failed, lost; the coverage holes (periods in which
 files may have come and gone unseen: before what the first listing could see, or the unseen part
-of a gap between two listings longer than the log retention, or the hour of a log file RDS itself
+of a gap between two listings longer than the log retention (the log type's on the instance's
+engine, as each listing recorded it: PostgreSQL 3 days, Aurora MySQL's error log 30 days, most
+others 24 hours; the report names it), or the hour of a log file RDS itself
 reports it deleted before it was published: rds-deleted, RDS-EVENT-0610/0611 as evidence, recorded
 by the discoverer); then a verdict line, COMPLETE or INCOMPLETE and why.
 Every file the ledger counts as archived is confirmed in S3 with the ETag and size recorded when
@@ -83,6 +85,7 @@ export function renderCompleteness(
 ): string {
   const lines: string[] = [
     `Completeness of ${report.logType} logs, ${subjectOf(report)}: ${formatInstant(report.from)} to ${formatInstant(report.to)}`,
+    ...retentionLines(report),
     '',
   ];
   const rows = report.instances.flatMap((instance) =>
@@ -146,6 +149,24 @@ export function renderCompleteness(
   lines.push('', digestChainLine(report.digestChain));
   lines.push('', report.verdict.complete ? 'COMPLETE' : `INCOMPLETE: ${report.verdict.reasons.join('; ')}`);
   return lines.join('\n');
+}
+
+/**
+ * Which log retention the coverage holes assume, per instance (grouped when equal): the log
+ * type's on the instance's engine, or the instance's one retention (see core/retention.ts).
+ */
+export function retentionLines(report: CompletenessReport): string[] {
+  const groups = new Map<string, string[]>();
+  for (const instance of report.instances) {
+    if (instance.retentionMs === undefined) continue;
+    const basis =
+      instance.retentionBasis === 'log-type'
+        ? `${report.logType} logs on ${instance.engine ?? 'its engine'}`
+        : `the instance's retention${instance.engine !== undefined ? ` (${instance.engine})` : ''}`;
+    const label = `${formatDuration(instance.retentionMs)}, ${basis}`;
+    groups.set(label, [...(groups.get(label) ?? []), instance.instance]);
+  }
+  return [...groups].map(([label, names]) => `Retention assumed: ${label}: ${names.join(', ')}`);
 }
 
 /** One line on the digest chain, then its problems. */

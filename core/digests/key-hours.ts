@@ -9,6 +9,7 @@
  * levels are found by listing with a delimiter, then each hour is one prefix below them.
  */
 
+import { ENTRIES_FOLDER } from '../entries/entry-formats.js';
 import type { KeyLayout } from '../s3-keys.js';
 import { DIGEST_FOLDER } from './format.js';
 
@@ -19,10 +20,14 @@ export function hourSegment(layout: KeyLayout, hour: number): string {
   return layout === 'hive' ? `dt=${yyyy}-${mm}-${dd}-${hh}/` : `${yyyy}/${mm}/${dd}/${hh}/`;
 }
 
-/** Whether a first-level prefix below the key prefix is an archive group (not the digests' folder). */
+/**
+ * Whether a first-level prefix below the key prefix is an archive group: not the digests' folder,
+ * nor the entries objects' (derived from archived objects, which the digests cover: see
+ * core/entries/entry-formats.ts).
+ */
 export function isGroupPrefix(layout: KeyLayout, keyPrefix: string, prefix: string): boolean {
   const segment = prefix.slice(keyPrefix.length);
-  if (segment === DIGEST_FOLDER) return false;
+  if (segment === DIGEST_FOLDER || segment === ENTRIES_FOLDER) return false;
   return layout === 'hive' ? segment.startsWith('cluster=') : true;
 }
 

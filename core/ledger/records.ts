@@ -3,6 +3,8 @@
  * moves between states is declared once, in transitions.ts (rendered for people in the README).
  */
 
+import type { RetentionByType } from '../retention.js';
+
 export const FILE_STATES = ['seen', 'queued', 'archiving', 'archived', 'failed', 'lost'] as const;
 export type FileState = (typeof FILE_STATES)[number];
 
@@ -98,7 +100,15 @@ export interface InstanceMeta extends Where {
   firstListedAt: number;
   lastListedAt: number;
   lastListedCount: number;
+  /**
+   * The shortest log retention of the instance (core/retention.ts): a longer gap between listings
+   * is recorded. Records from before engines were known carry only this: every log type's then.
+   */
   retentionMs: number;
+  /** The engine, as RDS names it (absent on records from before engines were recorded). */
+  engine?: string;
+  /** The retention per log type this listing was made under (core/retention.ts). */
+  retention?: RetentionByType;
   gsi1pk: typeof INSTANCES_PK;
   gsi1sk: string;
   /**
@@ -136,7 +146,10 @@ export interface ListingGap extends Where {
   instance: string;
   from: number;
   to: number;
+  /** The shortest retention when it was recorded (the only one on records from before engines). */
   retentionMs: number;
+  /** The retention per log type when it was recorded: of a gap, only the part longer than it is a hole. */
+  retention?: RetentionByType;
   gsi2pk: string;
   gsi2sk: string;
 }

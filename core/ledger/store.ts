@@ -5,6 +5,7 @@
  * behaviour by one contract test (test/integration/ledger-contract.test.ts).
  */
 
+import type { RetentionByType } from '../retention.js';
 import type { ArchiveEvent, DigestHead } from './archive-events.js';
 import {
   type DeletionEventRecord,
@@ -32,7 +33,11 @@ export interface ListingInput extends Where {
   previous: InstanceMeta | undefined;
   now: number;
   count: number;
+  /** The instance's shortest log retention: a longer time since the previous listing is a gap. */
   retentionMs: number;
+  /** The engine, as RDS names it, and the retention per log type it gives (core/retention.ts). */
+  engine?: string;
+  retention?: RetentionByType;
   /** The live files as listed now (see `InstanceMeta.observed`). */
   observed?: Record<string, Observation>;
   /** Rotated files per rotating family, as listed now (merged into `InstanceMeta.families`). */
@@ -165,6 +170,8 @@ export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: Li
     lastListedAt: now,
     lastListedCount: input.count,
     retentionMs: input.retentionMs,
+    ...(input.engine !== undefined ? { engine: input.engine } : {}),
+    ...(input.retention && Object.keys(input.retention).length > 0 ? { retention: input.retention } : {}),
     gsi1pk: INSTANCES_PK,
     gsi1sk: keys.instanceSk(cluster, instance, input),
     ...(input.observed && Object.keys(input.observed).length > 0 ? { observed: input.observed } : {}),
@@ -183,6 +190,7 @@ export function listingItems(input: ListingInput): { meta: InstanceMeta; gap: Li
     from: previous.lastListedAt,
     to: now,
     retentionMs: input.retentionMs,
+    ...(input.retention && Object.keys(input.retention).length > 0 ? { retention: input.retention } : {}),
     gsi2pk: keys.clusterGapsPk(cluster, input),
     gsi2sk: keys.gapIndexSk(previous.lastListedAt, instance, input),
   };

@@ -25,6 +25,8 @@ export interface SelectedInstance {
   instance: string;
   /** An instance in no DB cluster (RDS MySQL, MariaDB...): reports and keys use the instance. */
   standalone?: true;
+  /** The engine as RDS names it (`aurora-mysql`, `postgres`...): its logs' retention follows. */
+  engine?: string;
 }
 
 export interface Selection {
@@ -68,7 +70,9 @@ export async function selectInstances(rds: RDSClient, selector: Selector): Promi
     const members = (detail.DBClusterMembers ?? [])
       .map((member) => member.DBInstanceIdentifier)
       .filter(Boolean) as string[];
-    for (const instance of members.sort()) instances.push({ cluster, instance });
+    // A cluster's members run its engine: no further call to learn it.
+    const engine = detail.Engine ? { engine: detail.Engine } : {};
+    for (const instance of members.sort()) instances.push({ cluster, instance, ...engine });
   }
   const { selected, missingInstances } = await selectStandalone(rds, selector);
   const taken = new Set(instances.map((i) => i.instance));
@@ -105,9 +109,10 @@ async function selectStandalone(
   const selected = [...found.values()]
     .map((detail): SelectedInstance => {
       const instance = detail.DBInstanceIdentifier ?? '';
+      const engine = detail.Engine ? { engine: detail.Engine } : {};
       return detail.DBClusterIdentifier
-        ? { cluster: detail.DBClusterIdentifier, instance }
-        : { cluster: instance, instance, standalone: true };
+        ? { cluster: detail.DBClusterIdentifier, instance, ...engine }
+        : { cluster: instance, instance, standalone: true, ...engine };
     })
     .sort((a, b) => a.instance.localeCompare(b.instance));
   return { selected, missingInstances };

@@ -8,6 +8,8 @@ import { createGzip } from 'node:zlib';
 import { CopyObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { RUNTIME_SETTINGS } from '../config.js';
+import { EntriesStream } from '../entries/entries-stream.js';
+import type { EntryFormat } from '../entries/entry-formats.js';
 import { DownloadError } from '../rds/download-errors.js';
 import { ByteCounter, type SourceChecks, SourceDigest } from './digest.js';
 import { TransferAbortedError, TransferError, UploadFailedError } from './errors.js';
@@ -62,6 +64,19 @@ export interface ArchiveStreamOptions {
    * look once the source ended (see `SourceChecks`). A refusal aborts the upload like a truncation.
    */
   checks?: SourceChecks;
+  /**
+   * A derived entries object to write from the same bytes in the same pass (core/entries: one
+   * JSON line per entry of a multi-line format). It completes only after the archived object was
+   * published, and a failure of either upload fails the transfer (see {@link archiveStream}).
+   */
+  entries?: EntriesTarget;
+}
+
+/** Where and how to write the entries object of one archived file. */
+export interface EntriesTarget {
+  key: string;
+  format: EntryFormat;
+  metadata: Record<string, string>;
 }
 
 /** What was archived. */
@@ -78,6 +93,8 @@ export interface ArchiveResult {
   versionId?: string;
   /** Where the digest was recorded on the object. */
   digestRecorded: RecordDigestMode;
+  /** The entries object written beside it, when asked for. */
+  entries?: { key: string; rows: number; gzipBytes: number };
 }
 
 /** zlib output chunk: large enough to keep per-chunk overhead negligible, small enough to stream. */
@@ -95,6 +112,15 @@ const DEFAULT_QUEUE_SIZE = RUNTIME_SETTINGS.uploadConcurrency.default;
  * aborted and the first error is rethrown: download errors as they are, S3 errors as
  * {@link UploadFailedError}, the abort as {@link TransferAbortedError}.
  * An abort that arrives after the upload completed is ignored: the object is whole and verified.
+ *
+ * With `entries`, a second upload runs beside the first, fed by the same digest stage (so memory
+ * stays bounded: the slower of the two sets the pace). Its last bytes are held back until the
+ * archived object is published, so an entries object never exists without its archived object
+ * (the archiver may not delete: it could not clean one up). If the archive upload fails, the
+ * entries upload is aborted. If the entries upload fails first, the archive upload is aborted; if
+ * it fails after the archived object was published, that object stays and the transfer still
+ * fails with {@link UploadFailedError}, so the file is archived again (same key, same bytes) and
+ * the ledger never records a file archived without its entries object.
  */
 export async function archiveStream(options: ArchiveStreamOptions): Promise<ArchiveResult> {
   const { source, s3, bucket, key, signal } = options;
@@ -111,9 +137,24 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
   });
   const gzipCounter = new ByteCounter();
   let pipelineDone = false;
-  pipeline(source, digest, gzip, gzipCounter, () => {
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  // Settles when the archive upload does: the entries object waits for it before it completes.
+  let published: { resolve: () => void; reject: (error: unknown) => void } = {
+    resolve: () => undefined,
+    reject: () => undefined,
+  };
+  const archivePublished = new Promise<void>((resolve, reject) => {
+    published = { resolve, reject };
+  });
+  archivePublished.catch(() => undefined);
+  const entries = options.entries
+    ? startEntries(options.entries, digest, s3, bucket, options.gzipLevel, partSize, () => archivePublished)
+    : undefined;
+  pipeline(source, digest, gzip, gzipCounter, (error) => {
     // Errors surface through lib-storage reading gzipCounter; this only records that the data side is over.
     pipelineDone = true;
+    // The entries side reads the digest stage through pipe(), which passes no error: stop it here.
+    if (error) entries?.stop(error);
   });
   // Errors of the data side, to tell them from S3's when lib-storage rethrows one. A stream emits
   // 'error' before its async iterator (lib-storage's reader) rejects, so the set is complete in time.
@@ -129,7 +170,7 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
       ContentType: ARCHIVE_CONTENT_TYPE,
       Metadata: options.metadata,
     },
-    partSize: options.partSize ?? DEFAULT_PART_SIZE,
+    partSize,
     queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
     leavePartsOnError: false,
   });
@@ -141,19 +182,45 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
     // upload.abort() also stops parts not yet started and makes done() settle now.
     if (!pipelineDone) source.destroy(abortError);
     void upload.abort();
+    entries?.stop(abortError);
   };
   signal?.addEventListener('abort', onAbort, { once: true });
+
+  // A failed entries upload stops the archive upload before it can complete.
+  let entriesError: UploadFailedError | undefined;
+  const entriesDone = entries?.upload.done().then(
+    () => true,
+    (err: unknown) => {
+      // Stopped because the archive side failed or was aborted: that error is the one to report.
+      if (entries.stopped) return false;
+      entriesError ??= new UploadFailedError(
+        `Writing the entries object ${options.entries?.key} failed: ${err instanceof Error ? err.message : String(err)}`,
+        err,
+      );
+      if (!pipelineDone) source.destroy(entriesError);
+      void upload.abort();
+      return false;
+    },
+  );
 
   let result: Awaited<ReturnType<Upload['done']>>;
   try {
     result = await upload.done();
+    published.resolve();
   } catch (err) {
+    published.reject(err);
     source.destroy();
     gzipCounter.destroy();
-    throw abortError ?? (dataErrors.has(err) ? err : asTransferFailure(err));
+    entries?.stop(err);
+    await entriesDone;
+    throw abortError ?? entriesError ?? (dataErrors.has(err) ? err : asTransferFailure(err));
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+  if (entriesDone && !(await entriesDone))
+    throw (
+      abortError ?? entriesError ?? new UploadFailedError('The entries object was not written', undefined)
+    );
 
   const sha256 = digest.sha256;
   const bytes = digest.bytes;
@@ -198,7 +265,71 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
     throw asTransferFailure(err, 'Recording the source digest failed');
   }
 
-  return { bytes, gzipBytes, sha256, etag, ...(versionId ? { versionId } : {}), digestRecorded };
+  return {
+    bytes,
+    gzipBytes,
+    sha256,
+    etag,
+    ...(versionId ? { versionId } : {}),
+    digestRecorded,
+    ...(entries && options.entries
+      ? {
+          entries: {
+            key: options.entries.key,
+            rows: entries.stage.entries,
+            gzipBytes: entries.counter.bytes,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The entries side of a transfer: digest output -> entries -> gzip -> its own upload. */
+function startEntries(
+  target: EntriesTarget,
+  digest: SourceDigest,
+  s3: S3Client,
+  bucket: string,
+  gzipLevel: number | undefined,
+  partSize: number,
+  beforeEnd: () => Promise<void>,
+) {
+  const stage = new EntriesStream(target.format, beforeEnd);
+  const gzip = createGzip({
+    level: gzipLevel ?? RUNTIME_SETTINGS.gzipLevel.default,
+    chunkSize: GZIP_CHUNK_BYTES,
+  });
+  const counter = new ByteCounter();
+  // A second reader of the digest stage: it pauses while either reader is behind.
+  digest.pipe(stage);
+  pipeline(stage, gzip, counter, () => {
+    // Errors surface through its upload reading `counter`.
+  });
+  const upload = new Upload({
+    client: s3,
+    params: {
+      Bucket: bucket,
+      Key: target.key,
+      Body: counter,
+      ContentType: ARCHIVE_CONTENT_TYPE,
+      Metadata: target.metadata,
+    },
+    partSize,
+    // JSON of a log is about as large as the log; one part in flight keeps up with gzip.
+    queueSize: 1,
+    leavePartsOnError: false,
+  });
+  return {
+    stage,
+    counter,
+    upload,
+    stopped: false,
+    stop(reason: unknown): void {
+      this.stopped = true;
+      if (!stage.destroyed) stage.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+      upload.abort().catch(() => undefined);
+    },
+  };
 }
 
 /** Download and transfer errors pass unchanged; anything else came from S3 (or the SDK) and is wrapped. */

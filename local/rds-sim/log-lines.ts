@@ -1,3 +1,4 @@
+import { type PgState, postgresCsvEntry, postgresEntry } from './pg-lines.js';
 import { between, pick } from './random.js';
 
 /**
@@ -25,7 +26,8 @@ import { between, pick } from './random.js';
  * - `mysql-general`: general query log lines, `time<TAB>  id Command<TAB>argument`.
  * - `postgres`: RDS PostgreSQL stderr log, prefix `%t:%r:%u@%d:[%p]:` (the only one RDS allows),
  *   statements spanning several lines (continuation lines start with a tab), pgAudit
- *   `AUDIT: SESSION,...` entries, ERROR + STATEMENT pairs, checkpoints.
+ *   `AUDIT: SESSION,...` entries, errors with DETAIL / HINT / CONTEXT / STATEMENT, connections,
+ *   checkpoints and autovacuum reports, of backends that come and go (pg-lines.ts).
  * - `postgres-csv`: csvlog rows with the PostgreSQL 14+ column list (log_time, user_name,
  *   database_name, process_id, connection_from, session_id, session_line_num, command_tag,
  *   session_start_time, virtual_transaction_id, transaction_id, error_severity, sql_state_code,
@@ -76,10 +78,12 @@ export interface LineContext {
   queryId: number;
   pid: number;
   sessionLine: number;
+  /** PostgreSQL's sessions and counters (pg-lines.ts), made on first use. */
+  pg?: PgState;
 }
 
 /** Collects an entry's text while recording where the patchable fields go. */
-class Builder {
+export class Builder {
   private parts: string[] = [];
   /** Characters so far. */
   length = 0;
@@ -109,7 +113,6 @@ const databases = ['orders', 'customers', 'inventory', 'billing', 'analytics', '
 const tables = ['orders', 'order_items', 'customers', 'invoices', 'payments', 'products', 'stock', 'events'];
 const columns = ['id', 'customer_id', 'status', 'created_at', 'updated_at', 'amount', 'sku', 'email'];
 const statuses = ['NEW', 'PAID', 'SHIPPED', 'CANCELLED', 'REFUNDED'];
-const apps = ['orders-api', 'billing-worker', 'psql', 'reporting-job', 'pgAdmin 4 - DB:orders'];
 
 function clientIp(rand: () => number): string {
   return `10.${between(rand, 0, 3)}.${between(rand, 0, 255)}.${between(rand, 1, 254)}`;
@@ -323,90 +326,6 @@ function generalEntry(ctx: LineContext): EntryTemplate {
     // The general log writes the statement as received: a multi-line one stays on several lines.
     b.ts(TS.ISO6).add(`\t${id} Query\t${statement(rand).sql}\n`);
   }
-  return b.done();
-}
-
-function pgPrefix(b: Builder, ctx: LineContext, user: string, db: string, ip: string, port: number) {
-  b.ts(TS.PG).add(`:${ip}(${port}):${user}@${db}:[${ctx.pid}]:`);
-}
-
-/** pgAudit's CSV-ish field: quoted when it holds a comma or a quote, as pgAudit does. */
-function pgAuditStatement(sql: string): string {
-  return /[",\n]/.test(sql) ? `"${sql.replaceAll('"', '""')}"` : sql;
-}
-
-function postgresEntry(ctx: LineContext): EntryTemplate {
-  const { rand } = ctx;
-  const b = new Builder(ctx.hostLength);
-  if (rand() < 0.05) ctx.pid = between(rand, 1000, 60_000);
-  const user = pick(rand, users);
-  const db = pick(rand, databases);
-  const ip = clientIp(rand);
-  const port = between(rand, 30_000, 65_000);
-  const roll = rand();
-  if (roll < 0.05) {
-    b.ts(TS.PG).add(`::@:[${between(rand, 300, 900)}]:LOG:  checkpoint starting: time\n`);
-    b.ts(TS.PG).add(
-      `::@:[${between(rand, 300, 900)}]:LOG:  checkpoint complete: wrote ${between(rand, 1, 9000)} buffers (${between(rand, 0, 9)}.${between(rand, 0, 9)}%); 0 WAL file(s) added, 0 removed, ${between(rand, 0, 3)} recycled; write=${between(rand, 1, 269)}.${between(rand, 100, 999)} s, sync=0.0${between(rand, 10, 99)} s, total=${between(rand, 1, 270)}.${between(rand, 100, 999)} s; sync files=${between(rand, 1, 90)}, longest=0.00${between(rand, 1, 9)} s, average=0.001 s; distance=${between(rand, 1, 99999)} kB, estimate=${between(rand, 1, 99999)} kB\n`,
-    );
-    return b.done();
-  }
-  if (roll < 0.1) {
-    pgPrefix(b, ctx, user, db, ip, port);
-    b.add(`LOG:  connection authorized: user=${user} database=${db} SSL enabled (protocol=TLSv1.3)\n`);
-    return b.done();
-  }
-  const q = statement(rand);
-  const sql = q.sql.replaceAll('\n', '\n\t');
-  if (roll < 0.14) {
-    pgPrefix(b, ctx, user, db, ip, port);
-    b.add(`ERROR:  relation "${q.table}_archive" does not exist at character ${between(rand, 8, 60)}\n`);
-    pgPrefix(b, ctx, user, db, ip, port);
-    b.add(`STATEMENT:  ${sql}\n`);
-    return b.done();
-  }
-  ctx.sessionLine += 1;
-  // pgAudit session logging (pgaudit.log = 'read,write,ddl'), then the statement log itself.
-  pgPrefix(b, ctx, user, db, ip, port);
-  // PostgreSQL writes a tab after every newline of a message in the stderr log (append_with_tabs).
-  b.add(
-    `LOG:  AUDIT: SESSION,${ctx.sessionLine},1,${q.pgClass},${q.command},,,${pgAuditStatement(q.sql).replaceAll('\n', '\n\t')},<not logged>\n`,
-  );
-  if (rand() < 0.5) {
-    pgPrefix(b, ctx, user, db, ip, port);
-    b.add(`LOG:  duration: ${between(rand, 0, 900)}.${between(rand, 100, 999)} ms  statement: ${sql}\n`);
-  }
-  return b.done();
-}
-
-function csvQuote(text: string): string {
-  return `"${text.replaceAll('"', '""')}"`;
-}
-
-function postgresCsvEntry(ctx: LineContext): EntryTemplate {
-  const { rand } = ctx;
-  const b = new Builder(ctx.hostLength);
-  if (rand() < 0.05) ctx.pid = between(rand, 1000, 60_000);
-  ctx.sessionLine += 1;
-  const user = pick(rand, users);
-  const db = pick(rand, databases);
-  const session = `${(ctx.pid * 7919).toString(16)}.${ctx.pid.toString(16)}`;
-  const q = statement(rand);
-  const audit = rand() < 0.6;
-  const message = audit
-    ? `AUDIT: SESSION,${ctx.sessionLine},1,${q.pgClass},${q.command},,,${pgAuditStatement(q.sql)},<not logged>`
-    : `duration: ${between(rand, 0, 900)}.${between(rand, 100, 999)} ms  statement: ${q.sql}`;
-  const sessionLag = between(rand, 1, 3_600) * 1000;
-  b.ts(TS.PGMS)
-    .add(
-      `,${csvQuote(user)},${csvQuote(db)},${ctx.pid},"${clientIp(rand)}:${between(rand, 30_000, 65_000)}",`,
-    )
-    .add(`${session},${ctx.sessionLine},${csvQuote(q.command)},`)
-    .ts(TS.PG, sessionLag)
-    .add(
-      `,${between(rand, 1, 30)}/${between(rand, 1, 99_999)},${audit ? 0 : between(rand, 100_000, 999_999)},`,
-    )
-    .add(`LOG,00000,${csvQuote(message)},,,,,,,,,${csvQuote(pick(rand, apps))},"client backend",,0\n`);
   return b.done();
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { entriesKey } from '../../core/entries/entry-formats.js';
 import { LEDGER_INDEXES, LEDGER_KEY } from '../../core/ledger/table.js';
 import { objectKey } from '../../core/s3-keys.js';
 import { DEFAULT_SETTINGS } from '../../infra/settings.js';
@@ -313,7 +314,13 @@ describe('ArchiverStack Athena line tables', () => {
   const hour = Date.UTC(2025, 0, 31, 7);
 
   it('adds a table per line format of the archived log types, none when only audit is archived', () => {
-    expect([...tables.keys()].sort()).toEqual(['audit_log', 'mysql_error_log', 'postgresql_log']);
+    expect([...tables.keys()].sort()).toEqual([
+      'audit_log',
+      'mysql_error_log',
+      'mysql_slow_query_log',
+      'postgresql_csvlog',
+      'postgresql_log',
+    ]);
     expect(defaults.resources('aws_glue_catalog_table').map(([, t]) => t.name)).toEqual(['audit_log']);
   });
 
@@ -346,6 +353,60 @@ describe('ArchiverStack Athena line tables', () => {
         projectedPath(table.parameters['storage.location.template'], 'orders-db', '2025/01/31/07'),
       ),
     ).toBe(true);
+  });
+});
+
+describe('ArchiverStack Athena entries tables', () => {
+  const hour = Date.UTC(2025, 0, 31, 7);
+  const files = [
+    ['postgresql_csvlog', 'error/postgresql.log.2025-01-31-07.csv', undefined],
+    [
+      'mysql_slow_query_log',
+      'slowquery/mysql-slowquery.log',
+      { stream: 'slowquery/mysql-slowquery.log', contentId: '20250131T075959000Z' },
+    ],
+  ] as const;
+
+  it.each([
+    ['seed', '', '2025/01/31/07'],
+    ['hive', 'rds-logs/', '2025-01-31-07'],
+  ] as const)(
+    'projects each onto the entries objects the archiver writes (%s layout)',
+    (keyLayout, keyPrefix, dt) => {
+      const synth = synthStack({ clusters: ['orders-db'], logTypes: ['all'], keyLayout, keyPrefix });
+      const tables = new Map(synth.resources('aws_glue_catalog_table').map(([, t]) => [t.name, t]));
+      for (const [name, logFileName, content] of files) {
+        const table = tables.get(name);
+        expect(table.storage_descriptor.ser_de_info.serialization_library).toBe(
+          'org.apache.hive.hcatalog.data.JsonSerDe',
+        );
+        const archived = objectKey({
+          layout: keyLayout,
+          prefix: keyPrefix,
+          cluster: 'orders-db',
+          instance: 'orders-db-1',
+          logFileName,
+          hour,
+          content,
+        });
+        const key = entriesKey(archived, keyPrefix);
+        const partition = projectedPath(table.parameters['storage.location.template'], 'orders-db', dt);
+        expect(key.startsWith(partition)).toBe(true);
+        // The archived objects' own tables never read an entries object, nor the reverse.
+        expect(archived.startsWith(partition)).toBe(false);
+        expect(key.endsWith('.json.gz')).toBe(true);
+      }
+    },
+  );
+
+  it('adds them only for the log types archived', () => {
+    const synth = synthStack({ clusters: ['orders-db'], logTypes: ['audit', 'slowquery'] });
+    expect(
+      synth
+        .resources('aws_glue_catalog_table')
+        .map(([, t]) => t.name)
+        .sort(),
+    ).toEqual(['audit_log', 'mysql_slow_query_log']);
   });
 });
 

@@ -3,7 +3,7 @@ import type { BenchResult } from '../../bench/report.js';
 import { CLI_BIN, runNode } from '../support/processes.js';
 
 describe('bench command', () => {
-  it('measures tiny transfers and tiny discoveries (Aurora, RDS MySQL) and prints the documented JSON shape', async () => {
+  it('measures tiny transfers of both logs and tiny discoveries (Aurora, RDS MySQL) and prints the documented JSON shape', async () => {
     const { code, stdout, stderr } = await runNode([
       CLI_BIN,
       'bench',
@@ -15,13 +15,21 @@ describe('bench command', () => {
       '3',
       '--files',
       '20',
+      '--log',
+      'audit,postgresql',
     ]);
     expect(code, stderr).toBe(0);
     // Progress goes to stderr, the document alone to stdout.
-    expect(stderr).toContain('[bench] transfer 2 MB');
+    expect(stderr).toContain('[bench] transfer postgresql 2 MB');
     const result = JSON.parse(stdout) as BenchResult;
     expect(result.machine.cpus).toBeGreaterThan(0);
-    expect(result.transfer.map((t) => t.sizeMB)).toEqual([1, 2]);
+    // Each log at every size, in one run.
+    expect(result.transfer.map((t) => [t.log, t.sizeMB])).toEqual([
+      ['audit', 1],
+      ['audit', 2],
+      ['postgresql', 1],
+      ['postgresql', 2],
+    ]);
     for (const t of result.transfer) {
       for (const field of [
         'oursMBps',

@@ -46,7 +46,7 @@ describe('loadConfig', () => {
         leaseMs: 900_000,
         sweepAfterMs: 1_800_000,
         maxAttempts: 5,
-        retentionMs: 24 * 3_600_000,
+        retentionMs: undefined,
         gzipLevel: 6,
         partSizeBytes: 5 * 1024 * 1024,
         uploadConcurrency: 2,

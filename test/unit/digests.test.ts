@@ -441,6 +441,8 @@ describe('key hours', () => {
       expect(key.startsWith(`p/${group}/${type}/${hourSegment(layout, H)}`)).toBe(true);
       expect(isGroupPrefix(layout, 'p/', `p/${group}/`)).toBe(true);
       expect(isGroupPrefix(layout, 'p/', 'p/_digests/')).toBe(false);
+      // Entries objects (derived from archived ones, core/entries) are no group of the archive.
+      expect(isGroupPrefix(layout, 'p/', 'p/_entries/')).toBe(false);
       // A content item's key (a standalone instance is its own group) lies below the same levels.
       const contentKey = objectKey({
         layout,

@@ -14,8 +14,11 @@
  *   retention), `gap` (the unseen part of a gap between two listings longer than the retention:
  *   from the first listing to the second minus the retention), `ongoing-gap` (not listed for
  *   longer than the retention, up to now). A listing sees every file written within the retention
- *   before it; set ARCHIVER_RETENTION_HOURS to the shortest retention expected, since AWS deletes
- *   sooner under storage pressure.
+ *   before it. The retention is the report's log type's on the instance's engine, as the
+ *   discoverer recorded it with each listing (core/retention.ts: PostgreSQL 3 days, Aurora MySQL's
+ *   error log 30 days, ...; bounded by ARCHIVER_RETENTION_HOURS); a record from before engines
+ *   were recorded gives its one retention to every log type, as before. AWS deletes sooner under
+ *   storage pressure: its events of that are `rds-deleted` holes.
  * - `not-yet-listed`: the window reaches past the instance's last listing (within the retention).
  *   Files written since then are not known yet, so such a window cannot be called complete.
  * - Objects: each file counted as archived is looked for in S3 (one listing per instance-hour
@@ -33,6 +36,8 @@ import type {
   InstanceMeta,
   ListingGap,
 } from '../../ledger/records.js';
+import type { LogType } from '../../log-types.js';
+import { retentionFor } from '../../retention.js';
 import { formatDuration, formatInstant, HOUR_MS, hoursOf, overlaps } from '../../time.js';
 import { checkObjects, type ObjectListing, type ObjectsCheck } from './object-presence.js';
 
@@ -103,7 +108,17 @@ export interface InstanceCompleteness {
   instance: string;
   firstListedAt?: number;
   lastListedAt?: number;
+  /** The retention of the report's log type on this instance, as its last listing recorded it. */
   retentionMs?: number;
+  /**
+   * Where `retentionMs` comes from: `log-type` (the engine's declared retention for this log type,
+   * bounded by ARCHIVER_RETENTION_HOURS) or `instance` (the instance's one retention: a record from
+   * before engines were recorded, or an engine that writes no such log or whose logs are not
+   * declared: ARCHIVER_RETENTION_HOURS, else 24 hours).
+   */
+  retentionBasis?: 'log-type' | 'instance';
+  /** The engine, as RDS names it, when the listing recorded it. */
+  engine?: string;
   totals: FileCounts;
   hours: InstanceHour[];
 }
@@ -267,14 +282,20 @@ export function deletionHoles(
     }));
 }
 
-/** Coverage holes of one instance within [from, to). `meta` undefined: never listed at all. */
+/**
+ * Coverage holes of one instance within [from, to), judged by the retention of `window.logType`
+ * each record was made under (core/retention.ts; without a log type, each record's shortest).
+ * `meta` undefined: never listed at all.
+ */
 export function coverageHoles(
   instance: string,
   meta: InstanceMeta | undefined,
   gaps: readonly ListingGap[],
-  window: { from: number; to: number; now: number },
+  window: { from: number; to: number; now: number; logType?: string },
 ): CoverageHole[] {
   const { from, to, now } = window;
+  const retentionOf = (record: InstanceMeta | ListingGap) =>
+    window.logType === undefined ? record.retentionMs : retentionFor(record, window.logType);
   const clip = (a: number, b: number) => ({ from: Math.max(a, from), to: Math.min(b, to) });
   if (!meta) {
     return [{ instance, kind: 'never-listed', from, to, detail: `${instance} has never been listed` }];
@@ -282,9 +303,11 @@ export function coverageHoles(
   const holes: CoverageHole[] = [];
   // A listing sees every file RDS still retains, i.e. every file last written within the retention
   // before it. So the first listing covers the retention period before it, and after a gap longer
-  // than the retention only its first part went unseen. (Set ARCHIVER_RETENTION_HOURS to the
-  // shortest retention you expect: AWS may delete sooner when local storage runs low.)
-  const coveredFrom = meta.firstListedAt - meta.retentionMs;
+  // than the retention only its first part went unseen. (The retention is the shortest RDS
+  // documents, bounded by ARCHIVER_RETENTION_HOURS; what AWS deletes sooner under storage
+  // pressure it reports itself: `rds-deleted`.)
+  const retentionMs = retentionOf(meta);
+  const coveredFrom = meta.firstListedAt - retentionMs;
   if (coveredFrom > from) {
     holes.push({
       instance,
@@ -295,20 +318,24 @@ export function coverageHoles(
     });
   }
   for (const gap of gaps) {
-    const unseenTo = gap.to - gap.retentionMs;
-    if (gap.instance !== instance || !overlaps(gap.from, unseenTo, from, to)) continue;
+    // A gap is recorded when it outlasts the instance's shortest retention; this log type's may
+    // be longer, and then the next listing still saw everything the gap hid.
+    const gapRetention = retentionOf(gap);
+    const unseenTo = gap.to - gapRetention;
+    if (gap.instance !== instance || unseenTo <= gap.from || !overlaps(gap.from, unseenTo, from, to))
+      continue;
     holes.push({
       instance,
       kind: 'gap',
       ...clip(gap.from, unseenTo),
       gapFrom: gap.from,
       gapTo: gap.to,
-      retentionMs: gap.retentionMs,
-      detail: `not listed from ${formatInstant(gap.from)} to ${formatInstant(gap.to)} (${formatDuration(gap.to - gap.from)} > ${formatDuration(gap.retentionMs)} retention)`,
+      retentionMs: gapRetention,
+      detail: `not listed from ${formatInstant(gap.from)} to ${formatInstant(gap.to)} (${formatDuration(gap.to - gap.from)} > ${formatDuration(gapRetention)} retention)`,
     });
   }
   if (meta.lastListedAt < to) {
-    const ongoing = now - meta.lastListedAt > meta.retentionMs;
+    const ongoing = now - meta.lastListedAt > retentionMs;
     holes.push({
       instance,
       ...clip(meta.lastListedAt, to),
@@ -317,8 +344,8 @@ export function coverageHoles(
             kind: 'ongoing-gap' as const,
             gapFrom: meta.lastListedAt,
             gapTo: now,
-            retentionMs: meta.retentionMs,
-            detail: `not listed since ${formatInstant(meta.lastListedAt)} (${formatDuration(now - meta.lastListedAt)} > ${formatDuration(meta.retentionMs)} retention)`,
+            retentionMs,
+            detail: `not listed since ${formatInstant(meta.lastListedAt)} (${formatDuration(now - meta.lastListedAt)} > ${formatDuration(retentionMs)} retention)`,
           }
         : {
             kind: 'not-yet-listed' as const,
@@ -381,7 +408,7 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
   const instances: InstanceCompleteness[] = instanceNames.map((instance) => {
     const meta = metas.get(instance);
     const own = [
-      ...coverageHoles(instance, meta, input.gaps, { from: windowFrom, to, now }),
+      ...coverageHoles(instance, meta, input.gaps, { from: windowFrom, to, now, logType: input.logType }),
       ...deletionHoles(instance, input.deletions ?? [], files, {
         from: windowFrom,
         to,
@@ -411,7 +438,12 @@ export function buildCompletenessReport(input: CompletenessInput): CompletenessR
         ? {
             firstListedAt: meta.firstListedAt,
             lastListedAt: meta.lastListedAt,
-            retentionMs: meta.retentionMs,
+            retentionMs: retentionFor(meta, input.logType),
+            retentionBasis:
+              meta.retention?.[input.logType as LogType] === undefined
+                ? ('instance' as const)
+                : ('log-type' as const),
+            ...(meta.engine !== undefined ? { engine: meta.engine } : {}),
           }
         : {}),
       totals,
