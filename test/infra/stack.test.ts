@@ -356,6 +356,38 @@ describe('ArchiverStack Athena line tables', () => {
   });
 });
 
+describe('ArchiverStack Athena table postgresql_log', () => {
+  it.each([
+    ['seed', '', '2025/01/31/07'],
+    ['hive', 'rds-logs/', '2025-01-31-07'],
+  ] as const)(
+    'reads the stderr files and none of the csvlog files beside them (%s layout)',
+    (keyLayout, keyPrefix, dt) => {
+      const synth = synthStack({ clusters: ['orders-db'], logTypes: ['postgresql'], keyLayout, keyPrefix });
+      const tables = new Map(synth.resources('aws_glue_catalog_table').map(([, t]) => [t.name, t]));
+      const partition = projectedPath(
+        tables.get('postgresql_log').parameters['storage.location.template'],
+        'orders-db',
+        dt,
+      );
+      const key = (logFileName: string) =>
+        objectKey({
+          layout: keyLayout,
+          prefix: keyPrefix,
+          cluster: 'orders-db',
+          instance: 'orders-db-1',
+          logFileName,
+          hour: Date.UTC(2025, 0, 31, 7),
+        });
+      expect(key('error/postgresql.log.2025-01-31-07').startsWith(partition)).toBe(true);
+      expect(key('error/postgresql.log.2025-01-31-07.csv').startsWith(partition)).toBe(false);
+      expect(key('error/postgresql.log.2025-01-31-07.csv')).toContain(
+        keyLayout === 'hive' ? '/log_type=postgresql-csvlog/' : '/postgresql-csvlog/',
+      );
+    },
+  );
+});
+
 describe('ArchiverStack Athena entries tables', () => {
   const hour = Date.UTC(2025, 0, 31, 7);
   const files = [
