@@ -7,7 +7,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DigesterSummary, runDigester } from '../core/digests/digester.js';
 import type { DiscoverSummary } from '../core/discover.js';
-import { discoverFleet } from '../core/fleet/discover-fleet.js';
+import { discoverFleet, fleetSummary } from '../core/fleet/discover-fleet.js';
+import { enqueueDiscovery } from '../core/fleet/enqueue-discovery.js';
 import type { Pipeline } from './pipeline-wiring.js';
 import { type DrainStats, runEventSource } from './sqs-event-source.js';
 
@@ -30,17 +31,44 @@ export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats>
   // The digester runs on the pipeline's clock, as the scheduled Lambda does on AWS. Its deps are
   // made first: a bad signing key stops the command before anything runs.
   const digesterDeps = await pipeline.digesterDeps(options.now);
+  // With a discovery queue, discovery fans out as deployed: each interval enqueues one task per
+  // place, and a second poller runs the discoverer's batch function on them (partial batch
+  // failures: a place that cannot be read comes back after the queue's visibility timeout).
+  const discoveryQueueUrl = pipeline.config.discoveryQueueUrl;
   const discovering = (async () => {
     while (!signal.aborted) {
       try {
-        const summary = await discoverFleet(pipeline.discoverDeps(options.now));
-        options.onDiscovery?.(summary);
+        if (discoveryQueueUrl) {
+          await enqueueDiscovery({
+            ...pipeline.discoverDeps(options.now),
+            queueUrl: discoveryQueueUrl,
+          });
+        } else {
+          const summary = await discoverFleet(pipeline.discoverDeps(options.now));
+          options.onDiscovery?.(summary);
+        }
       } catch (error) {
         pipeline.log.error('Discovery pass failed; retrying at the next interval', { error });
       }
       await sleep(options.intervalMs, undefined, { signal }).catch(() => undefined);
     }
   })();
+  const discoveryBatch = pipeline.discoveryBatch(options.now);
+  const consumingTasks = discoveryQueueUrl
+    ? runEventSource({
+        sqs: pipeline.clients.sqs,
+        queueUrl: discoveryQueueUrl,
+        handler: async (records, context) => {
+          const response = await discoveryBatch(records, context);
+          if (response.runs.length > 0) options.onDiscovery?.(fleetSummary(response.runs));
+          return response;
+        },
+        follow: true,
+        signal,
+        // A place's discovery may take minutes on a big fleet: Lambda's longest timeout by default.
+        functionTimeoutMs: options.functionTimeoutMs ?? 900_000,
+      })
+    : Promise.resolve();
   const digesting = (async () => {
     while (!signal.aborted) {
       try {
@@ -64,6 +92,6 @@ export async function runPipelineLoop(options: LoopOptions): Promise<DrainStats>
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.functionTimeoutMs ? { functionTimeoutMs: options.functionTimeoutMs } : {}),
   });
-  const [, , stats] = await Promise.all([discovering, digesting, archiving]);
+  const [, , stats] = await Promise.all([discovering, digesting, archiving, consumingTasks]);
   return stats;
 }

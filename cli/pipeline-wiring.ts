@@ -17,6 +17,7 @@ import { type ArchiverConfig, type ConfigNeed, loadConfig, variableOf } from '..
 import type { DigesterDeps } from '../core/digests/digester.js';
 import { digestSignerFor } from '../core/digests/signer-setup.js';
 import type { FleetDiscoverDeps } from '../core/fleet/discover-fleet.js';
+import { createDiscoveryBatch, type DiscoveryBatch } from '../core/fleet/discovery-batch.js';
 import { jsonLog, type Log, type PipelineMetrics, type RdsApiBudgetEvents } from '../core/observability.js';
 import { MissingSettingError } from '../core/operations/errors.js';
 import { clusterSelection, selectorOf } from '../core/rds/cluster-selection.js';
@@ -79,6 +80,8 @@ export interface Pipeline {
   discoverDeps(now?: () => number): FleetDiscoverDeps;
   /** The archiver's batch function (what the Lambda runs), for the queue poller. */
   archiveBatch(now?: () => number, timeoutMarginMs?: number): ArchiveBatch;
+  /** The discoverer's consumer of discovery tasks (what its Lambda runs for the discovery queue). */
+  discoveryBatch(now?: () => number): DiscoveryBatch;
   /** What the digester runs with (reads the signing key file, if one is set). Needs the bucket. */
   digesterDeps(now?: () => number): Promise<DigesterDeps>;
 }
@@ -115,22 +118,24 @@ export function pipelineFromEnv(
   };
   // One per pipeline: its tag answers are cached for the process's life, as in a warm Lambda.
   const selection = clusterSelection(clients.rds, selectorOf(config));
+  const discoverDeps = (now?: () => number): FleetDiscoverDeps => ({
+    sources,
+    rds: clients.rds,
+    sqs: clients.sqs,
+    ledger: clients.ledger,
+    config,
+    log,
+    metrics: counters,
+    ...(now ? { now } : {}),
+  });
   return {
     config,
     clients,
     sources,
     log,
     counters,
-    discoverDeps: (now) => ({
-      sources,
-      rds: clients.rds,
-      sqs: clients.sqs,
-      ledger: clients.ledger,
-      config,
-      log,
-      metrics: counters,
-      ...(now ? { now } : {}),
-    }),
+    discoverDeps,
+    discoveryBatch: (now) => createDiscoveryBatch(discoverDeps(now)),
     archiveBatch: (now, timeoutMarginMs) => {
       const deps: BatchDeps = {
         ledger: clients.ledger,

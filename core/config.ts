@@ -135,6 +135,12 @@ export const RUNTIME_SETTINGS = {
     missing: `the dead-letter queue, ${SQS_URL}`,
     doc: 'SQS dead-letter queue URL (malformed messages are sent here with a reason).',
   }),
+  discoveryQueueUrl: setting({
+    variable: 'ARCHIVER_DISCOVERY_QUEUE_URL',
+    kind: optional(url()),
+    default: undefined,
+    doc: 'SQS discovery queue URL: the scheduled run enqueues one task per account and region there and the discoverer consumes them (see [discovery fans out](#discovery-fans-out)). Unset: one run reads every place itself.',
+  }),
   bucket: setting({
     variable: 'ARCHIVER_BUCKET',
     kind: optional(text({ check: bucketNameProblem })),

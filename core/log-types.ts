@@ -51,6 +51,46 @@ export function logTypeOfName(name: string): LogType | undefined {
   return isLogType(directory) && directory !== 'postgresql' ? directory : undefined;
 }
 
+/**
+ * The key segments of the archive: the `{type}` level of an object key (`{cluster}/{segment}/...`
+ * in the seed layout, `log_type={segment}` in the hive layout: core/s3-keys.ts), which the Athena
+ * tables project (infra/athena-layout.ts). Each log type's files go under the type's own name,
+ * except the files declared here, which a table of the type's other files could not read.
+ *
+ * `postgresql-csvlog`: with `log_destination=csvlog`, RDS writes `error/postgresql.log.<stamp>.csv`
+ * beside `error/postgresql.log.<stamp>`. The stderr table (`postgresql_log`, a regex per line)
+ * would read the CSV records as broken rows, and Athena tables read every object under a
+ * partition, so the CSV files need a partition of their own. The name is the type's, then
+ * PostgreSQL's own word for the format (`log_destination = 'csvlog'`), joined by `-` as the
+ * type's name and its variant (it stays one unescaped key segment: core/s3-keys.ts keeps
+ * `[A-Za-z0-9._-]`). The log type stays `postgresql` (the name RDS gives it): selections, the
+ * ledger, `--log-type` and the reports see one type; only the keys and tables tell them apart.
+ */
+export const SEPARATE_SEGMENTS = [
+  { segment: 'postgresql-csvlog', type: 'postgresql', files: /^error\/postgresql\.log\..*\.csv$/ },
+] as const satisfies readonly { segment: string; type: LogType; files: RegExp }[];
+
+/** A key segment: a log type's own, or one of {@link SEPARATE_SEGMENTS}. */
+export type KeySegment = LogType | (typeof SEPARATE_SEGMENTS)[number]['segment'];
+
+/** Every key segment, each after its type's own. */
+export const KEY_SEGMENTS: readonly KeySegment[] = LOG_TYPES.flatMap((type) => [
+  type,
+  ...SEPARATE_SEGMENTS.filter((s) => s.type === type).map((s) => s.segment),
+]);
+
+/** The key segment of a log file name, or undefined for a name of no log type (`logTypeOfName`). */
+export function keySegmentOfName(name: string): KeySegment | undefined {
+  const type = logTypeOfName(name);
+  if (type === undefined) return undefined;
+  return SEPARATE_SEGMENTS.find((s) => s.type === type && s.files.test(name))?.segment ?? type;
+}
+
+/** The log type whose files a key segment holds. */
+export function logTypeOfSegment(segment: KeySegment): LogType {
+  return SEPARATE_SEGMENTS.find((s) => s.segment === segment)?.type ?? (segment as LogType);
+}
+
 /** Whether a log file is selected by these log types. */
 export function selectsLogFile(name: string, types: readonly LogType[]): boolean {
   const type = logTypeOfName(name);

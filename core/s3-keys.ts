@@ -17,9 +17,11 @@
  * `mysql-1/audit/2026/03/01/10/mysql-1/server_audit.log!20260301T101500123Z.gz`). The `!` (never
  * produced by escaping a name) keeps a content key apart from any file name's key.
  *
- * The type is the name's log type (core/log-types.ts): its first path segment, except PostgreSQL's
- * `error/postgresql.log.*`, whose type is `postgresql` (so MySQL error logs and PostgreSQL logs of
- * one group never share a prefix); the file is the rest of the name (the basename for every name
+ * The type is the name's key segment (core/log-types.ts `keySegmentOfName`): its log type, which is
+ * its first path segment, except PostgreSQL's `error/postgresql.log.*`, whose type is `postgresql`
+ * (so MySQL error logs and PostgreSQL logs of one group never share a prefix), and whose csvlog
+ * files (`*.csv`) have the segment `postgresql-csvlog` of their own (so the stderr table never
+ * reads them; see `SEPARATE_SEGMENTS`); the file is the rest of the name (the basename for every name
  * RDS is known to use; deeper `/` are escaped, so `a/x/f` and `a/y/f` differ).
  * A name without a directory (or with a leading `/`) goes under type `other`, its file segment
  * marked with a leading `!` so that `f` and `other/f` differ.
@@ -31,6 +33,7 @@
  */
 
 import { logTypeOf } from './log-files.js';
+import { KEY_SEGMENTS, keySegmentOfName, LOG_DIRECTORIES } from './log-types.js';
 import { hasControlCharacters } from './text.js';
 
 /** Object key layouts: `seed` (the seed article's) and `hive` (partition-style segments). */
@@ -88,21 +91,30 @@ export function basename(name: string): string {
 
 /**
  * The escaped type and file segments of a log file name; distinct names give distinct pairs.
- * The type matches `logTypeOf` (which the ledger records) for every name.
+ * The type is the name's key segment (`keySegmentOfName`, core/log-types.ts): the log type the
+ * ledger records (`logTypeOf`), except for files with a segment of their own (PostgreSQL's csvlog
+ * files: `postgresql-csvlog`). A name of no log type keeps its directory, or `other`.
  */
 function nameSegments(name: string): { type: string; base: string } {
   const slash = name.indexOf('/');
-  // PostgreSQL's log is listed under `error/` but is of type `postgresql` (core/log-types.ts); a
-  // real directory of that name is `!postgresql` (`!` is never produced by escaping).
   if (slash > 0) {
     const directory = name.slice(0, slash);
-    const type = logTypeOf(name) === 'postgresql' ? 'postgresql' : escapeSegment(directory);
-    return {
-      type: directory === 'postgresql' ? '!postgresql' : type,
-      base: escapeSegment(name.slice(slash + 1)),
-    };
+    // A segment no RDS directory is named after (`postgresql`, PostgreSQL's log being listed under
+    // `error/`; `postgresql-csvlog`) is, as a real directory, `!`-marked (never produced by
+    // escaping), so it cannot share a segment with those files.
+    const type =
+      keySegmentOfName(name) ??
+      (isNamedSegment(directory) ? `!${escapeSegment(directory)}` : escapeSegment(directory));
+    return { type, base: escapeSegment(name.slice(slash + 1)) };
   }
   return { type: logTypeOf(name), base: `!${escapeSegment(name)}` };
+}
+
+/** Whether a directory name is a key segment that only names can give (see `nameSegments`). */
+function isNamedSegment(directory: string): boolean {
+  return (
+    (KEY_SEGMENTS as readonly string[]).includes(directory) && LOG_DIRECTORIES[`${directory}/`] === undefined
+  );
 }
 
 /**

@@ -11,6 +11,8 @@ export interface AlarmsProps {
   namePrefix: string;
   queueName: string;
   dlqName: string;
+  /** The discovery DLQ: tasks of places that failed every receive. */
+  discoveryDlqName?: string;
   archiverName: string;
   discovererName: string;
   scheduleMinutes: number;
@@ -99,6 +101,24 @@ export class ArchiverAlarms extends Construct {
       treatMissingData: 'notBreaching',
       ...actions,
     });
+
+    if (props.discoveryDlqName) {
+      new CloudwatchMetricAlarm(this, 'discovery-dlq-not-empty', {
+        alarmName: `${props.namePrefix}-discovery-dlq-not-empty`,
+        alarmDescription:
+          "A place (account and region) could not be discovered on any attempt: 'status' names it and why.",
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: props.discoveryDlqName },
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        ...actions,
+      });
+    }
 
     new CloudwatchMetricAlarm(this, 'archiver-errors', {
       alarmName: `${props.namePrefix}-archiver-errors`,

@@ -15,7 +15,7 @@ import {
   type EntryFormat,
   SLOW_QUERY_FORMAT,
 } from '../core/entries/entry-formats.js';
-import type { LogType } from '../core/log-types.js';
+import type { KeySegment } from '../core/log-types.js';
 import type { KeyLayout } from '../core/s3-keys.js';
 
 export interface AuditTableInput {
@@ -63,7 +63,8 @@ export const AUDIT_COLUMNS = [
  */
 export interface RegexTable {
   name: string;
-  logType: LogType;
+  /** The key segment it reads (core/log-types.ts): its log type's, or a segment of its own. */
+  segment: KeySegment;
   description: string;
   regex: string;
   columns: ReadonlyArray<readonly [name: string, comment: string]>;
@@ -81,7 +82,8 @@ const PG_AUDIT = String.raw`(?:AUDIT: (SESSION|OBJECT),(\d+),(\d+),([A-Z_]+),([^
 export const LINE_TABLES: readonly RegexTable[] = [
   {
     name: 'postgresql_log',
-    logType: 'postgresql',
+    // Only the stderr files: csvlog files are under `postgresql-csvlog` (core/log-types.ts).
+    segment: 'postgresql',
     description:
       'RDS / Aurora PostgreSQL stderr log lines (gzip), prefix and pgAudit fields parsed; a continuation line of a multi-line message (it starts with a tab) has only `continuation`',
     // A continuation line: PostgreSQL writes a tab after each newline of a message.
@@ -106,7 +108,7 @@ export const LINE_TABLES: readonly RegexTable[] = [
   },
   {
     name: 'mysql_error_log',
-    logType: 'error',
+    segment: 'error',
     description: 'MySQL-family error log lines (gzip): Aurora MySQL, RDS MySQL, MariaDB',
     regex: String.raw`(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z) (\d+) \[([A-Za-z]+)\] (?:\[(MY-\d+)\] \[([A-Za-z]+)\] )?(.*)`,
     columns: [
@@ -125,8 +127,11 @@ export function auditTableLayout(input: AuditTableInput): AuditTableLayout {
   return logTableLayout(input, 'audit');
 }
 
-/** Partition projection for the table of one log type: the same keys the archiver writes. */
-export function logTableLayout(input: AuditTableInput, logType: LogType): AuditTableLayout {
+/**
+ * Partition projection for the table of one key segment (a log type's, or one of its own:
+ * core/log-types.ts): the same keys the archiver writes.
+ */
+export function logTableLayout(input: AuditTableInput, segment: KeySegment): AuditTableLayout {
   const hive = input.layout === 'hive';
   const cluster: Record<string, string> =
     input.clusters.length > 0
@@ -150,8 +155,8 @@ export function logTableLayout(input: AuditTableInput, logType: LogType): AuditT
   return {
     locationPath: input.prefix,
     templatePath: hive
-      ? `${input.prefix}${placeLevel}cluster=\${cluster}/log_type=${logType}/dt=\${dt}/`
-      : `${input.prefix}${placeLevel}\${cluster}/${logType}/\${dt}/`,
+      ? `${input.prefix}${placeLevel}cluster=\${cluster}/log_type=${segment}/dt=\${dt}/`
+      : `${input.prefix}${placeLevel}\${cluster}/${segment}/\${dt}/`,
     projection: {
       'projection.enabled': 'true',
       ...placeProjection,
@@ -212,7 +217,8 @@ export function exampleQuery(database: string, table: string, layout: KeyLayout)
  */
 export interface EntryTable {
   name: string;
-  logType: LogType;
+  /** The key segment of the archived files it reads the entries of (core/log-types.ts). */
+  segment: KeySegment;
   description: string;
   format: EntryFormat;
   /** Every column of a row: the format's, then those every format shares. */
@@ -222,7 +228,7 @@ export interface EntryTable {
 export const ENTRY_TABLES: readonly EntryTable[] = [
   {
     name: 'postgresql_csvlog',
-    logType: 'postgresql',
+    segment: 'postgresql-csvlog',
     description:
       'RDS / Aurora PostgreSQL csvlog (log_destination csvlog): one row per CSV record, newlines inside quoted fields kept',
     format: CSVLOG_FORMAT,
@@ -230,7 +236,7 @@ export const ENTRY_TABLES: readonly EntryTable[] = [
   },
   {
     name: 'mysql_slow_query_log',
-    logType: 'slowquery',
+    segment: 'slowquery',
     description:
       'MySQL-family slow query log (Aurora MySQL, RDS MySQL, MariaDB): one row per entry, the statement whole',
     format: SLOW_QUERY_FORMAT,
@@ -239,8 +245,8 @@ export const ENTRY_TABLES: readonly EntryTable[] = [
 ];
 
 /** Partition projection for an entries table: the archive's layout, under `_entries/`. */
-export function entriesTableLayout(input: AuditTableInput, logType: LogType): AuditTableLayout {
-  return logTableLayout({ ...input, prefix: `${input.prefix}${ENTRIES_FOLDER}` }, logType);
+export function entriesTableLayout(input: AuditTableInput, segment: KeySegment): AuditTableLayout {
+  return logTableLayout({ ...input, prefix: `${input.prefix}${ENTRIES_FOLDER}` }, segment);
 }
 
 /** The README's example query of an entries table: the slowest statements of one day. */

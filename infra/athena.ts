@@ -4,7 +4,7 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import { Construct } from 'constructs';
 import type { SourceAccount } from '../core/fleet/source-accounts.js';
-import type { LogType } from '../core/log-types.js';
+import { type LogType, logTypeOfSegment } from '../core/log-types.js';
 import type { KeyLayout } from '../core/s3-keys.js';
 import {
   AUDIT_COLUMNS,
@@ -88,10 +88,10 @@ export class ArchiveQuery extends Construct {
       });
     }
 
-    for (const table of LINE_TABLES.filter((t) => props.logTypes?.includes(t.logType))) {
+    for (const table of LINE_TABLES.filter((t) => props.logTypes?.includes(logTypeOfSegment(t.segment)))) {
       const lines = logTableLayout(
         { layout: props.layout, prefix: props.keyPrefix, clusters: props.clusters },
-        table.logType,
+        table.segment,
       );
       new GlueCatalogTable(this, table.name, {
         databaseName: this.database.name,
@@ -204,10 +204,10 @@ export class ArchiveQuery extends Construct {
  * projected as the archive is.
  */
 function addEntryTables(scope: Construct, database: GlueCatalogDatabase, props: ArchiveQueryProps): void {
-  for (const table of ENTRY_TABLES.filter((t) => props.logTypes?.includes(t.logType))) {
+  for (const table of ENTRY_TABLES.filter((t) => props.logTypes?.includes(logTypeOfSegment(t.segment)))) {
     const layout = entriesTableLayout(
       { layout: props.layout, prefix: props.keyPrefix, clusters: props.clusters },
-      table.logType,
+      table.segment,
     );
     new GlueCatalogTable(scope, table.name, {
       databaseName: database.name,

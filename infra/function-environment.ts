@@ -14,6 +14,8 @@ export interface RuntimeResources {
   table: string;
   queueUrl: string;
   dlqUrl: string;
+  /** The discovery queue: the schedule enqueues one task per place there (core/fleet/). */
+  discoveryQueueUrl: string;
   bucket: string;
 }
 
@@ -31,6 +33,7 @@ export function functionConfig(s: Settings, r: RuntimeResources): Partial<Archiv
     table: r.table,
     queueUrl: r.queueUrl,
     dlqUrl: r.dlqUrl,
+    discoveryQueueUrl: r.discoveryQueueUrl,
     bucket: r.bucket,
     clusters: s.clusters.length > 0 ? s.clusters : undefined,
     clusterTag: s.clusterTag,

@@ -22,6 +22,7 @@ export type Target =
   | 'dlq'
   | 'bucket'
   | 'objects'
+  | 'discoveryQueue'
   | 'digests'
   | 'instances'
   | 'clusters'
@@ -89,6 +90,12 @@ export function discovererGrants(options: DiscovererOptions): Grant[] {
       actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     },
     { on: 'queue', actions: ['sqs:SendMessage'] },
+    // core/fleet/enqueue-discovery.ts sends one task per place (SendMessageBatch is authorised as
+    // SendMessage); the event source mapping polls the tasks with the discoverer's role.
+    {
+      on: 'discoveryQueue',
+      actions: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+    },
     ...assumeMemberRoles(options.assumesRoles),
   ];
 }
@@ -272,13 +279,15 @@ export function operatorCommandGrants(objectDigest: RecordDigestMode): Record<st
  * function does, plus the check before work starts (cli/pipeline-wiring.ts `checkResources`: a
  * GetItem, GetQueueAttributes on each queue it uses, HeadBucket) and, for `archive`, the poller
  * that stands in for the event source mapping (cli/sqs-event-source.ts). `run` also runs the
- * digester (cli/pipeline-loop.ts).
+ * digester, and with ARCHIVER_DISCOVERY_QUEUE_URL set fans discovery out over that queue as the
+ * deployed schedule does (cli/pipeline-loop.ts).
  */
 export function pipelineCommandGrants(
   options: ArchiverOptions & DiscovererOptions & DigesterOptions,
 ): Record<string, Grant[]> {
+  // `discover` reads every place itself; the discovery queue is the deployed schedule's and `run`'s.
   const discover: Grant[] = [
-    ...discovererGrants(options),
+    ...discovererGrants(options).filter((grant) => grant.on !== 'discoveryQueue'),
     { on: 'table', actions: ['dynamodb:GetItem'] },
     { on: 'queue', actions: ['sqs:GetQueueAttributes'] },
   ];
@@ -287,7 +296,11 @@ export function pipelineCommandGrants(
     { on: 'dlq', actions: ['sqs:GetQueueAttributes'] },
     { on: 'bucket', actions: ['s3:ListBucket'] },
   ];
-  return { discover, archive, run: [...discover, ...archive, ...digesterGrants(options)] };
+  return {
+    discover,
+    archive,
+    run: [...discovererGrants(options), ...discover, ...archive, ...digesterGrants(options)],
+  };
 }
 
 /** Grants merged per target, actions in first-seen order without repeats, targets in declared order. */
@@ -298,6 +311,7 @@ export function mergeGrants(grants: readonly Grant[]): Grant[] {
     'table',
     'queue',
     'dlq',
+    'discoveryQueue',
     'objects',
     'digests',
     'bucket',
@@ -323,6 +337,7 @@ const TARGET_WORDS: Record<Target, string> = {
   table: 'the ledger table',
   queue: 'the archive queue',
   dlq: 'the DLQ',
+  discoveryQueue: 'the discovery queue',
   objects: 'the archived objects (under `keyPrefix`)',
   digests: 'the digests (`keyPrefix` + `_digests/`)',
   bucket: 'the bucket',

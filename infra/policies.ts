@@ -35,6 +35,8 @@ export interface PolicyArns {
   table: string;
   queue: string;
   dlq: string;
+  /** The discovery queue (one task per place), when the grants name it. */
+  discoveryQueue?: string;
   bucket: string;
   /** Key prefix the archive is written under (empty for the whole bucket). */
   keyPrefix: string;
@@ -58,6 +60,7 @@ const SIDS: Record<Target, string> = {
   table: 'Ledger',
   queue: 'ArchiveQueue',
   dlq: 'DeadLetterQueue',
+  discoveryQueue: 'DiscoveryQueue',
   objects: 'ArchivedObjects',
   digests: 'Digests',
   bucket: 'ArchiveBucket',
@@ -98,6 +101,9 @@ function resourcesOf(target: Target, actions: readonly string[], a: PolicyArns):
       return [a.queue];
     case 'dlq':
       return [a.dlq];
+    case 'discoveryQueue':
+      if (!a.discoveryQueue) throw new Error('a discovery queue grant needs the discovery queue');
+      return [a.discoveryQueue];
     case 'objects':
       return [`${a.bucket}/${a.keyPrefix}*`];
     case 'digests':

@@ -12,14 +12,17 @@ export const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
 
 export interface ArchiveQueuesProps {
   namePrefix: string;
+  /** What the queues carry, in their names: `archive` (default) or `discovery`. */
+  purpose?: 'archive' | 'discovery';
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   kmsKeyArn: string | undefined;
 }
 
 /**
- * The archive queue and its dead-letter queue, both encrypted, wired both ways. Who may send to
- * them is set once the roles exist (`restrictSenders`).
+ * A work queue and its dead-letter queue, both encrypted, wired both ways: the archive queue, or
+ * the discovery queue (one task per place, core/fleet/discovery-tasks.ts). Who may send to them
+ * is set once the roles exist (`restrictSenders`).
  */
 export class ArchiveQueues extends Construct {
   readonly queue: SqsQueue;
@@ -31,13 +34,14 @@ export class ArchiveQueues extends Construct {
       ? { kmsMasterKeyId: props.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300 }
       : { sqsManagedSseEnabled: true };
 
+    const purpose = props.purpose ?? 'archive';
     this.dlq = new SqsQueue(this, 'dlq', {
-      name: `${props.namePrefix}-archive-dlq`,
+      name: `${props.namePrefix}-${purpose}-dlq`,
       messageRetentionSeconds: DLQ_RETENTION_SECONDS,
       ...encryption,
     });
     this.queue = new SqsQueue(this, 'queue', {
-      name: `${props.namePrefix}-archive`,
+      name: `${props.namePrefix}-${purpose}`,
       visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
       messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
       // Long polling: fewer empty receives for the event source mapping's pollers.

@@ -4,6 +4,7 @@ import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-s
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { DISCOVERY_MAX_RECEIVES } from '../core/fleet/discovery-tasks.js';
 import { ArchiverAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArchiveQuery } from './athena.js';
@@ -34,6 +35,11 @@ export function sourceAccountArns(
     .flatMap((source) => source.regions.map((region) => `arn:${partition}:rds:${region}:${source.account}`));
   return { memberRoles, moreRdsArnPrefixes };
 }
+
+/** Tasks (places) per discoverer invocation. Small: a slow place holds only its batch's invocation. */
+export const DISCOVERY_BATCH_SIZE = 4;
+/** Discoverer invocations at once over the discovery queue: places in different accounts run in parallel. */
+export const DISCOVERY_MAX_CONCURRENCY = 10;
 
 export interface ArchiverStackProps {
   settings: Settings;
@@ -78,17 +84,28 @@ export class ArchiverStack extends TerraformStack {
       maxReceiveCount: s.maxReceiveCount,
       kmsKeyArn: s.kmsKeyArn,
     });
+    // Discovery fans out: one task per place (core/fleet/discovery-tasks.ts).
+    const discovery = new ArchiveQueues(this, 'discovery-queues', {
+      namePrefix: s.name,
+      purpose: 'discovery',
+      // Lambda asks for at least the function's timeout; six times it, as for the archive queue.
+      visibilityTimeoutSeconds: 6 * s.discovererTimeoutSeconds,
+      maxReceiveCount: DISCOVERY_MAX_RECEIVES,
+      kmsKeyArn: s.kmsKeyArn,
+    });
 
     const environment = functionEnvironment(s, {
       table: ledger.name,
       queueUrl: queues.queue.url,
       dlqUrl: queues.dlq.url,
+      discoveryQueueUrl: discovery.queue.url,
       bucket: bucket.name,
     });
     const arns: PolicyArns = {
       table: ledger.arn,
       queue: queues.queue.arn,
       dlq: queues.dlq.arn,
+      discoveryQueue: discovery.queue.arn,
       bucket: bucket.arn,
       keyPrefix: s.keyPrefix,
       kmsKey: s.kmsKeyArn,
@@ -147,6 +164,20 @@ export class ArchiverStack extends TerraformStack {
       queue: [discoverer.role.arn, operator.role.arn],
       dlq: [archiver.role.arn],
     });
+    // Only the discoverer plans tasks. No role sends to the discovery DLQ (SQS moves a task there
+    // after its last receive, which is no send by a principal); its deny needs a list, and the
+    // discoverer's own policy grants it no send there.
+    discovery.restrictSenders({ queue: [discoverer.role.arn], dlq: [discoverer.role.arn] });
+
+    new LambdaEventSourceMapping(this, 'discovery-queue-mapping', {
+      eventSourceArn: discovery.queue.arn,
+      functionName: discoverer.fn.arn,
+      batchSize: DISCOVERY_BATCH_SIZE,
+      // One place that cannot be read must not send the other places of its batch back.
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: DISCOVERY_MAX_CONCURRENCY },
+      dependsOn: [discoverer.role, discoverer.fn],
+    });
 
     new LambdaEventSourceMapping(this, 'archive-queue-mapping', {
       eventSourceArn: queues.queue.arn,
@@ -170,6 +201,7 @@ export class ArchiverStack extends TerraformStack {
       namePrefix: s.name,
       queueName: queues.queue.name,
       dlqName: queues.dlq.name,
+      discoveryDlqName: discovery.dlq.name,
       archiverName: archiver.fn.functionName,
       discovererName: discoverer.fn.functionName,
       scheduleMinutes: s.scheduleMinutes,

@@ -46,6 +46,7 @@ export function pipelineEnv(input: PipelineEnvInput): Record<string, string> {
       table: input.resources.table,
       queueUrl: input.resources.queueUrl,
       dlqUrl: input.resources.dlqUrl,
+      discoveryQueueUrl: input.resources.discoveryQueueUrl,
       bucket: input.resources.bucket,
       clusters: input.clusters,
       instances: input.instances,

@@ -17,6 +17,7 @@ import {
   GetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DISCOVERY_MAX_RECEIVES } from '../core/fleet/discovery-tasks.js';
 import { ledgerTableDefinition } from '../core/ledger/table.js';
 import {
   DEFAULT_LOCAL_REGION,
@@ -31,6 +32,9 @@ export interface PipelineNames {
   table: string;
   queue: string;
   dlq: string;
+  /** The discovery queue (one task per place) and its DLQ, as the deployed stack has them. */
+  discoveryQueue: string;
+  discoveryDlq: string;
   bucket: string;
 }
 
@@ -39,6 +43,8 @@ export interface PipelineResources {
   table: string;
   queueUrl: string;
   dlqUrl: string;
+  discoveryQueueUrl: string;
+  discoveryDlqUrl: string;
   bucket: string;
 }
 
@@ -53,7 +59,8 @@ export interface PipelineResourceOptions {
 
 /**
  * Resource names from a prefix: `<prefix>-ledger`, `<prefix>-archive`, `<prefix>-archive-dlq`,
- * `<prefix>-archive` (bucket). The prefix is lower-cased and must be valid for S3 (a-z, 0-9, -).
+ * `<prefix>-discovery`, `<prefix>-discovery-dlq`, `<prefix>-archive` (bucket). The prefix is
+ * lower-cased and must be valid for S3 (a-z, 0-9, -).
  */
 export function pipelineNames(prefix: string): PipelineNames {
   const base = prefix.toLowerCase();
@@ -64,6 +71,8 @@ export function pipelineNames(prefix: string): PipelineNames {
     table: `${base}-ledger`,
     queue: `${base}-archive`,
     dlq: `${base}-archive-dlq`,
+    discoveryQueue: `${base}-discovery`,
+    discoveryDlq: `${base}-discovery-dlq`,
     bucket: `${base}-archive`,
   };
 }
@@ -88,8 +97,8 @@ function clients(endpoints: EmulatorEndpoints, options: PipelineResourceOptions)
 }
 
 /**
- * Creates the ledger table (from `ledgerTableDefinition`), the archive queue with its DLQ and
- * RedrivePolicy, and the archive bucket on the emulators.
+ * Creates the ledger table (from `ledgerTableDefinition`), the archive queue and the discovery
+ * queue, each with its DLQ and RedrivePolicy, and the archive bucket on the emulators.
  */
 export async function createPipelineResources(
   endpoints: EmulatorEndpoints,
@@ -107,27 +116,20 @@ export async function createPipelineResources(
         );
       })(),
       (async () => {
-        const dlq = await sqs.send(
-          new CreateQueueCommand({ QueueName: names.dlq, Attributes: { MessageRetentionPeriod: '1209600' } }),
-        );
-        const dlqUrl = required(dlq.QueueUrl, 'DLQ url');
-        const attributes = await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
-        );
-        const dlqArn = required(attributes.Attributes?.QueueArn, 'DLQ arn');
-        const queue = await sqs.send(
-          new CreateQueueCommand({
-            QueueName: names.queue,
-            Attributes: {
-              VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-              RedrivePolicy: JSON.stringify({
-                deadLetterTargetArn: dlqArn,
-                maxReceiveCount: options.maxReceiveCount ?? 5,
-              }),
-            },
-          }),
-        );
-        return { queueUrl: required(queue.QueueUrl, 'queue url'), dlqUrl };
+        const archive = await queueWithDlq(sqs, names.queue, names.dlq, {
+          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+          maxReceiveCount: options.maxReceiveCount ?? 5,
+        });
+        const discovery = await queueWithDlq(sqs, names.discoveryQueue, names.discoveryDlq, {
+          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+          maxReceiveCount: DISCOVERY_MAX_RECEIVES,
+        });
+        return {
+          queueUrl: archive.queueUrl,
+          dlqUrl: archive.dlqUrl,
+          discoveryQueueUrl: discovery.queueUrl,
+          discoveryDlqUrl: discovery.dlqUrl,
+        };
       })(),
       s3.send(new CreateBucketCommand({ Bucket: names.bucket })),
     ]);
@@ -137,6 +139,36 @@ export async function createPipelineResources(
     sqs.destroy();
     s3.destroy();
   }
+}
+
+/** A queue with its DLQ (kept 14 days) and RedrivePolicy. */
+async function queueWithDlq(
+  sqs: SQSClient,
+  queueName: string,
+  dlqName: string,
+  options: { visibilityTimeoutSeconds: number; maxReceiveCount: number },
+): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const dlq = await sqs.send(
+    new CreateQueueCommand({ QueueName: dlqName, Attributes: { MessageRetentionPeriod: '1209600' } }),
+  );
+  const dlqUrl = required(dlq.QueueUrl, 'DLQ url');
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const dlqArn = required(attributes.Attributes?.QueueArn, 'DLQ arn');
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: queueName,
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: options.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { queueUrl: required(queue.QueueUrl, 'queue url'), dlqUrl };
 }
 
 /** Deletes what `createPipelineResources` made (objects included). Missing pieces are ignored. */
@@ -152,6 +184,8 @@ export async function deletePipelineResources(
       dynamodb.send(new DeleteTableCommand({ TableName: resources.table })).catch(ignore),
       sqs.send(new DeleteQueueCommand({ QueueUrl: resources.queueUrl })).catch(ignore),
       sqs.send(new DeleteQueueCommand({ QueueUrl: resources.dlqUrl })).catch(ignore),
+      sqs.send(new DeleteQueueCommand({ QueueUrl: resources.discoveryQueueUrl })).catch(ignore),
+      sqs.send(new DeleteQueueCommand({ QueueUrl: resources.discoveryDlqUrl })).catch(ignore),
       (async () => {
         for (;;) {
           const page = await s3.send(new ListObjectsV2Command({ Bucket: resources.bucket }));

@@ -19,7 +19,9 @@ export const runCommand: Command = {
 
 Runs the pipeline in this process against the configured endpoints: a discovery pass and a
 digester run (the hourly digests of the archive, see README "Digest chain") every interval, and
-the archiver draining the queue with Lambda semantics. Stops cleanly on
+the archiver draining the queue with Lambda semantics. With ARCHIVER_DISCOVERY_QUEUE_URL set
+(local up sets it), each pass enqueues one discovery task per account and region and a second
+poller runs them as the deployed discoverer does (partial batch failures). Stops cleanly on
 Ctrl-C (in-flight downloads are aborted and their claims released) and prints what it archived.
 
 Options:

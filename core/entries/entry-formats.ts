@@ -12,7 +12,7 @@
  * the archived object at any time.
  */
 
-import { logTypeOfName } from '../log-types.js';
+import { keySegmentOfName, logTypeOfName } from '../log-types.js';
 import { normalizeKeyPrefix } from '../s3-keys.js';
 import { CSVLOG_COLUMNS, csvlogRow } from './csvlog.js';
 import { slowQueryRow } from './slow-query.js';
@@ -94,7 +94,8 @@ export const CSVLOG_FORMAT: EntryFormat = {
 export function entryFormatOf(logFileName: string): EntryFormat | undefined {
   const type = logTypeOfName(logFileName);
   if (type === 'slowquery') return SLOW_QUERY_FORMAT;
-  if (type === 'postgresql' && logFileName.endsWith('.csv')) return CSVLOG_FORMAT;
+  // The csvlog files are the ones with a key segment of their own (core/log-types.ts).
+  if (keySegmentOfName(logFileName) === 'postgresql-csvlog') return CSVLOG_FORMAT;
   return undefined;
 }
 

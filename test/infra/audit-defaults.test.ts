@@ -65,6 +65,8 @@ const DISCOVERER_ACTIONS = {
   RdsEvents: ['rds:DescribeEvents'],
   Ledger: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   ArchiveQueue: ['sqs:SendMessage'],
+  // The schedule sends one task per place; the event source mapping polls them with this role.
+  DiscoveryQueue: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
   Logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
 };
 
@@ -338,7 +340,8 @@ describe('a configuration that opts out of every default that has an opt-out', (
   });
 
   it('keeps what has no opt-out: queue policies and least-privilege roles', () => {
-    expect(optedOut.resources('aws_sqs_queue_policy')).toHaveLength(2);
+    // The archive queue and DLQ, the discovery queue and its DLQ.
+    expect(optedOut.resources('aws_sqs_queue_policy')).toHaveLength(4);
     expect(actionsBySid(roleNamed(optedOut, '-archiver').statements)).toEqual(ARCHIVER_ACTIONS);
     expect(actionsBySid(roleNamed(optedOut, '-operator').statements)).toEqual(OPERATOR_ACTIONS);
     expect(actionsBySid(roleNamed(optedOut, '-digester').statements)).toEqual(DIGESTER_ACTIONS);

@@ -176,7 +176,8 @@ describe('bundleHandlers', () => {
     Object.assign(process.env, res.envFor({ url: sim.url, credentials: sim.credentials }, [cluster.id]));
 
     const discoverer = await load(first.discoverer);
-    const discovery = await capturingStdout(() =>
+    // The schedule plans one discovery task per place (here the home place) on the discovery queue.
+    const scheduled = await capturingStdout(() =>
       discoverer(
         {
           'detail-type': 'Scheduled Event',
@@ -187,43 +188,19 @@ describe('bundleHandlers', () => {
         context('discoverer'),
       ),
     );
-    expect(discovery.lines.map((line) => line.message)).toContain('Discovery pass done');
+    expect(scheduled.lines.map((line) => line.message)).toContain('Discovery tasks sent');
+    expect(scheduled.result).toEqual({ planned: 1, sent: 1, unsent: [] });
+    // The event source mapping delivers the task to the same function.
+    const tasks = await receiveEvery(res.discoveryQueueUrl);
+    expect(tasks.map((m) => JSON.parse(m.Body ?? '{}').place)).toEqual(['home']);
+    const discovery = await capturingStdout(() => discoverer(sqsEvent(tasks), context('discoverer')));
+    expect(discovery.result).toEqual({ batchItemFailures: [] });
+    expect(discovery.lines.map((line) => line.message)).toContain('Discovery tasks done');
     expect(metricsIn(discovery.lines)).toMatchObject({ InstancesListed: 1 });
 
-    const messages: Message[] = [];
-    for (;;) {
-      const received = await res.clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: res.queueUrl,
-          MaxNumberOfMessages: 10,
-          MessageSystemAttributeNames: ['All'],
-          // Hidden until the end of the test: none is received twice, however long this loop takes.
-          VisibilityTimeout: 3600,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      if (!received.Messages?.length) break;
-      messages.push(...received.Messages);
-    }
+    const messages = await receiveEvery(res.queueUrl);
     expect(messages.length).toBeGreaterThanOrEqual(1);
-    const event: SQSEvent = {
-      Records: messages.map((m) => ({
-        messageId: m.MessageId ?? '',
-        receiptHandle: m.ReceiptHandle ?? '',
-        body: m.Body ?? '',
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-          SentTimestamp: m.Attributes?.SentTimestamp ?? String(NOW),
-          SenderId: 'bundle-test',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bundle-test',
-        awsRegion: res.region,
-      })),
-    };
+    const event = sqsEvent(messages);
 
     const archiver = await load(first.archiver);
     const archived = await capturingStdout(() => archiver(event, context('archiver')));
@@ -280,3 +257,43 @@ describe('bundleHandlers', () => {
     }
   }, 180_000); // a bound, not a wait: it imports three bundles, each taking seconds on a loaded machine
 });
+
+/** Every visible message, each hidden until the end of the test: none is received twice. */
+async function receiveEvery(queueUrl: string): Promise<Message[]> {
+  const messages: Message[] = [];
+  for (;;) {
+    const received = await res.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['All'],
+        VisibilityTimeout: 3600,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    if (!received.Messages?.length) return messages;
+    messages.push(...received.Messages);
+  }
+}
+
+/** The event Lambda's SQS event source mapping would deliver for these messages. */
+function sqsEvent(messages: readonly Message[]): SQSEvent {
+  return {
+    Records: messages.map((m) => ({
+      messageId: m.MessageId ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      body: m.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: m.Attributes?.SentTimestamp ?? String(NOW),
+        SenderId: 'bundle-test',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bundle-test',
+      awsRegion: res.region,
+    })),
+  };
+}

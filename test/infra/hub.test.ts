@@ -84,6 +84,7 @@ describe('the sourceAccounts setting', () => {
       table: 'archiver-ledger',
       queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/archive',
       dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/archive-dlq',
+      discoveryQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/discovery',
       bucket: 'archiver-archive',
     });
     expect(loadConfig({ ...env, AWS_REGION: 'us-east-1' }, 'run').sourceAccounts).toEqual(s.sourceAccounts);

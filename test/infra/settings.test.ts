@@ -251,6 +251,7 @@ describe('functionEnvironment', () => {
     table: 'archiver-ledger',
     queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/archive',
     dlqUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/archive-dlq',
+    discoveryQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/discovery',
     bucket: 'archiver-archive',
   };
 

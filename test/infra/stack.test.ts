@@ -38,6 +38,24 @@ const HARDENED = {
 const defaults = synthStack();
 const hardened = synthStack(HARDENED);
 
+/** The one resource of a type that names the given queue (the archive and the discovery queue have one each). */
+function onQueue(
+  s: Synthesized,
+  type: string,
+  field: string,
+  suffix: string,
+  attribute: 'arn' | 'url',
+): Json {
+  const [queueId] = queueNamed(s, suffix);
+  const found = s.resources(type).filter(([, r]) => r[field] === `\${aws_sqs_queue.${queueId}.${attribute}}`);
+  if (found.length !== 1) throw new Error(`expected one ${type} on ${suffix}, found ${found.length}`);
+  return found[0]![1];
+}
+const archiveMapping = (s: Synthesized) =>
+  onQueue(s, 'aws_lambda_event_source_mapping', 'event_source_arn', '-archive', 'arn');
+const archiveRedrive = (s: Synthesized) =>
+  onQueue(s, 'aws_sqs_queue_redrive_policy', 'queue_url', '-archive', 'url');
+
 /** Every Resource of every statement of every role policy. */
 function allResources(s: Synthesized): string[] {
   return [...roleStatements(s).values()].flat().flatMap((st: Json) => st.Resource as string[]);
@@ -93,8 +111,8 @@ describe.each([
 
   it('encrypts both queues and gives the archive queue a visibility timeout of at least 6x the archiver timeout', () => {
     const archiver = functionNamed(s, '-archiver');
-    const mapping = s.one('aws_lambda_event_source_mapping');
-    for (const suffix of ['-archive', '-archive-dlq']) {
+    const mapping = archiveMapping(s);
+    for (const suffix of ['-archive', '-archive-dlq', '-discovery', '-discovery-dlq']) {
       const [, queue] = queueNamed(s, suffix);
       expect(queue.sqs_managed_sse_enabled === true || typeof queue.kms_master_key_id === 'string').toBe(
         true,
@@ -110,12 +128,12 @@ describe.each([
     const [dlqId, dlq] = queueNamed(s, '-archive-dlq');
     const [queueId] = queueNamed(s, '-archive');
     expect(dlq.message_retention_seconds).toBe(14 * 24 * 3600);
-    const redrive = s.one('aws_sqs_queue_redrive_policy');
+    const redrive = archiveRedrive(s);
     expect(redrive.queue_url).toBe(`\${aws_sqs_queue.${queueId}.url}`);
     const policy = JSON.parse(redrive.redrive_policy);
     expect(policy.maxReceiveCount).toBeGreaterThanOrEqual(5);
     expect(policy.deadLetterTargetArn).toBe(`\${aws_sqs_queue.${dlqId}.arn}`);
-    const allow = s.one('aws_sqs_queue_redrive_allow_policy');
+    const allow = onQueue(s, 'aws_sqs_queue_redrive_allow_policy', 'queue_url', '-archive-dlq', 'url');
     expect(allow.queue_url).toBe(`\${aws_sqs_queue.${dlqId}.url}`);
     expect(JSON.parse(allow.redrive_allow_policy)).toEqual({
       redrivePermission: 'byQueue',
@@ -123,8 +141,32 @@ describe.each([
     });
   });
 
+  it('fans discovery out: the discoverer consumes one task per place with partial batch failures, a failing place ends in its DLQ', () => {
+    const discoverer = functionNamed(s, '-discoverer');
+    const mapping = onQueue(s, 'aws_lambda_event_source_mapping', 'event_source_arn', '-discovery', 'arn');
+    expect(mapping.function_name).toMatch(/aws_lambda_function\..*discoverer.*\.arn/);
+    expect(mapping.function_response_types).toEqual(['ReportBatchItemFailures']);
+    expect(mapping.scaling_config.maximum_concurrency).toBeGreaterThanOrEqual(2);
+    const [, queue] = queueNamed(s, '-discovery');
+    expect(queue.visibility_timeout_seconds).toBeGreaterThanOrEqual(discoverer.timeout);
+    const [dlqId, dlq] = queueNamed(s, '-discovery-dlq');
+    expect(dlq.message_retention_seconds).toBe(14 * 24 * 3600);
+    const redrive = JSON.parse(
+      onQueue(s, 'aws_sqs_queue_redrive_policy', 'queue_url', '-discovery', 'url').redrive_policy,
+    );
+    expect(redrive).toEqual({ deadLetterTargetArn: `\${aws_sqs_queue.${dlqId}.arn}`, maxReceiveCount: 3 });
+    expect(discoverer.environment.variables.ARCHIVER_DISCOVERY_QUEUE_URL).toMatch(
+      /^\$\{aws_sqs_queue\..+\.url\}$/,
+    );
+    const alarm = s
+      .resources('aws_cloudwatch_metric_alarm')
+      .map(([, a]) => a)
+      .find((a) => a.dimensions?.QueueName === `\${aws_sqs_queue.${dlqId}.name}`);
+    expect(alarm?.metric_name).toBe('ApproximateNumberOfMessagesVisible');
+  });
+
   it('consumes the queue with partial batch failures, the configured batching and a concurrency cap', () => {
-    const mapping = s.one('aws_lambda_event_source_mapping');
+    const mapping = archiveMapping(s);
     const [queueId] = queueNamed(s, '-archive');
     expect(mapping.event_source_arn).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
     expect(mapping.function_response_types).toEqual(['ReportBatchItemFailures']);
@@ -148,7 +190,7 @@ describe.each([
 
   it('ties the lease to the archiver timeout and the attempt limit to maxReceiveCount', () => {
     const archiver = functionNamed(s, '-archiver');
-    const redrive = JSON.parse(s.one('aws_sqs_queue_redrive_policy').redrive_policy);
+    const redrive = JSON.parse(archiveRedrive(s).redrive_policy);
     const env = archiver.environment.variables;
     expect(Number(env.ARCHIVER_LEASE_SECONDS)).toBe(archiver.timeout);
     expect(Number(env.ARCHIVER_MAX_ATTEMPTS)).toBe(redrive.maxReceiveCount);
@@ -219,6 +261,7 @@ describe.each([
     expect(alarms.map((a) => a.metric_name).sort()).toEqual(
       [
         'ApproximateAgeOfOldestMessage',
+        'ApproximateNumberOfMessagesVisible',
         'ApproximateNumberOfMessagesVisible',
         'Errors',
         'Errors',
@@ -311,6 +354,38 @@ describe('ArchiverStack Athena line tables', () => {
       ),
     ).toBe(true);
   });
+});
+
+describe('ArchiverStack Athena table postgresql_log', () => {
+  it.each([
+    ['seed', '', '2025/01/31/07'],
+    ['hive', 'rds-logs/', '2025-01-31-07'],
+  ] as const)(
+    'reads the stderr files and none of the csvlog files beside them (%s layout)',
+    (keyLayout, keyPrefix, dt) => {
+      const synth = synthStack({ clusters: ['orders-db'], logTypes: ['postgresql'], keyLayout, keyPrefix });
+      const tables = new Map(synth.resources('aws_glue_catalog_table').map(([, t]) => [t.name, t]));
+      const partition = projectedPath(
+        tables.get('postgresql_log').parameters['storage.location.template'],
+        'orders-db',
+        dt,
+      );
+      const key = (logFileName: string) =>
+        objectKey({
+          layout: keyLayout,
+          prefix: keyPrefix,
+          cluster: 'orders-db',
+          instance: 'orders-db-1',
+          logFileName,
+          hour: Date.UTC(2025, 0, 31, 7),
+        });
+      expect(key('error/postgresql.log.2025-01-31-07').startsWith(partition)).toBe(true);
+      expect(key('error/postgresql.log.2025-01-31-07.csv').startsWith(partition)).toBe(false);
+      expect(key('error/postgresql.log.2025-01-31-07.csv')).toContain(
+        keyLayout === 'hive' ? '/log_type=postgresql-csvlog/' : '/postgresql-csvlog/',
+      );
+    },
+  );
 });
 
 describe('ArchiverStack Athena entries tables', () => {

@@ -22,7 +22,7 @@ import { CSVLOG_COLUMNS } from '../../core/entries/csvlog.js';
 import { EntriesStream } from '../../core/entries/entries-stream.js';
 import { type ColumnType, entriesKey, entryFormatOf } from '../../core/entries/entry-formats.js';
 import type { FileRecord } from '../../core/ledger/records.js';
-import type { LogType } from '../../core/log-types.js';
+import { type LogType, logTypeOfSegment } from '../../core/log-types.js';
 import { ENTRY_TABLES, type EntryTable, entriesTableLayout } from '../../infra/athena-layout.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
@@ -109,7 +109,9 @@ describe.each(ENTRY_TABLES.map((table) => [table.name, table] as const))(
   'Athena table %s',
   (_name, table) => {
     const records = () =>
-      (archived.get(table.logType) ?? []).filter((r) => entryFormatOf(r.logFileName) === table.format);
+      (archived.get(logTypeOfSegment(table.segment)) ?? []).filter(
+        (r) => entryFormatOf(r.logFileName) === table.format,
+      );
 
     it('lies where the table projects its partitions', () => {
       expect(records().length).toBeGreaterThan(1);
@@ -117,7 +119,7 @@ describe.each(ENTRY_TABLES.map((table) => [table.name, table] as const))(
       for (const record of records()) {
         const layout = entriesTableLayout(
           { layout: harness.pipeline.config.keyLayout, prefix: keyPrefix, clusters: [] },
-          table.logType,
+          table.segment,
         );
         const dt = record.s3Key.match(/\/(\d{4}\/\d{2}\/\d{2}\/\d{2})\//)?.[1] ?? 'no hour';
         const partition = layout.templatePath

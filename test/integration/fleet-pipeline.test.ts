@@ -4,7 +4,18 @@
  * the real clients, DynamoDB Local and fauxqs.
  */
 
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runEventSource } from '../../cli/sqs-event-source.js';
+import type { PlaceRun } from '../../core/fleet/discover-fleet.js';
+import { createDiscoveryBatch } from '../../core/fleet/discovery-batch.js';
+import { formatDiscoveryTask, parseDiscoveryTask } from '../../core/fleet/discovery-tasks.js';
+import { enqueueDiscovery } from '../../core/fleet/enqueue-discovery.js';
 import { formatSourceAccounts, type SourceAccount } from '../../core/fleet/source-accounts.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { liveFileNames } from '../../core/log-files.js';
@@ -304,5 +315,94 @@ describe('A hub reading three accounts in two regions', () => {
     expect(member.holes.filter((hole) => hole.kind === 'rds-deleted')).toHaveLength(1);
     const home = await completeness();
     expect(home.holes.filter((hole) => hole.kind === 'rds-deleted')).toEqual([]);
+  });
+});
+
+describe('Discovery fanned out over a discovery queue', () => {
+  it("fails one account's tasks into the discovery DLQ, with the reason on record, and archives every other place", async () => {
+    harness = await start('fleet-fanout', THIRD);
+    const sqs = harness.pipeline.clients.sqs;
+    // The discovery queue and its DLQ, as infra/stack.ts wires them (maxReceiveCount 3).
+    const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${harness.res.table}-disc-dlq` })))
+      .QueueUrl!;
+    const dlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes!.QueueArn!;
+    const queueUrl = (
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: `${harness.res.table}-disc`,
+          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }) },
+        }),
+      )
+    ).QueueUrl!;
+    const now = () => harness!.clock.now();
+    const deps = harness.pipeline.discoverDeps(now);
+    const sent = await enqueueDiscovery({ ...deps, queueUrl });
+    expect(sent).toEqual({ planned: 6, sent: 6, unsent: [] });
+
+    const batch = createDiscoveryBatch(deps);
+    const runs: PlaceRun[] = [];
+    const failedPerBatch: number[] = [];
+    await runEventSource({
+      sqs,
+      queueUrl,
+      concurrency: 1,
+      batchSize: 4,
+      handler: async (records, context) => {
+        const response = await batch(records, context);
+        runs.push(...response.runs);
+        failedPerBatch.push(response.batchItemFailures.length);
+        return response;
+      },
+      // A failed task comes back at once instead of after the visibility timeout (tests wait on
+      // state, not on time); SQS counts the receive all the same.
+      onBatch: async (result) => {
+        for (const handle of result.failedReceiptHandles)
+          await sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: queueUrl,
+              ReceiptHandle: handle,
+              VisibilityTimeout: 0,
+            }),
+          );
+      },
+    });
+    // THIRD's two places failed on each of their three receives, then SQS moved them to the DLQ.
+    const third = runs.filter((run) => run.place.account === THIRD);
+    expect(third).toHaveLength(6);
+    for (const run of third) expect(run.place.error).toContain(`account ${THIRD}`);
+    const parked = await harness.takeMessages(dlqUrl);
+    expect(parked.map((m) => parseDiscoveryTask(m.Body!).place).sort()).toEqual(
+      REGIONS.map((region) => `${THIRD}/${region}`).sort(),
+    );
+    // Every other place was discovered once, in the batches beside the failing tasks.
+    const others = runs.filter((run) => run.place.account !== THIRD);
+    expect(others.map((run) => run.place.place).sort()).toEqual(
+      ['home', `${HUB_ACCOUNT_ID}/eu-west-1`, ...REGIONS.map((region) => `${MEMBER}/${region}`)].sort(),
+    );
+    for (const run of others) expect(run.place.error).toBeUndefined();
+    expect(failedPerBatch.some((failed) => failed > 0)).toBe(true);
+
+    await drainAll(harness);
+    for (const region of REGIONS) {
+      await expectArchived(harness, HUB_ACCOUNT_ID, region);
+      await expectArchived(harness, MEMBER, region);
+    }
+    // The reason is on record: status names both places of the refused account.
+    const report = await runStatus({ ledger: harness.pipeline.clients.ledger }, { filter: {} });
+    expect(report.attention.filter((line) => line.startsWith(`discovery of ${THIRD}/`))).toHaveLength(2);
+
+    // A task delivered again after its place was read is acknowledged without reading it again.
+    const homeRequests = () => harness!.sim.stats()[`requests.${HUB_ACCOUNT_ID}.${REGIONS[0]}`];
+    const before = homeRequests();
+    const again = await batch(
+      [{ messageId: 'dup', body: formatDiscoveryTask({ v: 1, place: 'home', plannedAt: T0 - 1 }) }],
+      { requestId: 'r', remainingMs: () => 60_000 },
+    );
+    expect(again).toEqual({ batchItemFailures: [], runs: [] });
+    expect(homeRequests()).toBe(before);
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: dlqUrl }));
   });
 });

@@ -2,14 +2,19 @@
  * Log types other than Aurora MySQL audit, end to end on the local stack (DynamoDB Local, fauxqs,
  * the RDS simulator): RDS MySQL's error log, whose hourly names come back every day with new
  * content; PostgreSQL's log rotated by size within an hour; and PostgreSQL files that retention
- * removes before they are archived, reported lost with the hole in `completeness`.
+ * removes before they are archived, reported lost with the hole in `completeness`; PostgreSQL's
+ * csvlog files, archived under a key segment of their own and counted with the stderr files by
+ * every `--log-type postgresql` report and by the digests.
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { runDigester } from '../../core/digests/digester.js';
+import { verifyDigests } from '../../core/digests/verify-digests.js';
 import type { FileRecord } from '../../core/ledger/records.js';
 import { runCompleteness } from '../../core/operations/completeness/completeness.js';
 import { runFailures } from '../../core/operations/failures/failures.js';
 import { runStatus } from '../../core/operations/status/status.js';
+import { runVerify } from '../../core/operations/verify/verify.js';
 import { type PipelineHarness, startPipelineHarness, T0 } from '../support/pipeline.js';
 
 const MINUTE = 60_000;
@@ -171,5 +176,69 @@ describe('log types on the local stack', () => {
       removed.length,
     );
     expect((await runStatus({ ledger, now: at }, { filter, logType: 'error' })).onRecord?.lost).toBe(0);
+  });
+
+  it('archives csvlog files under postgresql-csvlog, counted with the stderr files by --log-type postgresql and the digests', async () => {
+    harness = await startPipelineHarness('lt-pg-csvlog', {
+      workload: { engines: ['postgres'], standaloneInstances: 1, historyHours: 3, pgCsvlog: true },
+      env: { ARCHIVER_INSTANCES: 'postgres-1', ARCHIVER_LOG_TYPES: 'postgresql' },
+    });
+    const h = harness;
+    h.clock.advance(10 * MINUTE);
+    await pass(h);
+    const from = T0 - 4 * HOUR;
+    const to = T0 + HOUR;
+    const archived = (await filesOf(h, 'postgres-1', 'postgresql', from, to)).filter(
+      (f) => f.state === 'archived',
+    );
+    const csv = archived.filter((f) => f.logFileName.endsWith('.csv'));
+    expect(csv.length).toBeGreaterThan(1);
+    expect(archived.length - csv.length).toBeGreaterThan(1);
+    const keys = await h.objectKeys();
+    for (const file of archived) {
+      const segment = file.logFileName.endsWith('.csv') ? 'postgresql-csvlog' : 'postgresql';
+      const base = file.logFileName.slice('error/'.length);
+      expect(file.s3Key).toMatch(
+        new RegExp(`^postgres-1/${segment}/\\d{4}/\\d{2}/\\d{2}/\\d{2}/postgres-1/`),
+      );
+      expect(file.s3Key.endsWith(`/${base}.gz`)).toBe(true);
+      expect(keys).toContain(file.s3Key);
+      expect(file.logType).toBe('postgresql');
+    }
+
+    const ledger = h.pipeline.clients.ledger;
+    const now = () => h.clock.now();
+    const filter = { instance: 'postgres-1' };
+    const report = await runCompleteness({ ledger, now }, { ...filter, from, to, logType: 'postgresql' });
+    expect(report.totals.archived).toBe(archived.length);
+    expect((await runStatus({ ledger, now }, { filter, logType: 'postgresql' })).totals.archived).toBe(
+      archived.length,
+    );
+    const verified = await runVerify(
+      { ledger, s3: h.res.clients.s3, bucket: h.res.bucket, now },
+      { filter, logType: 'postgresql', from, to },
+    );
+    expect({ verdict: verified.verdict, ok: verified.counts.ok }).toEqual({
+      verdict: 'verified',
+      ok: archived.length,
+    });
+
+    // The digest of the hour they were archived in lists every one, and verify --digests finds them
+    // all under their segments, none unlisted.
+    h.clock.advance(HOUR);
+    await runDigester(await h.pipeline.digesterDeps(now));
+    const digests = await verifyDigests(
+      {
+        s3: h.res.clients.s3,
+        bucket: h.res.bucket,
+        keyPrefix: h.pipeline.config.keyPrefix,
+        keyLayout: h.pipeline.config.keyLayout,
+        now,
+      },
+      { from: T0, to: T0 + HOUR },
+    );
+    expect(digests.problems).toEqual([]);
+    expect(digests.verdict).toBe('verified');
+    expect(digests.objects.ok).toBe(archived.length);
   });
 });

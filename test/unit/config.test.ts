@@ -433,6 +433,7 @@ describe('configEnvironment', () => {
       table: 'ledger',
       queueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/q',
       dlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/dlq',
+      discoveryQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/discovery',
       bucket: 'audit-archive',
       clusters: ['a-db', 'b-db'],
       clusterTag: { key: 'archive', value: 'yes=please' },

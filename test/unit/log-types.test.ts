@@ -5,9 +5,12 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  KEY_SEGMENTS,
+  keySegmentOfName,
   LOG_TYPES,
   logTypeList,
   logTypeOfName,
+  logTypeOfSegment,
   readLogTypeOption,
   selectsLogFile,
 } from '../../core/log-types.js';
@@ -88,5 +91,48 @@ describe('--log-type', () => {
       problem: '"slow" is not a log type: use one of audit, error, slowquery, general, postgresql',
     });
     expect(readLogTypeOption('all')).toMatchObject({ problem: expect.any(String) });
+  });
+});
+
+describe('keySegmentOfName', () => {
+  it.each([
+    ['audit/audit.log.0.2024-10-01-12-00.1', 'audit'],
+    ['error/mysql-error-running.log.15', 'error'],
+    ['error/mysql-error-running.log.csv', 'error'],
+    ['slowquery/mysql-slowquery.log', 'slowquery'],
+    ['general/mysql-general.log.7', 'general'],
+    ['error/postgresql.log.2024-10-01-12', 'postgresql'],
+    ['error/postgresql.log.2024-10-01-1230', 'postgresql'],
+    ['error/postgresql.log.2024-10-01-12.csv', 'postgresql-csvlog'],
+    ['error/postgresql.log.2024-10-01-1230.csv', 'postgresql-csvlog'],
+    ['error/postgresql.log.2024-10-01.csv', 'postgresql-csvlog'],
+    ['postgresql/postgresql.log.2024-10-01-12.csv', undefined],
+    ['postgresql-csvlog/postgresql.log.2024-10-01-12.csv', undefined],
+    ['bare.csv', undefined],
+  ])('%s is under %s', (name, segment) => {
+    expect(keySegmentOfName(name)).toBe(segment);
+  });
+
+  it("is the name's log type's own, or a segment of that type: selections and reports still see the type", () => {
+    for (const name of ['error/postgresql.log.2024-10-01-12', 'error/postgresql.log.2024-10-01-12.csv']) {
+      const segment = keySegmentOfName(name);
+      expect(segment).toBeDefined();
+      expect(logTypeOfSegment(segment!)).toBe(logTypeOfName(name));
+      // ARCHIVER_LOG_TYPES=postgresql selects both the stderr and the csv files.
+      expect(selectsLogFile(name, ['postgresql'])).toBe(true);
+    }
+  });
+
+  it('lists every segment once, each type before its own separate segments', () => {
+    expect(KEY_SEGMENTS).toEqual([
+      'audit',
+      'error',
+      'slowquery',
+      'general',
+      'postgresql',
+      'postgresql-csvlog',
+    ]);
+    expect(new Set(KEY_SEGMENTS).size).toBe(KEY_SEGMENTS.length);
+    for (const type of LOG_TYPES) expect(logTypeOfSegment(type)).toBe(type);
   });
 });

@@ -55,12 +55,41 @@ describe('objectKey', () => {
       expect(key({ logFileName: 'error/postgresql.log.2024-10-01-07' })).toBe(
         'orders-db/postgresql/2024/10/01/07/orders-db-1/postgresql.log.2024-10-01-07.gz',
       );
-      expect(key({ logFileName: 'error/postgresql.log.2024-10-01-0730.csv' })).toBe(
-        'orders-db/postgresql/2024/10/01/07/orders-db-1/postgresql.log.2024-10-01-0730.csv.gz',
-      );
       // A directory RDS never writes, literally called postgresql, cannot collide with them.
       expect(key({ logFileName: 'postgresql/postgresql.log.2024-10-01-07' })).toBe(
         'orders-db/!postgresql/2024/10/01/07/orders-db-1/postgresql.log.2024-10-01-07.gz',
+      );
+    });
+
+    it('files PostgreSQL csvlog files under a segment of their own, postgresql-csvlog', () => {
+      for (const [name, hour] of [
+        ['error/postgresql.log.2024-10-01-0730.csv', '07'],
+        ['error/postgresql.log.2024-10-01-07.csv', '07'],
+        ['error/postgresql.log.2024-10-01.csv', '00'],
+      ] as const) {
+        expect(key({ logFileName: name })).toBe(
+          `orders-db/postgresql-csvlog/2024/10/01/${hour}/orders-db-1/${name.slice('error/'.length)}.gz`,
+        );
+      }
+      // The stderr twin of the same hour stays under postgresql: the two never share a prefix.
+      expect(key({ logFileName: 'error/postgresql.log.2024-10-01-07' })).toMatch(/^orders-db\/postgresql\//);
+      // A content key of the csv stream (no rotating family has one today) would follow its stream.
+      expect(
+        key({
+          logFileName: 'error/postgresql.log.2024-10-01-07.csv',
+          content: { stream: 'error/postgresql.log.2024-10-01-07.csv', contentId: '20241001T070000000Z' },
+        }),
+      ).toMatch(/^orders-db\/postgresql-csvlog\//);
+      // A directory RDS never writes, literally called postgresql-csvlog, cannot collide with them.
+      expect(key({ logFileName: 'postgresql-csvlog/postgresql.log.2024-10-01-07.csv' })).toBe(
+        'orders-db/!postgresql-csvlog/2024/10/01/07/orders-db-1/postgresql.log.2024-10-01-07.csv.gz',
+      );
+    });
+
+    it('keeps every other key as it was: a .csv name of another type is not csvlog', () => {
+      expect(key({ logFileName: 'error/mysql-error-running.log.csv' })).toMatch(/^orders-db\/error\//);
+      expect(key({ logFileName: 'audit/audit.log.0.2024-10-01-12-00.1' })).toBe(
+        'orders-db/audit/2024/10/01/12/orders-db-1/audit.log.0.2024-10-01-12-00.1.gz',
       );
     });
 
@@ -84,6 +113,12 @@ describe('objectKey', () => {
       );
       expect(key({ layout: 'hive', logFileName: 'error/postgresql.log.2024-10-01-12' })).toBe(
         'cluster=orders-db/log_type=postgresql/dt=2024-10-01-12/instance=orders-db-1/postgresql.log.2024-10-01-12.gz',
+      );
+      expect(key({ layout: 'hive', logFileName: 'error/postgresql.log.2024-10-01-12.csv' })).toBe(
+        'cluster=orders-db/log_type=postgresql-csvlog/dt=2024-10-01-12/instance=orders-db-1/postgresql.log.2024-10-01-12.csv.gz',
+      );
+      expect(key({ layout: 'hive', logFileName: 'postgresql-csvlog/x.csv' })).toBe(
+        'cluster=orders-db/log_type=!postgresql-csvlog/dt=2024-10-02-05/instance=orders-db-1/x.csv.gz',
       );
     });
   });
@@ -166,6 +201,8 @@ describe('objectKey', () => {
       ['audit/', 'audit/\u0000'],
       ['audit/.', 'audit/%2E'],
       ['../../etc/passwd', '../x/etc/passwd'],
+      ['error/postgresql.log.2024-10-01-07.csv', 'postgresql-csvlog/postgresql.log.2024-10-01-07.csv'],
+      ['error/postgresql.log.2024-10-01-07.csv', 'postgresql/postgresql.log.2024-10-01-07.csv'],
     ])('keeps %j and %j apart', (a, b) => {
       expect(key({ logFileName: a })).not.toBe(key({ logFileName: b }));
     });
@@ -203,9 +240,12 @@ describe('objectKey', () => {
 
     function randomName(random: () => number): string {
       const length = Math.floor(random() * 10);
-      let name = random() < 0.5 ? 'audit/' : '';
+      // Half in audit/, some in the directories whose segments names alone may give (postgresql,
+      // postgresql-csvlog), some PostgreSQL names, csv ones included.
+      const directories = ['audit/', 'audit/', 'error/postgresql.log.', 'postgresql-csvlog/', 'postgresql/'];
+      let name = random() < 0.5 ? (directories[Math.floor(random() * directories.length)] ?? '') : '';
       for (let i = 0; i < length; i++) name += alphabet[Math.floor(random() * alphabet.length)];
-      return name;
+      return random() < 0.2 ? `${name}.csv` : name;
     }
 
     it('never maps two distinct generated names to one key (seeded, 20,000 names)', () => {
