@@ -107,7 +107,8 @@ export async function runFleetDiscoveryBench(options: FleetBenchOptions): Promis
         ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }
         : {};
     const clients = createPipelineClients(config, { env, ...credentials });
-    const sources = createSourceClients(config, { env, ...credentials });
+    // One budget per process, as in a discoverer Lambda: every place takes from its own bucket.
+    const sources = createSourceClients(config, { env, ...credentials, rdsBudget: clients.rdsBudget });
     // What binds a place: our own share of its budget (ARCHIVER_RDS_API_RATE/BURST), which the
     // discoverer keeps to so that other tools keep the rest; the account's own budget without it.
     const budget =
