@@ -89,7 +89,9 @@ export async function runFleetDiscoveryBench(options: FleetBenchOptions): Promis
     regions,
     // AWS's budget per account and Region, refilled in real time.
     budget: {},
-    workload: { ...shape, historyHours: 1, logKinds: ['audit'] },
+    // A moment of history: each instance starts with its writers' live files only, and the top-up
+    // below brings it to exactly `files` (when that is at least the number of writers).
+    workload: { ...shape, historyHours: 0.01, logKinds: ['audit'] },
   });
   try {
     const sites = stack.rds.fleet.sites();
@@ -213,6 +215,7 @@ function roundFigures(input: {
     rdsRequests: perPlace.reduce((n, p) => n + p.rdsRequests, 0),
     throttled: perPlace.reduce((n, p) => n + p.throttled, 0),
     skippedInstances: input.instances - summary.instances.length,
+    listed: summary.instances.reduce((n, o) => n + o.listed, 0),
     surfacedErrors: summary.errors.length,
     firstErrors: summary.errors.slice(0, 3),
     dynamoReads: total(input.dynamo, (n) => DYNAMO_READS.test(n)),

@@ -114,6 +114,8 @@ export interface FleetRoundFigures {
   throttled: number;
   /** Instances of the organisation that the round did not list. */
   skippedInstances: number;
+  /** Log files listed (all instances). */
+  listed: number;
   /** Errors the round reported (a throttle that outlived its retries would be one). */
   surfacedErrors: number;
   firstErrors: string[];

@@ -253,6 +253,7 @@ function formatFleet(f: FleetDiscoveryFigures): string[] {
         { header: 'wall/bound (goal <= 1.3)', value: (r) => r.vsBound, align: 'right' },
         { header: 'RDS req', value: (r) => r.rdsRequests },
         { header: 'throttled', value: (r) => r.throttled },
+        { header: 'files listed', value: (r) => r.listed },
         { header: 'skipped instances', value: (r) => r.skippedInstances },
         { header: 'errors', value: (r) => r.surfacedErrors },
         { header: 'DDB reads', value: (r) => r.dynamoReads },

@@ -113,6 +113,8 @@ describe('bench command', () => {
     expect(f.budget).toEqual({ burst: 150, perSecond: 6 });
     // Every instance of every place listed in both rounds; nothing surfaced.
     expect(f.skippedInstances).toBe(0);
+    // Every instance holds its writers' live files topped up to --files, or more if it has more writers.
+    expect(f.listed).toBeGreaterThanOrEqual(8 * 3);
     expect(f.steady.skippedInstances).toBe(0);
     expect(f.surfacedErrors + f.steady.surfacedErrors).toBe(0);
     expect(f.perPlace.map((p) => `${p.account}/${p.region}`)).toHaveLength(4);
