@@ -6,13 +6,14 @@
  * files are renamed on every rotation (content identity, issue 11): a rotation must cost the
  * ledger no write for a file whose content did not change.
  */
-import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { createPipelineClients } from '../core/aws-clients.js';
 import { loadConfig } from '../core/config.js';
 import { discover } from '../core/discover.js';
 import { jsonLog, noMetrics } from '../core/observability.js';
+import type { SimWorld } from '../local/rds-sim/index.js';
 import type { LocalStack } from '../local/stack.js';
 import type { DiscoveryFigures, DiscoveryRunFigures, RotatingDiscoveryFigures } from './report.js';
+import { type Counts, countCommands, DYNAMO_READS, DYNAMO_WRITES, delta, total } from './request-counts.js';
 
 const HOUR = 3_600_000;
 /** Audit streams per simulated instance (the simulator's writers). */
@@ -32,8 +33,11 @@ export function worldShape(instances: number): { clusters: number; instancesPerC
  * 24 h retention, older than the workload's own 3 h history), so each instance lists `files`.
  */
 export function topUpFiles(stack: LocalStack, files: number): void {
-  const world = stack.rds.world;
-  const now = stack.rds.clock.now();
+  topUpWorld(stack.rds.world, stack.rds.clock.now(), files);
+}
+
+/** {@link topUpFiles} for one world (one account and Region of a fleet). */
+export function topUpWorld(world: SimWorld, now: number, files: number): void {
   const thisHour = Math.floor(now / HOUR) * HOUR;
   for (const cluster of world.clusters()) {
     for (const instance of cluster.instances) {
@@ -50,39 +54,6 @@ export function topUpFiles(stack: LocalStack, files: number): void {
       }
     }
   }
-}
-
-type Counts = Record<string, number>;
-
-/** Counts every command a client sends, by command name (the initialize step sees each call once). */
-function countCommands(
-  client: { middlewareStack: MiddlewareStack<object, MetadataBearer> },
-  counts: Counts,
-): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCountCommands', priority: 'high' },
-  );
-}
-
-const DYNAMO_READS = /^(Get|Query|Scan|BatchGet|TransactGet)/;
-const DYNAMO_WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
-
-function total(counts: Counts, filter: (name: string) => boolean = () => true): number {
-  return Object.entries(counts).reduce((sum, [name, n]) => sum + (filter(name) ? n : 0), 0);
-}
-
-function delta(after: Counts, before: Counts): Counts {
-  const out: Counts = {};
-  for (const [key, value] of Object.entries(after)) {
-    const d = value - (before[key] ?? 0);
-    if (d !== 0) out[key] = d;
-  }
-  return out;
 }
 
 /** One discovery pass to measure, and what to change in the world just before it. */

@@ -90,11 +90,72 @@ export interface RotatingDiscoveryFigures {
   rotated: DiscoveryRunFigures & { renamed: number };
 }
 
+/** One account and Region of the fleet discovery round. */
+export interface FleetPlaceFigures {
+  account: string;
+  region: string;
+  instances: number;
+  /** RDS requests the place's simulated account received (throttled ones included). */
+  rdsRequests: number;
+  /** Of those, refused with `Throttling` by the account's budget. */
+  throttled: number;
+  /** `max(0, served - burst) / rate`: the least time the budget allows for the served requests. */
+  budgetBoundSeconds: number;
+}
+
+/** One discovery round over every place of the organisation. */
+export interface FleetRoundFigures {
+  wallSeconds: number;
+  /** The largest place's bound: places have budgets of their own and run side by side. */
+  budgetBoundSeconds: number;
+  /** wallSeconds / budgetBoundSeconds (goal <= 1.3); null when no place had to wait. */
+  vsBound: number | null;
+  rdsRequests: number;
+  throttled: number;
+  /** Instances of the organisation that the round did not list. */
+  skippedInstances: number;
+  /** Log files listed (all instances). */
+  listed: number;
+  /** Errors the round reported (a throttle that outlived its retries would be one). */
+  surfacedErrors: number;
+  firstErrors: string[];
+  dynamoReads: number;
+  dynamoWrites: number;
+  sqsMessages: number;
+  enqueued: number;
+  perPlace: FleetPlaceFigures[];
+}
+
+/**
+ * Discovery at fleet scale (issue 14): the first round over an organisation (every file new: its
+ * figures are the top level) and the steady round after it (what every 5-minute schedule does).
+ */
+export interface FleetDiscoveryFigures extends FleetRoundFigures {
+  accounts: number;
+  regions: string[];
+  places: number;
+  instances: number;
+  /** Audit files per instance. */
+  files: number;
+  /** The budget the bound is computed from: the archiver's share per place (ARCHIVER_RDS_API_RATE, _BURST). */
+  budget: { burst: number; perSecond: number };
+  /** The budget of each simulated account and Region (AWS's default), which throttles what is over it. */
+  accountBudget: { burst: number; perSecond: number };
+  steady: FleetRoundFigures;
+}
+
+/** The discovery benchmark at fleet scale (`bench --accounts N`), in place of the one-account passes. */
+export interface FleetDiscoveryResult {
+  instances: number;
+  files: number;
+  fleet: FleetDiscoveryFigures;
+}
+
 export interface BenchResult {
   machine: MachineInfo;
   startedAt: string;
   transfer: TransferFigures[];
-  discovery: DiscoveryFigures | null;
+  discovery: DiscoveryFigures | FleetDiscoveryResult | null;
   /** The discovery benchmark over an RDS MySQL fleet (renaming rotation), beside the Aurora one. */
   discoveryMysql: RotatingDiscoveryFigures | null;
   notes: string[];

@@ -6,6 +6,7 @@
 import { manualClock } from '../local/rds-sim/index.js';
 import { startLocalStack } from '../local/stack.js';
 import { runDiscoveryBench, runRotatingDiscoveryBench, topUpFiles, worldShape } from './discovery.js';
+import { runFleetDiscoveryBench } from './discovery-fleet.js';
 import { describeMachine } from './machine.js';
 import type { BenchResult } from './report.js';
 import { type BenchLog, runTransferBench } from './transfer.js';
@@ -16,8 +17,12 @@ const MYSQL_ROTATIONS = 20;
 export interface BenchOptions {
   /** Transfer file sizes in MiB; empty skips the transfer benchmark. */
   sizesMB: number[];
-  /** Discovery world; undefined skips the discovery benchmark. */
-  discovery?: { instances: number; files: number };
+  /**
+   * Discovery world; undefined skips the discovery benchmark. With `accounts`, one discovery round
+   * over an organisation of that many accounts (in `regions`) on a stack of its own with the RDS
+   * API budget on, in place of the one-account passes.
+   */
+  discovery?: { instances: number; files: number; accounts?: number; regions?: string[] };
   gzipLevel?: number;
   partSizeMB?: number;
   queueSize?: number;
@@ -28,18 +33,65 @@ export interface BenchOptions {
   progress?: (line: string) => void;
 }
 
-/** Starts the local stack, runs the selected benchmarks, stops the stack (also on failure). */
+/**
+ * Runs the selected benchmarks: transfer and the one-account discovery passes on one local stack,
+ * the fleet-scale discovery round (with `discovery.accounts`) on a stack of its own.
+ */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const progress = options.progress ?? (() => undefined);
   const machine = describeMachine();
   const startedAt = new Date().toISOString();
-  const shape = options.discovery
-    ? worldShape(options.discovery.instances)
-    : { clusters: 1, instancesPerCluster: 1 };
+  const fleet = options.discovery?.accounts === undefined ? undefined : options.discovery;
+  const oneAccount = fleet ? undefined : options.discovery;
+  const notes: string[] = [];
+  let result: Pick<BenchResult, 'transfer' | 'discovery' | 'discoveryMysql'> = {
+    transfer: [],
+    discovery: null,
+    discoveryMysql: null,
+  };
+  if (options.sizesMB.length > 0 || oneAccount) {
+    result = await runOnOneStack(options, oneAccount, machine, progress);
+    notes.push(...ONE_STACK_NOTES);
+  }
+  if (fleet?.accounts !== undefined) {
+    const figures = await runFleetDiscoveryBench({
+      accounts: fleet.accounts,
+      instances: fleet.instances,
+      files: fleet.files,
+      ...(fleet.regions === undefined ? {} : { regions: fleet.regions }),
+      progress,
+    });
+    result.discovery = { instances: figures.instances, files: fleet.files, fleet: figures };
+    notes.push(...FLEET_NOTES);
+  }
+  return { machine, startedAt, ...result, notes };
+}
+
+const ONE_STACK_NOTES = [
+  "MB = 2^20 bytes. Each archive runs in its own Node process; peak RSS and CPU are that process's own.",
+  'The RDS simulator and the S3 emulator (fauxqs) run in the bench process and share the same CPUs ' +
+    '(oursServerCpuSeconds is what they spent during the archiver run).',
+  "gzip -N -c is fed the same bytes from the simulator's content generator (no HTTP) and writes to /dev/null.",
+  'The archiver also computes SHA-256 and re-stamps the object with a CopyObject; the baseline does neither.',
+];
+
+const FLEET_NOTES = [
+  'Fleet scale: every place (account and Region) is discovered side by side in this one process, as ' +
+    "concurrent discoverer Lambdas would be; the simulator, DynamoDB Local and fauxqs share this machine's CPUs.",
+];
+
+/** Starts the local stack, runs transfer and the one-account discovery passes, stops the stack (also on failure). */
+async function runOnOneStack(
+  options: BenchOptions,
+  oneAccount: BenchOptions['discovery'],
+  machine: BenchResult['machine'],
+  progress: (line: string) => void,
+): Promise<Pick<BenchResult, 'transfer' | 'discovery' | 'discoveryMysql'>> {
+  const shape = oneAccount ? worldShape(oneAccount.instances) : { clusters: 1, instancesPerCluster: 1 };
   // Beside the Aurora MySQL clusters, as many standalone RDS MySQL instances for the rotating
   // discovery benchmark: 3 h of audit log at the default rate and rotate size fill all
   // MYSQL_ROTATIONS rotated files.
-  const mysql = options.discovery ? options.discovery.instances : 0;
+  const mysql = oneAccount ? oneAccount.instances : 0;
   progress(
     `starting the local stack (${shape.clusters * shape.instancesPerCluster} Aurora MySQL and ${mysql} RDS ` +
       `MySQL simulated instances) on ${machine.cpus} CPU(s), ${machine.cpuModel}, node ${machine.node}, ` +
@@ -63,13 +115,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         : {}),
     },
   });
-  const notes = [
-    "MB = 2^20 bytes. Each archive runs in its own Node process; peak RSS and CPU are that process's own.",
-    'The RDS simulator and the S3 emulator (fauxqs) run in the bench process and share the same CPUs ' +
-      '(oursServerCpuSeconds is what they spent during the archiver run).',
-    "gzip -N -c is fed the same bytes from the simulator's content generator (no HTTP) and writes to /dev/null.",
-    'The archiver also computes SHA-256 and re-stamps the object with a CopyObject; the baseline does neither.',
-  ];
   try {
     const transfer =
       options.sizesMB.length === 0
@@ -85,12 +130,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           });
     let discovery: BenchResult['discovery'] = null;
     let discoveryMysql: BenchResult['discoveryMysql'] = null;
-    if (options.discovery) {
-      topUpFiles(stack, options.discovery.files);
-      discovery = await runDiscoveryBench(stack, { files: options.discovery.files, progress });
+    if (oneAccount) {
+      topUpFiles(stack, oneAccount.files);
+      discovery = await runDiscoveryBench(stack, { files: oneAccount.files, progress });
       discoveryMysql = await runRotatingDiscoveryBench(stack, { rotations: MYSQL_ROTATIONS, progress });
     }
-    return { machine, startedAt, transfer, discovery, discoveryMysql, notes };
+    return { transfer, discovery, discoveryMysql };
   } finally {
     progress('stopping the local stack');
     await stack.stop();

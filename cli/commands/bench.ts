@@ -1,6 +1,8 @@
-import type { BenchResult, DiscoveryRunFigures } from '../../bench/report.js';
+import { FLEET_REGIONS } from '../../bench/discovery-fleet.js';
+import type { BenchResult, DiscoveryRunFigures, FleetDiscoveryFigures } from '../../bench/report.js';
 import { runBench } from '../../bench/run.js';
 import { BENCH_LOGS, type BenchLog } from '../../bench/transfer.js';
+import { isRegionName } from '../../local/rds-sim/index.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -17,6 +19,7 @@ export const benchCommand: Command = {
   exits: { ok: 'every measurement ran', bad: 'a measurement failed' },
   usage: `Usage: rds-log-archiver bench [--quick] [--sizes 64,512,2048] [--json]
                              [--instances N --files N] [--skip-transfer] [--skip-discovery]
+                             [--accounts N [--regions R1,R2]]
 
 Starts a private local stack (RDS simulator, DynamoDB Local, fauxqs) and measures, in one run:
 
@@ -33,6 +36,16 @@ the seed article's approach would spend (one per file per run). Then the same ov
 RDS MySQL instances (audit files renamed on rotation), with a third pass after one rotation on
 every instance.
 
+Discovery at fleet scale (--accounts N): instead of the one-account passes, one discovery round
+over an organisation of N accounts (the hub, then members read through STS AssumeRole) in each of
+the Regions, --instances spread evenly over them, with the simulator's RDS API budget on (AWS's
+default per account and Region: burst 300, 12 requests/s, real Throttling answers, real clock).
+Reports the round's wall time against the least time the budgets allow (per place
+max(0, requests - burst) / rate, with the archiver's share ARCHIVER_RDS_API_RATE and _BURST;
+places run side by side, so the largest), RDS requests and
+throttles per account and Region, instances skipped, errors surfaced, DynamoDB reads and writes.
+Issue 14's case: --skip-transfer --accounts 20 --instances 10000 --files 5.
+
 Figures are noisy on a shared machine: compare the ratios of one run, not runs with each other.
 
 Options:
@@ -40,6 +53,8 @@ Options:
   --sizes LIST         Transfer sizes in MB (2^20 bytes), comma-separated (default ${FULL.sizes.join(',')}).
   --instances N        Discovery instances (default ${FULL.instances}).
   --files N            Audit files per instance (default ${FULL.files}).
+  --accounts N         Discovery at fleet scale over N accounts (1-100; see above).
+  --regions LIST       Regions of every account at fleet scale (default ${FLEET_REGIONS.join(',')}).
   --skip-transfer      Run the discovery benchmark only.
   --skip-discovery     Run the transfer benchmark only.
   --gzip-level N       zlib level for all three ways (default 6).
@@ -66,6 +81,8 @@ Progress goes to stderr.`,
       'queue-size': { type: 'string' },
       'baseline-max-mb': { type: 'string' },
       log: { type: 'string' },
+      accounts: { type: 'string' },
+      regions: { type: 'string' },
     });
     const logs = values.log?.split(',').map((word) => word.trim());
     const unknown = logs?.filter((word) => !(BENCH_LOGS as readonly string[]).includes(word)) ?? [];
@@ -75,7 +92,19 @@ Progress goes to stderr.`,
       );
     const defaults = values.quick ? QUICK : FULL;
     const sizes = values.sizes === undefined ? defaults.sizes : parseSizes(values.sizes);
-    const instances = numberOption(values.instances, 'instances', { min: 1, max: 1000, integer: true });
+    const accounts = numberOption(values.accounts, 'accounts', { min: 1, max: 100, integer: true });
+    if (values.regions !== undefined && accounts === undefined)
+      throw new UsageError('--regions needs --accounts (it shapes the fleet-scale discovery)');
+    const regions = values.regions?.split(',').map((r) => r.trim());
+    if (regions?.some((r) => !isRegionName(r)))
+      throw new UsageError(
+        `--regions must be a comma list of Region names like us-east-1, got '${values.regions}'`,
+      );
+    const instances = numberOption(values.instances, 'instances', {
+      min: 1,
+      max: accounts === undefined ? 1000 : 50_000,
+      integer: true,
+    });
     const files = numberOption(values.files, 'files', { min: 1, max: 5000, integer: true });
     const gzipLevel = numberOption(values['gzip-level'], 'gzip-level', { min: 0, max: 9, integer: true });
     const partSizeMB = numberOption(values['part-size-mb'], 'part-size-mb', {
@@ -89,7 +118,14 @@ Progress goes to stderr.`,
       sizesMB: values['skip-transfer'] ? [] : sizes,
       ...(values['skip-discovery']
         ? {}
-        : { discovery: { instances: instances ?? defaults.instances, files: files ?? defaults.files } }),
+        : {
+            discovery: {
+              instances: instances ?? defaults.instances,
+              files: files ?? defaults.files,
+              ...(accounts === undefined ? {} : { accounts }),
+              ...(regions === undefined ? {} : { regions }),
+            },
+          }),
       ...(gzipLevel === undefined ? {} : { gzipLevel }),
       ...(partSizeMB === undefined ? {} : { partSizeMB }),
       ...(queueSize === undefined ? {} : { queueSize }),
@@ -164,7 +200,8 @@ export function formatResult(result: BenchResult): string {
     );
   }
   const d = result.discovery;
-  if (d) {
+  if (d && 'fleet' in d) lines.push('', ...formatFleet(d.fleet));
+  if (d && 'first' in d) {
     lines.push(
       '',
       `Discovery (${d.instances} instances x ${d.files} files)`,
@@ -195,4 +232,45 @@ export function formatResult(result: BenchResult): string {
   }
   lines.push('', ...result.notes.map((n) => `note: ${n}`));
   return lines.join('\n');
+}
+
+/** The fleet rounds against their budget bound, then each place's first round. */
+function formatFleet(f: FleetDiscoveryFigures): string[] {
+  return [
+    `Discovery at fleet scale (${f.accounts} accounts x ${f.regions.join(', ')}: ${f.places} places, ` +
+      `${f.instances} instances x ${f.files} files; per place, the account's RDS API budget: burst ` +
+      `${f.accountBudget.burst}, ${f.accountBudget.perSecond}/s; the archiver's share, which the bound is ` +
+      `computed from: burst ${f.budget.burst}, ${f.budget.perSecond}/s)`,
+    formatTable(
+      [
+        { run: 'first', ...f },
+        { run: 'steady', ...f.steady },
+      ],
+      [
+        { header: 'round', value: (r) => r.run },
+        { header: 'wall s', value: (r) => r.wallSeconds },
+        { header: 'budget bound s', value: (r) => r.budgetBoundSeconds },
+        { header: 'wall/bound (goal <= 1.3)', value: (r) => r.vsBound, align: 'right' },
+        { header: 'RDS req', value: (r) => r.rdsRequests },
+        { header: 'throttled', value: (r) => r.throttled },
+        { header: 'files listed', value: (r) => r.listed },
+        { header: 'skipped instances', value: (r) => r.skippedInstances },
+        { header: 'errors', value: (r) => r.surfacedErrors },
+        { header: 'DDB reads', value: (r) => r.dynamoReads },
+        { header: 'DDB writes', value: (r) => r.dynamoWrites },
+        { header: 'enqueued', value: (r) => r.enqueued },
+      ],
+    ),
+    ...[...f.firstErrors, ...f.steady.firstErrors].map((e) => `error: ${e}`),
+    '',
+    'First round, per account and Region:',
+    formatTable(f.perPlace, [
+      { header: 'account', value: (r) => r.account },
+      { header: 'region', value: (r) => r.region },
+      { header: 'instances', value: (r) => r.instances },
+      { header: 'RDS req', value: (r) => r.rdsRequests },
+      { header: 'throttled', value: (r) => r.throttled },
+      { header: 'bound s', value: (r) => r.budgetBoundSeconds },
+    ]),
+  ];
 }

@@ -46,6 +46,7 @@ describe('bench command', () => {
     }
     const d = result.discovery!;
     expect(d).toMatchObject({ instances: 3, files: 20 });
+    if (!('first' in d)) throw new Error('expected the one-account discovery passes');
     expect(d.first.listed).toBe(60);
     expect(d.steady.listed).toBe(60);
     // Every file is new on the first run: at least one write each; none on the steady run but the
@@ -78,6 +79,61 @@ describe('bench command', () => {
     expect(m.first.s3Requests + m.steady.s3Requests + m.rotated.s3Requests).toBe(0);
   });
 
+  it('discovers an organisation of accounts and Regions with the budget on and reports discovery.fleet', async () => {
+    const { code, stdout, stderr } = await runNode([
+      CLI_BIN,
+      'bench',
+      '--json',
+      '--skip-transfer',
+      '--accounts',
+      '2',
+      '--regions',
+      'us-east-1,eu-west-1',
+      '--instances',
+      '8',
+      '--files',
+      '3',
+    ]);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as BenchResult;
+    expect(result.transfer).toEqual([]);
+    expect(result.discoveryMysql).toBeNull();
+    const d = result.discovery!;
+    if (!('fleet' in d)) throw new Error('expected the fleet-scale discovery');
+    const f = d.fleet;
+    expect(f).toMatchObject({
+      accounts: 2,
+      regions: ['us-east-1', 'eu-west-1'],
+      places: 4,
+      instances: 8,
+      files: 3,
+    });
+    expect(f.accountBudget).toEqual({ burst: 300, perSecond: 12 });
+    // The bound is computed from the archiver's share of it (the defaults of ARCHIVER_RDS_API_*).
+    expect(f.budget).toEqual({ burst: 150, perSecond: 6 });
+    // Every instance of every place listed in both rounds; nothing surfaced.
+    expect(f.skippedInstances).toBe(0);
+    // Every instance holds its writers' live files topped up to --files, or more if it has more writers.
+    expect(f.listed).toBeGreaterThanOrEqual(8 * 3);
+    expect(f.steady.skippedInstances).toBe(0);
+    expect(f.surfacedErrors + f.steady.surfacedErrors).toBe(0);
+    expect(f.perPlace.map((p) => `${p.account}/${p.region}`)).toHaveLength(4);
+    expect(new Set(f.perPlace.map((p) => p.account)).size).toBe(2);
+    for (const place of f.perPlace) {
+      expect(place.instances).toBe(2);
+      // At least a log file listing per instance, read in that place's own account and Region.
+      expect(place.rdsRequests).toBeGreaterThanOrEqual(2);
+    }
+    expect(f.rdsRequests).toBe(f.perPlace.reduce((n, p) => n + p.rdsRequests, 0));
+    // Every file is new in the first round: at least one write each; the steady round writes
+    // far less (the listing record per instance, and files an hour boundary may have added).
+    expect(f.dynamoWrites).toBeGreaterThanOrEqual(8 * 3);
+    expect(f.steady.dynamoWrites).toBeLessThan(f.dynamoWrites);
+    // Far under any budget: no place had to wait.
+    expect(f.budgetBoundSeconds).toBe(0);
+    expect(f.vsBound).toBeNull();
+  });
+
   it('documents its options in --help', async () => {
     const { code, stdout } = await runNode([CLI_BIN, 'bench', '--help']);
     expect(code).toBe(0);
@@ -89,6 +145,8 @@ describe('bench command', () => {
       '--files',
       '--skip-transfer',
       '--skip-discovery',
+      '--accounts',
+      '--regions',
     ]) {
       expect(stdout).toContain(option);
     }
