@@ -6,25 +6,17 @@
  */
 
 import { gunzipSync } from 'node:zlib';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { entriesKey, SLOW_QUERY_FORMAT } from '../../core/entries/entry-formats.js';
-import { createLogFileDownloader, type LogFileDownloader } from '../../core/rds/download.js';
+import type { LogFileDownloader } from '../../core/rds/download.js';
 import { TruncatedDownloadError } from '../../core/rds/download-errors.js';
 import { type ArchiveStreamOptions, archiveStream } from '../../core/transfer/archive-stream.js';
 import { UploadFailedError } from '../../core/transfer/errors.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
-import { DEFAULT_SIM_CREDENTIALS, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
-import { uniquePrefix } from '../../local/resources.js';
+import type { RdsSimulator } from '../../local/rds-sim/index.js';
 import { type TestClients, testClients } from '../support/stack.js';
+import { objectExists, useTransferWorld } from '../support/transfer-world.js';
 
 const MiB = 1024 * 1024;
 const SMALL = 'slowquery/mysql-slowquery.log.7';
@@ -34,22 +26,22 @@ const LARGE_SIZE = 12 * MiB;
 /** gzip level 0: the archived and the entries object are each more than two 5 MiB parts. */
 const MULTIPART = { gzipLevel: 0, partSize: 5 * MiB, queueSize: 2 };
 
+const world = useTransferWorld('entries', [
+  { name: SMALL, size: SMALL_SIZE },
+  { name: LARGE, size: LARGE_SIZE },
+]);
 let sim: RdsSimulator;
 let instance: string;
-let clients: TestClients;
 let s3: S3Client;
 let bucket: string;
 let downloader: LogFileDownloader;
+beforeAll(() => {
+  ({ sim, instance, s3, bucket, downloader } = world);
+});
 let keyCounter = 0;
 
-async function exists(client: S3Client, key: string): Promise<boolean> {
-  try {
-    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (e) {
-    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw e;
-  }
+function exists(client: S3Client, key: string): Promise<boolean> {
+  return objectExists(client, bucket, key);
 }
 
 async function archive(file: string, extra: Partial<ArchiveStreamOptions> = {}, client = s3) {
@@ -69,38 +61,6 @@ async function archive(file: string, extra: Partial<ArchiveStreamOptions> = {}, 
   });
   return { key, entries, listed, run };
 }
-
-beforeAll(async () => {
-  sim = await startRdsSimulator({ workload: { clusters: 1, instancesPerCluster: 1, historyHours: 1 } });
-  instance = sim.world.clusters()[0]!.instances[0]!;
-  sim.world.addFile(instance, SMALL, { size: SMALL_SIZE });
-  sim.world.addFile(instance, LARGE, { size: LARGE_SIZE });
-  downloader = createLogFileDownloader({
-    region: sim.region,
-    endpoint: sim.url,
-    credentials: DEFAULT_SIM_CREDENTIALS,
-  });
-  clients = testClients();
-  s3 = clients.s3;
-  bucket = `${uniquePrefix('entries')}-archive`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterEach(() => {
-  sim.faults.clear();
-});
-
-afterAll(async () => {
-  if (s3 && bucket) {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    for (const o of listed.Contents ?? [])
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-  }
-  clients?.destroy();
-  downloader?.close();
-  await sim?.stop();
-});
 
 describe('archiveStream with an entries object', () => {
   it.each([

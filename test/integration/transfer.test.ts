@@ -1,13 +1,6 @@
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogFileDownloader, type LogFileDownloader } from '../../core/rds/download.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LogFileDownloader } from '../../core/rds/download.js';
 import { DownloadError, TruncatedDownloadError } from '../../core/rds/download-errors.js';
 import {
   ARCHIVE_CONTENT_TYPE,
@@ -17,9 +10,8 @@ import {
 import { TransferAbortedError, UploadFailedError } from '../../core/transfer/errors.js';
 import { archiveObjectMetadata } from '../../core/transfer/metadata.js';
 import { readArchivedObject } from '../../core/transfer/read-archived.js';
-import { DEFAULT_SIM_CREDENTIALS, type RdsSimulator, startRdsSimulator } from '../../local/rds-sim/index.js';
-import { uniquePrefix } from '../../local/resources.js';
-import { type TestClients, testClients } from '../support/stack.js';
+import type { RdsSimulator } from '../../local/rds-sim/index.js';
+import { objectExists, useTransferWorld } from '../support/transfer-world.js';
 import { waitUntil } from '../support/wait.js';
 
 const MiB = 1024 * 1024;
@@ -30,22 +22,22 @@ const LARGE_SIZE = 12 * MiB;
 /** With gzip level 0 the object is about the source size: 12 MiB in 5 MiB parts = a 3-part upload. */
 const MULTIPART = { gzipLevel: 0, partSize: 5 * MiB, queueSize: 2 };
 
+const world = useTransferWorld('xfer', [
+  { name: SMALL, size: SMALL_SIZE },
+  { name: LARGE, size: LARGE_SIZE },
+]);
 let sim: RdsSimulator;
 let instance: string;
-let clients: TestClients;
 let s3: S3Client;
 let bucket: string;
 let downloader: LogFileDownloader;
+beforeAll(() => {
+  ({ sim, instance, s3, bucket, downloader } = world);
+});
 let keyCounter = 0;
 
-async function exists(key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (e) {
-    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw e;
-  }
+function exists(key: string): Promise<boolean> {
+  return objectExists(s3, bucket, key);
 }
 
 /** Downloads `file` from the simulator and archives it under a fresh key. */
@@ -76,38 +68,6 @@ async function archive(file: string, extra: Partial<ArchiveStreamOptions> = {}) 
   });
   return { key, listed, metadata, run };
 }
-
-beforeAll(async () => {
-  sim = await startRdsSimulator({ workload: { clusters: 1, instancesPerCluster: 1, historyHours: 1 } });
-  instance = sim.world.clusters()[0]!.instances[0]!;
-  sim.world.addFile(instance, SMALL, { size: SMALL_SIZE });
-  sim.world.addFile(instance, LARGE, { size: LARGE_SIZE });
-  downloader = createLogFileDownloader({
-    region: sim.region,
-    endpoint: sim.url,
-    credentials: DEFAULT_SIM_CREDENTIALS,
-  });
-  clients = testClients();
-  s3 = clients.s3;
-  bucket = `${uniquePrefix('xfer')}-archive`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterEach(() => {
-  sim.faults.clear();
-});
-
-afterAll(async () => {
-  if (s3 && bucket) {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    for (const o of listed.Contents ?? [])
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-  }
-  clients?.destroy();
-  downloader?.close();
-  await sim?.stop();
-});
 
 describe('archiveStream', () => {
   it('archives a small simulated file as gzip whose content hashes to the source', async () => {
