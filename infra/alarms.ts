@@ -87,29 +87,14 @@ export class ArchiverAlarms extends Construct {
     }
     const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
 
-    new CloudwatchMetricAlarm(this, 'dlq-not-empty', {
-      alarmName: `${props.namePrefix}-dlq-not-empty`,
-      alarmDescription: 'Log files failed every attempt and wait on the DLQ: inspect, then redrive.',
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: props.dlqName },
-      statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-      ...actions,
-    });
-
-    if (props.discoveryDlqName) {
-      new CloudwatchMetricAlarm(this, 'discovery-dlq-not-empty', {
-        alarmName: `${props.namePrefix}-discovery-dlq-not-empty`,
-        alarmDescription:
-          "A place (account and region) could not be discovered on any attempt: 'status' names it and why.",
+    // A dead-letter queue holding anything is worth a page: its messages wait for an operator.
+    const queueNotEmpty = (id: string, queueName: string, alarmDescription: string) =>
+      new CloudwatchMetricAlarm(this, id, {
+        alarmName: `${props.namePrefix}-${id}`,
+        alarmDescription,
         namespace: 'AWS/SQS',
         metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensions: { QueueName: props.discoveryDlqName },
+        dimensions: { QueueName: queueName },
         statistic: 'Maximum',
         period: 300,
         evaluationPeriods: 1,
@@ -118,6 +103,17 @@ export class ArchiverAlarms extends Construct {
         treatMissingData: 'notBreaching',
         ...actions,
       });
+    queueNotEmpty(
+      'dlq-not-empty',
+      props.dlqName,
+      'Log files failed every attempt and wait on the DLQ: inspect, then redrive.',
+    );
+    if (props.discoveryDlqName) {
+      queueNotEmpty(
+        'discovery-dlq-not-empty',
+        props.discoveryDlqName,
+        "A place (account and region) could not be discovered on any attempt: 'status' names it and why.",
+      );
     }
 
     new CloudwatchMetricAlarm(this, 'archiver-errors', {

@@ -8,7 +8,15 @@
 import { EXTERNAL_ID } from '../core/fleet/source-accounts.js';
 import { regionProblem } from '../core/resource-names.js';
 import { flag, list, optional, text } from '../core/setting-kinds.js';
-import { type DeploySetting, matching, NAME, readDeclared, SettingsError, setting } from './settings.js';
+import {
+  type DeploySetting,
+  matching,
+  NAME,
+  readDeclared,
+  SettingsError,
+  setting,
+  settingsDoc,
+} from './settings.js';
 
 /** An IAM role or user ARN (the member role trusts named identities, never a whole account). */
 const ROLE_OR_USER = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
@@ -89,14 +97,6 @@ export function parseMemberSettings(
 }
 
 /** What the README's member settings table shows: name, default, meaning. */
-export const MEMBER_SETTINGS_DOC: ReadonlyArray<readonly [string, string, string]> = Object.entries(
-  MEMBER_SETTINGS as unknown as Record<string, DeploySetting<unknown>>,
-).map(
-  ([key, declaration]) =>
-    [
-      key,
-      declaration.defaultDoc ??
-        (declaration.default === undefined ? 'none' : JSON.stringify(declaration.default)),
-      declaration.doc,
-    ] as const,
+export const MEMBER_SETTINGS_DOC = settingsDoc(
+  Object.entries(MEMBER_SETTINGS as unknown as Record<string, DeploySetting<unknown>>),
 );

@@ -539,16 +539,23 @@ export function loadSettings(
   return parseSettings(fromFile, env);
 }
 
+/** What a README settings table shows for each declared setting: name, default, meaning. */
+export function settingsDoc(
+  entries: ReadonlyArray<readonly [string, DeploySetting<unknown>]>,
+): ReadonlyArray<readonly [string, string, string]> {
+  return entries.map(
+    ([key, declaration]) =>
+      [
+        key,
+        declaration.defaultDoc ??
+          (declaration.default === undefined ? 'none' : JSON.stringify(declaration.default)),
+        declaration.doc,
+      ] as const,
+  );
+}
+
 /** What the README's settings table shows for a setting: name, default, meaning. */
-export const SETTINGS_DOC: ReadonlyArray<readonly [string, string, string]> = ENTRIES.map(
-  ([key, declaration]) =>
-    [
-      key,
-      declaration.defaultDoc ??
-        (declaration.default === undefined ? 'none' : JSON.stringify(declaration.default)),
-      declaration.doc,
-    ] as const,
-);
+export const SETTINGS_DOC = settingsDoc(ENTRIES);
 
 /** How long the archive keeps what, all derived from `auditRetentionDays`. */
 export interface RetentionPlan {
