@@ -12,6 +12,7 @@
  */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -61,7 +62,12 @@ type RoundResult = Omit<DiscoverSummary, 'instances'> & { instances: number };
 async function scheduled(): Promise<RoundResult | EnqueueSummary> {
   const deps = dependencies();
   const queueUrl = state?.config.discoveryQueueUrl;
-  if (queueUrl) return await enqueueDiscovery({ ...deps, queueUrl });
+  if (queueUrl) {
+    const sent = await enqueueDiscovery({ ...deps, queueUrl });
+    // The scheduled run's own figure (its tasks' discoveries report theirs when they run).
+    powertools.metrics.addMetric('DiscoveryTasksSent', MetricUnit.Count, sent.sent);
+    return sent;
+  }
   const summary = await discoverFleet(deps);
   const result = { ...summary, instances: summary.instances.length };
   powertools.logger.info('Discovery pass done', { ...result });
