@@ -122,6 +122,15 @@ export const LINE_TABLES: readonly RegexTable[] = [
   },
 ];
 
+/**
+ * The name of a table's variant over the places outside home (`sourceAccounts`): the same columns
+ * and reading, with `account` and `region` partitions ahead of `cluster` and `dt` (their keys carry
+ * `{account}/{region}/` first: core/s3-keys.ts). The home table's template matches none of them.
+ */
+export function sourcesTableName(table: string): string {
+  return `${table}_sources`;
+}
+
 /** Partition projection for the audit log table under the given key layout. */
 export function auditTableLayout(input: AuditTableInput): AuditTableLayout {
   return logTableLayout(input, 'audit');

@@ -4,17 +4,20 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import { Construct } from 'constructs';
 import type { SourceAccount } from '../core/fleet/source-accounts.js';
-import { type LogType, logTypeOfSegment } from '../core/log-types.js';
+import { type KeySegment, type LogType, logTypeOfSegment } from '../core/log-types.js';
 import type { KeyLayout } from '../core/s3-keys.js';
 import {
   AUDIT_COLUMNS,
   type AuditTableInput,
   auditTableLayout,
   ENTRY_TABLES,
+  type EntryTable,
   entriesTableLayout,
   exampleQuery,
   LINE_TABLES,
   logTableLayout,
+  type RegexTable,
+  sourcesTableName,
   terraformLiteral,
 } from './athena-layout.js';
 
@@ -30,13 +33,16 @@ export interface ArchiveQueryProps {
    * an entries table for each multi-line format among them (ENTRY_TABLES).
    */
   logTypes?: readonly LogType[];
-  /** The places outside home, which get a table of their own (`AUDIT_SOURCES_TABLE`). */
+  /**
+   * The places outside home, whose logs get tables of their own: a `_sources` variant of every
+   * table (`sourcesTableName`), e.g. `AUDIT_SOURCES_TABLE`.
+   */
   sources?: SourceAccount[];
 }
 
 export const AUDIT_TABLE = 'audit_log';
 /** The audit logs of the places outside home (`sourceAccounts`): `account` and `region` partitions too. */
-export const AUDIT_SOURCES_TABLE = 'audit_log_sources';
+export const AUDIT_SOURCES_TABLE = sourcesTableName(AUDIT_TABLE);
 
 /**
  * The accounts, regions and (when every source lists them) clusters of the places outside home,
@@ -56,11 +62,45 @@ export function sourcesProjection(
   };
 }
 
-/** A Glue database and audit log table over the archive, and an Athena workgroup to query it. */
+/**
+ * Where a set of tables reads: home (the deployment's own clusters, the tables as named), or the
+ * places outside home (every table's `_sources` variant, `account` and `region` partitions first).
+ */
+interface TableScope {
+  input: AuditTableInput;
+  /** A table's name (and construct id) in this scope, from its home name. */
+  name: (table: string) => string;
+}
+
+/**
+ * The partition columns of a table in a scope: `account` and `region` outside home (the order of
+ * the key's levels: core/s3-keys.ts), then `cluster` and `dt`.
+ */
+function partitionKeys(input: AuditTableInput, clusterComment: string) {
+  return [
+    ...(input.places
+      ? [
+          { name: 'account', type: 'string', comment: 'Source account id' },
+          { name: 'region', type: 'string', comment: 'Source region' },
+        ]
+      : []),
+    { name: 'cluster', type: 'string', comment: clusterComment },
+    { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
+  ];
+}
+
+/** A table's description in a scope: the home one, said to be of the source accounts outside home. */
+function scopedDescription(input: AuditTableInput, description: string): string {
+  return input.places
+    ? `Source accounts (sourceAccounts), partitioned by account and region first: ${description}`
+    : description;
+}
+
+/** A Glue database and tables over the archive, and an Athena workgroup to query them. */
 export class ArchiveQuery extends Construct {
   readonly database: GlueCatalogDatabase;
   readonly table: GlueCatalogTable;
-  /** The table over the places outside home, when `sourceAccounts` lists any. */
+  /** The audit table over the places outside home, when `sourceAccounts` lists any. */
   readonly sourcesTable: GlueCatalogTable | undefined;
   readonly workgroup: AthenaWorkgroup;
 
@@ -73,56 +113,31 @@ export class ArchiveQuery extends Construct {
       description: 'Archived RDS log files',
     });
 
-    this.table = this.auditTable('audit', AUDIT_TABLE, props, {
-      layout: props.layout,
-      prefix: props.keyPrefix,
-      clusters: props.clusters,
-    });
+    const home: TableScope = {
+      input: { layout: props.layout, prefix: props.keyPrefix, clusters: props.clusters },
+      name: (table) => table,
+    };
     const sources = sourcesProjection(props.sources ?? []);
-    if (sources) {
-      this.sourcesTable = this.auditTable('audit-sources', AUDIT_SOURCES_TABLE, props, {
+    const outside: TableScope | undefined = sources && {
+      input: {
         layout: props.layout,
         prefix: props.keyPrefix,
         clusters: sources.clusters,
         places: { accounts: sources.accounts, regions: sources.regions },
-      });
-    }
+      },
+      name: sourcesTableName,
+    };
 
-    for (const table of LINE_TABLES.filter((t) => props.logTypes?.includes(logTypeOfSegment(t.segment)))) {
-      const lines = logTableLayout(
-        { layout: props.layout, prefix: props.keyPrefix, clusters: props.clusters },
-        table.segment,
-      );
-      new GlueCatalogTable(this, table.name, {
-        databaseName: this.database.name,
-        name: table.name,
-        description: table.description,
-        tableType: 'EXTERNAL_TABLE',
-        parameters: {
-          EXTERNAL: 'TRUE',
-          ...lines.projection,
-          'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(lines.templatePath)}`,
-        },
-        partitionKeys: [
-          { name: 'cluster', type: 'string', comment: 'DB cluster, or the standalone instance' },
-          { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
-        ],
-        storageDescriptor: {
-          location: `s3://${props.bucketName}/${lines.locationPath}`,
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          compressed: true,
-          serDeInfo: {
-            // One row per line; the expression must match the whole line (see LINE_TABLES).
-            serializationLibrary: 'org.apache.hadoop.hive.serde2.RegexSerDe',
-            parameters: { 'input.regex': table.regex },
-          },
-          columns: table.columns.map(([name, comment]) => ({ name, type: 'string', comment })),
-        },
-      });
+    // Construct ids: the home audit table's stays `audit` (its Terraform address), the sources
+    // one's `audit-sources`; every other table's id is its name.
+    this.table = this.auditTable('audit', home, props);
+    this.sourcesTable = outside && this.auditTable('audit-sources', outside, props);
+    const deployed = <T extends { segment: KeySegment }>(tables: readonly T[]) =>
+      tables.filter((t) => props.logTypes?.includes(logTypeOfSegment(t.segment)));
+    for (const where of outside ? [home, outside] : [home]) {
+      for (const table of deployed(LINE_TABLES)) this.lineTable(table, where, props);
+      for (const table of deployed(ENTRY_TABLES)) this.entryTable(table, where, props);
     }
-
-    addEntryTables(this, this.database, props);
 
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
       name: props.namePrefix,
@@ -148,26 +163,16 @@ export class ArchiveQuery extends Construct {
     });
   }
 
-  /** One audit log table over the archive, partitioned as `input` says. */
-  private auditTable(
-    id: string,
-    name: string,
-    props: ArchiveQueryProps,
-    input: AuditTableInput,
-  ): GlueCatalogTable {
-    const layout = auditTableLayout(input);
-    const places = input.places
-      ? [
-          { name: 'account', type: 'string', comment: 'Source account id' },
-          { name: 'region', type: 'string', comment: 'Source region' },
-        ]
-      : [];
+  /** The audit log table of one scope over the archive. */
+  private auditTable(id: string, where: TableScope, props: ArchiveQueryProps): GlueCatalogTable {
+    const layout = auditTableLayout(where.input);
     return new GlueCatalogTable(this, id, {
       databaseName: this.database.name,
-      name,
-      description: input.places
-        ? 'Aurora MySQL audit logs of the source accounts (gzip CSV), partitioned by account, region, cluster and hour'
-        : 'Aurora MySQL audit logs (gzip CSV), partitioned by cluster and hour',
+      name: where.name(AUDIT_TABLE),
+      description: scopedDescription(
+        where.input,
+        'Aurora MySQL audit logs (gzip CSV), partitioned by cluster and hour',
+      ),
       tableType: 'EXTERNAL_TABLE',
       parameters: {
         classification: 'csv',
@@ -176,11 +181,7 @@ export class ArchiveQuery extends Construct {
         // The bucket is a Terraform reference; only the literal part needs `${` escaped.
         'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
       },
-      partitionKeys: [
-        ...places,
-        { name: 'cluster', type: 'string', comment: 'DB cluster identifier' },
-        { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
-      ],
+      partitionKeys: partitionKeys(where.input, 'DB cluster identifier'),
       storageDescriptor: {
         location: `s3://${props.bucketName}/${layout.locationPath}`,
         // TextInputFormat reads .gz objects transparently.
@@ -196,23 +197,49 @@ export class ArchiveQuery extends Construct {
       },
     });
   }
-}
 
-/**
- * The tables of the multi-line formats (athena-layout.ts ENTRY_TABLES, which says why): one row per
- * entry, read with the Hive JSON SerDe from the entries objects under `_entries/`, partitioned and
- * projected as the archive is.
- */
-function addEntryTables(scope: Construct, database: GlueCatalogDatabase, props: ArchiveQueryProps): void {
-  for (const table of ENTRY_TABLES.filter((t) => props.logTypes?.includes(logTypeOfSegment(t.segment)))) {
-    const layout = entriesTableLayout(
-      { layout: props.layout, prefix: props.keyPrefix, clusters: props.clusters },
-      table.segment,
-    );
-    new GlueCatalogTable(scope, table.name, {
-      databaseName: database.name,
-      name: table.name,
-      description: table.description,
+  /** The table of one line format (athena-layout.ts LINE_TABLES) in one scope. */
+  private lineTable(table: RegexTable, where: TableScope, props: ArchiveQueryProps): void {
+    const lines = logTableLayout(where.input, table.segment);
+    const name = where.name(table.name);
+    new GlueCatalogTable(this, name, {
+      databaseName: this.database.name,
+      name,
+      description: scopedDescription(where.input, table.description),
+      tableType: 'EXTERNAL_TABLE',
+      parameters: {
+        EXTERNAL: 'TRUE',
+        ...lines.projection,
+        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(lines.templatePath)}`,
+      },
+      partitionKeys: partitionKeys(where.input, 'DB cluster, or the standalone instance'),
+      storageDescriptor: {
+        location: `s3://${props.bucketName}/${lines.locationPath}`,
+        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        compressed: true,
+        serDeInfo: {
+          // One row per line; the expression must match the whole line (see LINE_TABLES).
+          serializationLibrary: 'org.apache.hadoop.hive.serde2.RegexSerDe',
+          parameters: { 'input.regex': table.regex },
+        },
+        columns: table.columns.map(([column, comment]) => ({ name: column, type: 'string', comment })),
+      },
+    });
+  }
+
+  /**
+   * The table of one multi-line format (athena-layout.ts ENTRY_TABLES, which says why) in one
+   * scope: one row per entry, read with the Hive JSON SerDe from the entries objects under
+   * `_entries/`, partitioned and projected as the archive is.
+   */
+  private entryTable(table: EntryTable, where: TableScope, props: ArchiveQueryProps): void {
+    const layout = entriesTableLayout(where.input, table.segment);
+    const name = where.name(table.name);
+    new GlueCatalogTable(this, name, {
+      databaseName: this.database.name,
+      name,
+      description: scopedDescription(where.input, table.description),
       tableType: 'EXTERNAL_TABLE',
       parameters: {
         classification: 'json',
@@ -220,10 +247,7 @@ function addEntryTables(scope: Construct, database: GlueCatalogDatabase, props: 
         ...layout.projection,
         'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
       },
-      partitionKeys: [
-        { name: 'cluster', type: 'string', comment: 'DB cluster, or the standalone instance' },
-        { name: 'dt', type: 'string', comment: 'Hour of the log file (UTC), as in the key' },
-      ],
+      partitionKeys: partitionKeys(where.input, 'DB cluster, or the standalone instance'),
       storageDescriptor: {
         location: `s3://${props.bucketName}/${layout.locationPath}`,
         inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
@@ -231,7 +255,7 @@ function addEntryTables(scope: Construct, database: GlueCatalogDatabase, props: 
         compressed: true,
         // One JSON object per line, keys named as the columns (core/entries/entry-formats.ts).
         serDeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
-        columns: table.columns.map(({ name, type, comment }) => ({ name, type, comment })),
+        columns: table.columns.map(({ name: column, type, comment }) => ({ name: column, type, comment })),
       },
     });
   }

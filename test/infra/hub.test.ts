@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
+import { entriesKey } from '../../core/entries/entry-formats.js';
 import { objectKey } from '../../core/s3-keys.js';
+import { ENTRY_TABLES, LINE_TABLES, sourcesTableName } from '../../infra/athena-layout.js';
 import { functionEnvironment } from '../../infra/function-environment.js';
 import { parseSettings, SettingsError } from '../../infra/settings.js';
 import { functionNamed, type Json, roleNamed, roleStatements, synthStack } from './synth.js';
@@ -209,5 +211,113 @@ describe('the Athena table of the source accounts', () => {
       .find(([, t]) => t.name === 'audit_log_sources')?.[1];
     expect(table.parameters['projection.cluster.values']).toBe('orders,billing');
     expect(single.resources('aws_glue_catalog_table').map(([, t]) => t.name)).toEqual(['audit_log']);
+  });
+});
+
+describe('the Athena line and entries tables of the source accounts', () => {
+  const place = { account: '345678901234', region: 'eu-west-1' };
+  const hour = Date.UTC(2025, 0, 31, 7);
+  // One file the archiver keys for each table; `entries` when the table reads its entries object.
+  const samples: Record<string, { logFileName: string; content?: { stream: string; contentId: string } }> = {
+    postgresql_log: { logFileName: 'error/postgresql.log.2025-01-31-07' },
+    mysql_error_log: {
+      logFileName: 'error/mysql-error-running.log',
+      content: { stream: 'error/mysql-error-running.log', contentId: '20250131T075959000Z' },
+    },
+    postgresql_csvlog: { logFileName: 'error/postgresql.log.2025-01-31-07.csv' },
+    mysql_slow_query_log: {
+      logFileName: 'slowquery/mysql-slowquery.log',
+      content: { stream: 'slowquery/mysql-slowquery.log', contentId: '20250131T075959000Z' },
+    },
+  };
+  const entryTables = new Set(ENTRY_TABLES.map((t) => t.name));
+
+  it('has a sample file for every line and entries table declared', () => {
+    expect(Object.keys(samples).sort()).toEqual([...LINE_TABLES, ...ENTRY_TABLES].map((t) => t.name).sort());
+  });
+
+  it.each([
+    ['seed', '', '2025/01/31/07'],
+    ['hive', 'rds-logs/', '2025-01-31-07'],
+  ] as const)(
+    'projects each sources table onto the %s keys the archiver writes outside home',
+    (layout, prefix, dt) => {
+      const s = synthStack({
+        keyLayout: layout,
+        keyPrefix: prefix,
+        logTypes: ['all'],
+        sourceAccounts: SOURCES,
+      });
+      const tables = Object.fromEntries(s.resources('aws_glue_catalog_table').map(([, t]) => [t.name, t]));
+      for (const [name, file] of Object.entries(samples)) {
+        const home = tables[name];
+        const sources = tables[sourcesTableName(name)];
+        expect(sources, sourcesTableName(name)).toBeDefined();
+        expect(sources.partition_keys.map((k: Json) => k.name)).toEqual([
+          'account',
+          'region',
+          'cluster',
+          'dt',
+        ]);
+        expect(sources.parameters).toMatchObject({
+          'projection.account.type': 'enum',
+          'projection.account.values': '210987654321,345678901234,123456789012',
+          'projection.region.type': 'enum',
+          'projection.region.values': 'us-east-1,eu-west-1,eu-central-1',
+          'projection.cluster.type': 'injected',
+        });
+        // Read as the home table reads: the same columns and SerDe.
+        expect(sources.storage_descriptor).toEqual(home.storage_descriptor);
+
+        const archived = objectKey({
+          layout,
+          prefix,
+          ...place,
+          cluster: 'orders',
+          instance: 'orders-1',
+          hour,
+          ...file,
+        });
+        const key = entryTables.has(name) ? entriesKey(archived, prefix) : archived;
+        const partition = projected(sources.parameters['storage.location.template'], {
+          ...place,
+          cluster: 'orders',
+          dt,
+        });
+        expect(key.startsWith(partition), `${name}: ${key} under ${partition}`).toBe(true);
+        // Neither the home table reads the key outside home, nor the sources table a home key.
+        const homePartition = projected(home.parameters['storage.location.template'], {
+          cluster: 'orders',
+          dt,
+        });
+        expect(key.startsWith(homePartition)).toBe(false);
+        const homeArchived = objectKey({
+          layout,
+          prefix,
+          cluster: 'orders',
+          instance: 'orders-1',
+          hour,
+          ...file,
+        });
+        const homeKey = entryTables.has(name) ? entriesKey(homeArchived, prefix) : homeArchived;
+        expect(homeKey.startsWith(homePartition)).toBe(true);
+        expect(homeKey.startsWith(partition)).toBe(false);
+      }
+    },
+  );
+
+  it('exists only with sources, and only for the log types archived', () => {
+    const names = (settings: Record<string, unknown>) =>
+      synthStack(settings)
+        .resources('aws_glue_catalog_table')
+        .map(([, t]) => t.name)
+        .sort();
+    expect(names({ logTypes: ['all'] }).filter((name) => name.endsWith('_sources'))).toEqual([]);
+    expect(names({ logTypes: ['audit', 'slowquery'], sourceAccounts: SOURCES })).toEqual([
+      'audit_log',
+      'audit_log_sources',
+      'mysql_slow_query_log',
+      'mysql_slow_query_log_sources',
+    ]);
   });
 });
