@@ -1,7 +1,11 @@
 import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query/index.js';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup/index.js';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
-import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
+import {
+  GlueCatalogTable,
+  type GlueCatalogTableStorageDescriptorColumns,
+  type GlueCatalogTableStorageDescriptorSerDeInfo,
+} from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import { Construct } from 'constructs';
 import type { SourceAccount } from '../core/fleet/source-accounts.js';
 import { type KeySegment, type LogType, logTypeOfSegment } from '../core/log-types.js';
@@ -165,66 +169,34 @@ export class ArchiveQuery extends Construct {
 
   /** The audit log table of one scope over the archive. */
   private auditTable(id: string, where: TableScope, props: ArchiveQueryProps): GlueCatalogTable {
-    const layout = auditTableLayout(where.input);
-    return new GlueCatalogTable(this, id, {
-      databaseName: this.database.name,
-      name: where.name(AUDIT_TABLE),
-      description: scopedDescription(
-        where.input,
-        'Aurora MySQL audit logs (gzip CSV), partitioned by cluster and hour',
-      ),
-      tableType: 'EXTERNAL_TABLE',
-      parameters: {
-        classification: 'csv',
-        EXTERNAL: 'TRUE',
-        ...layout.projection,
-        // The bucket is a Terraform reference; only the literal part needs `${` escaped.
-        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
+    return this.gzipTextTable(id, where, props, {
+      name: AUDIT_TABLE,
+      description: 'Aurora MySQL audit logs (gzip CSV), partitioned by cluster and hour',
+      classification: 'csv',
+      layout: auditTableLayout(where.input),
+      clusterComment: 'DB cluster identifier',
+      serDeInfo: {
+        serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+        // The SQL text is quoted with single quotes and may itself contain commas.
+        parameters: { separatorChar: ',', quoteChar: "'", escapeChar: '\\' },
       },
-      partitionKeys: partitionKeys(where.input, 'DB cluster identifier'),
-      storageDescriptor: {
-        location: `s3://${props.bucketName}/${layout.locationPath}`,
-        // TextInputFormat reads .gz objects transparently.
-        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-        compressed: true,
-        serDeInfo: {
-          serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
-          // The SQL text is quoted with single quotes and may itself contain commas.
-          parameters: { separatorChar: ',', quoteChar: "'", escapeChar: '\\' },
-        },
-        columns: AUDIT_COLUMNS.map(([column, comment]) => ({ name: column, type: 'string', comment })),
-      },
+      columns: AUDIT_COLUMNS.map(([column, comment]) => ({ name: column, type: 'string', comment })),
     });
   }
 
   /** The table of one line format (athena-layout.ts LINE_TABLES) in one scope. */
   private lineTable(table: RegexTable, where: TableScope, props: ArchiveQueryProps): void {
-    const lines = logTableLayout(where.input, table.segment);
-    const name = where.name(table.name);
-    new GlueCatalogTable(this, name, {
-      databaseName: this.database.name,
-      name,
-      description: scopedDescription(where.input, table.description),
-      tableType: 'EXTERNAL_TABLE',
-      parameters: {
-        EXTERNAL: 'TRUE',
-        ...lines.projection,
-        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(lines.templatePath)}`,
+    this.gzipTextTable(where.name(table.name), where, props, {
+      name: table.name,
+      description: table.description,
+      layout: logTableLayout(where.input, table.segment),
+      clusterComment: 'DB cluster, or the standalone instance',
+      serDeInfo: {
+        // One row per line; the expression must match the whole line (see LINE_TABLES).
+        serializationLibrary: 'org.apache.hadoop.hive.serde2.RegexSerDe',
+        parameters: { 'input.regex': table.regex },
       },
-      partitionKeys: partitionKeys(where.input, 'DB cluster, or the standalone instance'),
-      storageDescriptor: {
-        location: `s3://${props.bucketName}/${lines.locationPath}`,
-        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-        compressed: true,
-        serDeInfo: {
-          // One row per line; the expression must match the whole line (see LINE_TABLES).
-          serializationLibrary: 'org.apache.hadoop.hive.serde2.RegexSerDe',
-          parameters: { 'input.regex': table.regex },
-        },
-        columns: table.columns.map(([column, comment]) => ({ name: column, type: 'string', comment })),
-      },
+      columns: table.columns.map(([column, comment]) => ({ name: column, type: 'string', comment })),
     });
   }
 
@@ -234,28 +206,57 @@ export class ArchiveQuery extends Construct {
    * `_entries/`, partitioned and projected as the archive is.
    */
   private entryTable(table: EntryTable, where: TableScope, props: ArchiveQueryProps): void {
-    const layout = entriesTableLayout(where.input, table.segment);
-    const name = where.name(table.name);
-    new GlueCatalogTable(this, name, {
+    this.gzipTextTable(where.name(table.name), where, props, {
+      name: table.name,
+      description: table.description,
+      classification: 'json',
+      layout: entriesTableLayout(where.input, table.segment),
+      clusterComment: 'DB cluster, or the standalone instance',
+      // One JSON object per line, keys named as the columns (core/entries/entry-formats.ts).
+      serDeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+      columns: table.columns.map(({ name: column, type, comment }) => ({ name: column, type, comment })),
+    });
+  }
+
+  /**
+   * One table over gzip text objects of the archive in one scope, partitioned and projected over
+   * the real keys: what every table shares, whatever its format.
+   */
+  private gzipTextTable(
+    id: string,
+    where: TableScope,
+    props: ArchiveQueryProps,
+    spec: {
+      name: string;
+      description: string;
+      classification?: string;
+      layout: { projection: Record<string, string>; templatePath: string; locationPath: string };
+      clusterComment: string;
+      serDeInfo: GlueCatalogTableStorageDescriptorSerDeInfo;
+      columns: GlueCatalogTableStorageDescriptorColumns[];
+    },
+  ): GlueCatalogTable {
+    return new GlueCatalogTable(this, id, {
       databaseName: this.database.name,
-      name,
-      description: scopedDescription(where.input, table.description),
+      name: where.name(spec.name),
+      description: scopedDescription(where.input, spec.description),
       tableType: 'EXTERNAL_TABLE',
       parameters: {
-        classification: 'json',
+        ...(spec.classification ? { classification: spec.classification } : {}),
         EXTERNAL: 'TRUE',
-        ...layout.projection,
-        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(layout.templatePath)}`,
+        ...spec.layout.projection,
+        // The bucket is a Terraform reference; only the literal part needs `${` escaped.
+        'storage.location.template': `s3://${props.bucketName}/${terraformLiteral(spec.layout.templatePath)}`,
       },
-      partitionKeys: partitionKeys(where.input, 'DB cluster, or the standalone instance'),
+      partitionKeys: partitionKeys(where.input, spec.clusterComment),
       storageDescriptor: {
-        location: `s3://${props.bucketName}/${layout.locationPath}`,
+        location: `s3://${props.bucketName}/${spec.layout.locationPath}`,
+        // TextInputFormat reads .gz objects transparently.
         inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
         outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
         compressed: true,
-        // One JSON object per line, keys named as the columns (core/entries/entry-formats.ts).
-        serDeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
-        columns: table.columns.map(({ name: column, type, comment }) => ({ name: column, type, comment })),
+        serDeInfo: spec.serDeInfo,
+        columns: spec.columns,
       },
     });
   }
