@@ -1,6 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { digestChainStatus } from '../../core/digests/chain-status.js';
+import { HOME_PLACE } from '../../core/fleet/places.js';
 import { fileLabel } from '../../core/ledger/records.js';
 import { runCompleteness } from '../../core/operations/completeness/completeness.js';
 import {
@@ -23,7 +24,8 @@ import { version } from '../version.js';
 import { instantOption, logTypeFrom, logTypeHelp, TIME_HELP, withOperations } from './operations-shared.js';
 
 const USAGE = `Usage: rds-log-archiver completeness (--cluster C [--instance I] | --instance I) --from T1 --to T2
-                                   [--log-type audit] [--ledger-only] [--grid | --no-grid] [--json] [--html FILE]
+                                   [--account A --region R] [--log-type audit] [--ledger-only]
+                                   [--grid | --no-grid] [--json] [--html FILE]
 
 Answers "is every log file of cluster C written in [T1, T2) archived?" Per instance and hour:
 files seen, archived (with bytes), pending, failed, lost; the coverage holes (periods in which
@@ -243,7 +245,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const to = instantOption(values.to, 'to', now)!;
   if (to <= from) throw new UsageError('--to must be after --from');
   const logType = logTypeFrom(values['log-type']) ?? 'audit';
-  if ((values.account !== undefined && values.account !== 'home') !== (values.region !== undefined))
+  if ((values.account !== undefined && values.account !== HOME_PLACE) !== (values.region !== undefined))
     throw new UsageError(
       "--account and --region name another account's cluster together (or --account home)",
     );
@@ -265,7 +267,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       {
         ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
         ...(values.instance !== undefined ? { instance: values.instance } : {}),
-        ...(values.account !== undefined && values.account !== 'home' && values.region !== undefined
+        ...(values.account !== undefined && values.account !== HOME_PLACE && values.region !== undefined
           ? { where: { account: values.account, region: values.region } }
           : {}),
         from,

@@ -1,5 +1,6 @@
 import type { InstanceOutcome } from '../../core/discover.js';
 import { discoverFleet } from '../../core/fleet/discover-fleet.js';
+import { whereLabel } from '../../core/fleet/places.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../errors.js';
@@ -37,7 +38,7 @@ Options:
           formatTable(summary.instances, [
             // Only a deployment that reads other accounts or regions shows where.
             ...(pipeline.config.sourceAccounts.length > 0
-              ? [{ header: 'where', value: (r: InstanceOutcome) => placeOf(r) }]
+              ? [{ header: 'where', value: (r: InstanceOutcome) => whereLabel(r) }]
               : []),
             { header: 'cluster', value: (r) => r.cluster },
             { header: 'instance', value: (r) => r.instance },
@@ -58,8 +59,3 @@ Options:
     }
   },
 };
-
-/** `home`, or `<account>/<region>`. */
-function placeOf(outcome: InstanceOutcome): string {
-  return outcome.account === undefined ? 'home' : `${outcome.account}/${outcome.region}`;
-}

@@ -18,7 +18,7 @@ import {
   withOperations,
 } from './operations-shared.js';
 
-const USAGE = `Usage: rds-log-archiver failures [--cluster C] [--instance I] [--log-type T] [--json]
+const USAGE = `Usage: rds-log-archiver failures [--cluster C] [--instance I] [--account A] [--region R] [--log-type T] [--json]
 
 Lists failed files (every attempt failed: their messages wait in the DLQ for 'redrive') and lost
 files (gone from RDS before they were archived: an audit gap), with the last error, the attempts

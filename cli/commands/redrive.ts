@@ -11,7 +11,7 @@ import { createProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { FILTER_HELP, FILTER_OPTIONS, filterFrom, withOperations } from './operations-shared.js';
 
-const USAGE = `Usage: rds-log-archiver redrive [--cluster C] [--instance I] [--dry-run] [--json]
+const USAGE = `Usage: rds-log-archiver redrive [--cluster C] [--instance I] [--account A] [--region R] [--dry-run] [--json]
        rds-log-archiver redrive --native [--max-per-second N] [--json]
 
 For each DLQ message naming a file that matches the filter (the others stay in the DLQ), the

@@ -1,3 +1,4 @@
+import { whereLabel } from '../../core/fleet/places.js';
 import { fileLabel } from '../../core/ledger/records.js';
 import type { QueueDepth, StatusReport } from '../../core/operations/status/report.js';
 import { runStatus } from '../../core/operations/status/status.js';
@@ -18,7 +19,8 @@ import {
   withOperations,
 } from './operations-shared.js';
 
-const USAGE = `Usage: rds-log-archiver status [--cluster C] [--instance I] [--log-type T] [--history] [--json]
+const USAGE = `Usage: rds-log-archiver status [--cluster C] [--instance I] [--account A] [--region R]
+                              [--log-type T] [--history] [--json]
 
 Per cluster and instance: the files the ledger holds by state, the oldest pending work and how
 long it has waited, when the instance was last listed; plus archive queue and DLQ depth. A
@@ -61,8 +63,7 @@ export function renderStatus(report: StatusReport): string {
       ? [
           {
             header: 'PLACE',
-            value: (r: StatusReport['instances'][number]) =>
-              r.account === undefined ? 'home' : `${r.account}/${r.region}`,
+            value: (r: StatusReport['instances'][number]) => whereLabel(r),
           },
         ]
       : []),

@@ -21,7 +21,7 @@ import {
 } from './operations-shared.js';
 import { runDigestVerify } from './verify-digests.js';
 
-const USAGE = `Usage: rds-log-archiver verify [--cluster C] [--instance I] [--from T1 --to T2] [--sample N]
+const USAGE = `Usage: rds-log-archiver verify [--cluster C] [--instance I] [--account A] [--region R] [--from T1 --to T2] [--sample N]
                              [--seed S] [--concurrency N] [--log-type audit] [--json]
        rds-log-archiver verify --digests --from T1 --to T2 [--public-key FILE] [--chain-only]
                              [--concurrency N] [--json]

@@ -59,3 +59,13 @@ export function placeTargets(
     ),
   ];
 }
+
+/**
+ * The label of where a record is, as summaries, filters and tables show it: `home` when it carries
+ * no account (the home place), else `<account>/<region>`.
+ */
+export function whereLabel(where: { account?: string | undefined; region?: string | undefined }): string {
+  return where.account === undefined || where.region === undefined
+    ? HOME_PLACE
+    : placeLabel({ account: where.account, region: where.region });
+}
