@@ -40,7 +40,7 @@ export interface EntryFormat {
   id: 'mysql-slow' | 'postgres-csvlog';
   rule: BoundaryRule;
   /** The row of one entry's text (without the columns every format shares). */
-  row: (text: string) => Record<string, unknown>;
+  row: (text: string) => object;
   /** The row's columns, in order, then {@link COMMON_COLUMNS}. */
   columns: readonly EntryColumn[];
 }
@@ -59,7 +59,7 @@ export const COMMON_COLUMNS: readonly EntryColumn[] = [
 export const SLOW_QUERY_FORMAT: EntryFormat = {
   id: 'mysql-slow',
   rule: 'slow',
-  row: (text) => ({ ...slowQueryRow(text) }),
+  row: slowQueryRow,
   columns: [
     { name: 'log_time', type: 'string', comment: '# Time: as written (UTC)' },
     { name: 'user_name', type: 'string', comment: '# User@Host: the user' },
@@ -83,7 +83,7 @@ export const SLOW_QUERY_FORMAT: EntryFormat = {
 export const CSVLOG_FORMAT: EntryFormat = {
   id: 'postgres-csvlog',
   rule: 'csv',
-  row: (text) => ({ ...csvlogRow(text) }),
+  row: csvlogRow,
   columns: [
     ...CSVLOG_COLUMNS.map((name): EntryColumn => ({ name, type: 'string', comment: 'csvlog column' })),
     { name: 'extra_fields', type: 'array<string>', comment: 'fields beyond the known columns' },

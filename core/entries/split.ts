@@ -63,7 +63,10 @@ export class EntrySplitter {
     private readonly maxBytes = MAX_ENTRY_BYTES,
   ) {}
 
-  /** Feeds the next bytes; returns the entries they complete, in order. */
+  /**
+   * Feeds the next bytes; returns the entries they complete, in order. The chunk must not be
+   * written to afterwards: the entry in progress keeps views of it until it completes.
+   */
   push(chunk: Buffer): SplitEntry[] {
     const out: SplitEntry[] = [];
     if (this.rule === 'csv') this.pushCsv(chunk, out);
@@ -146,8 +149,9 @@ export class EntrySplitter {
       this.truncated = true;
       return;
     }
-    // A copy: the caller's chunk may be reused once this returns.
-    const kept = Buffer.from(bytes.subarray(0, room));
+    // A view, not a copy: stream chunks are never written to once passed on (the digest stage
+    // hands the same chunk to gzip), and finish() copies the parts into one buffer anyway.
+    const kept = bytes.subarray(0, room);
     if (kept.length < bytes.length) this.truncated = true;
     this.parts.push(kept);
     this.stored += kept.length;

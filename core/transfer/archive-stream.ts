@@ -194,7 +194,7 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
       // Stopped because the archive side failed or was aborted: that error is the one to report.
       if (entries.stopped) return false;
       entriesError ??= new UploadFailedError(
-        `Writing the entries object ${options.entries?.key} failed: ${err instanceof Error ? err.message : String(err)}`,
+        `Writing the entries object ${entries.key} failed: ${err instanceof Error ? err.message : String(err)}`,
         err,
       );
       if (!pipelineDone) source.destroy(entriesError);
@@ -272,14 +272,8 @@ export async function archiveStream(options: ArchiveStreamOptions): Promise<Arch
     etag,
     ...(versionId ? { versionId } : {}),
     digestRecorded,
-    ...(entries && options.entries
-      ? {
-          entries: {
-            key: options.entries.key,
-            rows: entries.stage.entries,
-            gzipBytes: entries.counter.bytes,
-          },
-        }
+    ...(entries
+      ? { entries: { key: entries.key, rows: entries.stage.entries, gzipBytes: entries.counter.bytes } }
       : {}),
   };
 }
@@ -320,6 +314,7 @@ function startEntries(
     leavePartsOnError: false,
   });
   return {
+    key: target.key,
     stage,
     counter,
     upload,
