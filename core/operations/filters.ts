@@ -1,3 +1,5 @@
+import { HOME_PLACE } from '../fleet/places.js';
+
 /** Which files an operation looks at: everything, one cluster, or one instance (of a cluster). */
 export interface FileFilter {
   cluster?: string;
@@ -10,8 +12,8 @@ export interface FileFilter {
   homeRegion?: string;
 }
 
-/** The `account` filter value naming the home place (whose records carry no account). */
-export const HOME_ACCOUNT = 'home';
+/** The `account` filter value naming the home place (whose records carry no account): its label. */
+export const HOME_ACCOUNT = HOME_PLACE;
 
 /** Whether a file (or a message naming one) passes the filter. */
 export function matchesFilter(
