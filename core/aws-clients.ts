@@ -41,7 +41,7 @@ import { resolveRdsEndpoint } from './rds/endpoint.js';
 import { createRdsApiBudget, type RdsApiBudget } from './rds-budget/budget.js';
 import { DynamoBudgetStore } from './rds-budget/dynamodb-store.js';
 import { downloadTokens, meterDownloader, meterRdsClient } from './rds-budget/metering.js';
-import { HOME_ACCOUNT, placeKey } from './rds-budget/place.js';
+import { homePlaceKey, placeKey } from './rds-budget/place.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -75,7 +75,7 @@ function rdsBudgetFor(
     limits: { burst: config.rdsApiBurst, perSecond: config.rdsApiRate },
     ...(options.budgetEvents ? { events: options.budgetEvents } : {}),
   });
-  return { budget, place: placeKey(HOME_ACCOUNT, config.region) };
+  return { budget, place: homePlaceKey(config.region) };
 }
 
 /** What every client of one service shares: region, credentials, endpoint override. */
@@ -372,9 +372,7 @@ export function createSourceClients(
       const placeOptions: ClientOptions = { ...options, ...(provider ? { credentials: provider } : {}) };
       const placeConfig = { ...config, region: place.region };
       // Every account and region has a budget of its own (RDS throttles per account and region).
-      const metered = options.rdsBudget
-        ? { budget: options.rdsBudget, place: placeKey(place.account, place.region) }
-        : undefined;
+      const metered = options.rdsBudget ? { budget: options.rdsBudget, place: placeKey(place) } : undefined;
       const rds = rdsClient(placeConfig, placeOptions, metered);
       if (provider) assumeAgainOnExpiredToken(rds, provider);
       const opened = downloaderFor(placeConfig, { ...placeOptions, env }, metered);

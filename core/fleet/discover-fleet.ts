@@ -82,7 +82,7 @@ async function readPlace(deps: FleetDiscoverDeps, target: PlaceTarget): Promise<
       },
     );
   }
-  const clients = deps.sources.forPlace({ account: target.source.account, region: target.region });
+  const clients = deps.sources.forPlace(target.where);
   if (!clients) {
     // Only a task naming a place the configuration no longer lists gets here.
     const why = `${label}: not listed in ARCHIVER_SOURCE_ACCOUNTS`;

@@ -28,7 +28,6 @@ export interface SourceTarget {
   where: { account: string; region: string };
   /** How to reach it and what to select there. */
   source: SourceAccount;
-  region: string;
 }
 
 /** Whether the home place selects anything (a hub may only read member accounts). */
@@ -54,7 +53,6 @@ export function placeTargets(
         label: placeLabel(place),
         where: { account: place.account, region: place.region },
         source: place.source,
-        region: place.region,
       }),
     ),
   ];

@@ -12,7 +12,7 @@ export interface FileFilter {
   homeRegion?: string;
 }
 
-/** The `account` filter value naming the home place (whose records carry no account). */
+/** The `account` filter value naming the home place (whose records carry no account): its label. */
 export const HOME_ACCOUNT = HOME_PLACE;
 
 /** Whether a file (or a message naming one) passes the filter. */

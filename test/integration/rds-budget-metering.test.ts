@@ -12,7 +12,7 @@ import { createLogFileDownloader } from '../../core/rds/download.js';
 import { DownloadThrottledError } from '../../core/rds/download-errors.js';
 import { createRdsApiBudget, type RdsApiBudget } from '../../core/rds-budget/budget.js';
 import { meterDownloader, meterRdsClient, RdsApiThrottledError } from '../../core/rds-budget/metering.js';
-import { HOME_ACCOUNT, placeKey } from '../../core/rds-budget/place.js';
+import { homePlaceKey } from '../../core/rds-budget/place.js';
 import {
   type BudgetOptions,
   HUB_ACCOUNT_ID,
@@ -42,7 +42,7 @@ async function start(budget: BudgetOptions): Promise<{ s: RdsSimulator; place: s
   });
   // Ours is generous: what throttles here is the simulator, as another tool spending the budget would.
   const ours = createRdsApiBudget({ store: new MemoryBudgetStore(), limits: { burst: 100, perSecond: 100 } });
-  return { s: sim, place: placeKey(HOME_ACCOUNT, sim.region), ours };
+  return { s: sim, place: homePlaceKey(sim.region), ours };
 }
 
 function simBudget(s: RdsSimulator) {

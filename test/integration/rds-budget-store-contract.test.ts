@@ -31,7 +31,7 @@ let counter = 0;
 /** A place no other case uses (the DynamoDB table is shared by the cases). */
 function freshPlace(): string {
   counter += 1;
-  return placeKey(`10000000000${counter}`.slice(-12), 'us-east-1');
+  return placeKey({ account: `10000000000${counter}`.slice(-12), region: 'us-east-1' });
 }
 
 describe.each(STORES)('BudgetStore on %s', (_name, open) => {

@@ -21,7 +21,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Pipeline } from '../../cli/pipeline-wiring.js';
 import { configEnvironment } from '../../core/config.js';
 import type { PlaceStats } from '../../core/rds-budget/budget.js';
-import { HOME_ACCOUNT, placeKey } from '../../core/rds-budget/place.js';
+import { homePlaceKey } from '../../core/rds-budget/place.js';
 import { HUB_ACCOUNT_ID, realClock } from '../../local/rds-sim/index.js';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline.js';
 
@@ -54,7 +54,7 @@ async function runWorkload(name: string, rdsApiRate: number) {
   ]);
   const stats = h.sim.stats();
   const site = `${HUB_ACCOUNT_ID}.${h.res.region}`;
-  const place = placeKey(HOME_ACCOUNT, h.res.region);
+  const place = homePlaceKey(h.res.region);
   const budgets = [h.pipeline, ...archivers].map(
     (pipeline) => pipeline.clients.rdsBudget?.stats()[place] ?? undefined,
   );

@@ -5,15 +5,17 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { HOME_PLACE } from '../../core/fleet/places.js';
 import { seededRandom } from '../../core/random.js';
 import { fullBucket, fullJitterDelay, lease, refill } from '../../core/rds-budget/bucket.js';
 import { createRdsApiBudget, type RdsApiBudget } from '../../core/rds-budget/budget.js';
-import { HOME_ACCOUNT, placeKey, placeOf } from '../../core/rds-budget/place.js';
+import { homePlaceKey, placeKey, placeOf } from '../../core/rds-budget/place.js';
+import { budgetKey } from '../../core/rds-budget/store.js';
 import { MemoryBudgetStore } from '../support/memory-budget-store.js';
 
 const T0 = Date.UTC(2026, 2, 1);
 const LIMITS = { burst: 10, perSecond: 2 };
-const PLACE = placeKey(HOME_ACCOUNT, 'us-east-1');
+const PLACE = homePlaceKey('us-east-1');
 
 describe('the bucket', () => {
   it('refills at the rate, never above the burst, and not when time runs backwards', () => {
@@ -59,9 +61,15 @@ describe('the bucket', () => {
 
 describe('place keys', () => {
   it('are account#region and read back, account ids and "home" alike', () => {
-    expect(placeKey('123456789012', 'eu-west-1')).toBe('123456789012#eu-west-1');
+    expect(placeKey({ account: '123456789012', region: 'eu-west-1' })).toBe('123456789012#eu-west-1');
     expect(placeOf('123456789012#eu-west-1')).toEqual({ account: '123456789012', region: 'eu-west-1' });
     expect(placeOf(PLACE)).toEqual({ account: 'home', region: 'us-east-1' });
+  });
+
+  it("keep the stored key of the home place, home#<region>, derived from the fleet's home place", () => {
+    expect(homePlaceKey('us-east-1')).toBe('home#us-east-1');
+    expect(homePlaceKey('us-east-1')).toBe(`${HOME_PLACE}#us-east-1`);
+    expect(budgetKey(homePlaceKey('us-east-1'))).toEqual({ pk: 'RDSBUDGET#home#us-east-1', sk: '#BUCKET' });
   });
 });
 
@@ -168,7 +176,7 @@ describe('a process taking from the shared bucket', () => {
   it('keeps one bucket per place', async () => {
     const w = world();
     const p = w.budget(1);
-    const other = placeKey('123456789012', 'eu-west-1');
+    const other = placeKey({ account: '123456789012', region: 'eu-west-1' });
     for (let i = 0; i < LIMITS.burst; i++) await w.run(p.take(PLACE));
     const before = w.clock.now;
     await w.run(p.take(other));
